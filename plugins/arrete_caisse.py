@@ -1,0 +1,107 @@
+"""Arrêté de caisse: the notes and coins counted must equal the caisse's book balance.
+
+A count is `custom "arrete-caisse" Actif:530-Caisse`, dated on the day of the count, with
+one key per denomination counted (`b20: 3` three 20 € notes, `p2: 4` four 2 € coins,
+`c50: 1` one 50 c coin…). Its total must equal the balance of the caisse at the end of
+that day.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import re
+from decimal import Decimal
+
+from beancount.core import data
+
+from retkoop_plugins._common import ZERO, chart_or_error, custom_values, fmt_date, fmt_eur
+from retkoop_tools.ledger.conventions import CUSTOM_ARRETE_CAISSE, DENOMINATIONS
+
+__plugins__ = ("check_arrete_caisse",)
+
+InvalidCashCountError = collections.namedtuple("InvalidCashCountError", "source message entry")
+CashCountMismatchError = collections.namedtuple("CashCountMismatchError", "source message entry")
+
+_DENOMINATION_LIKE = re.compile(r"^[bpc]\d+$")
+
+
+def count_total(meta) -> tuple[Decimal, list[str]]:
+    """Total of a count's denominations, and the French problems found in them."""
+    total, problems = ZERO, []
+    for key, value in meta.items():
+        if key in DENOMINATIONS:
+            if not isinstance(value, Decimal) or value < 0 or value != value.to_integral_value():
+                problems.append(f"« {key}: {value} » : un nombre entier de billets ou pièces.")
+                continue
+            total += DENOMINATIONS[key] * value
+        elif _DENOMINATION_LIKE.match(key):
+            problems.append(
+                f"Coupure inconnue « {key} » (connues : {', '.join(DENOMINATIONS)})."
+            )
+    return total, problems
+
+
+def check_arrete_caisse(entries, options_map):
+    chart, _ = chart_or_error(options_map, InvalidCashCountError)
+    if chart is None:
+        return entries, []
+    caisses = [c.account for c in chart.accounts_of_type("caisse")]
+    counts = [e for e in entries if isinstance(e, data.Custom) and e.type == CUSTOM_ARRETE_CAISSE]
+    if not counts:
+        return entries, []
+
+    # Running balance of each caisse, by day.
+    days: dict[str, list] = collections.defaultdict(list)
+    balances: dict[str, list[Decimal]] = collections.defaultdict(list)
+    for entry in entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings:
+            if posting.account in caisses and posting.units and posting.units.number is not None:
+                acc_days, acc_bal = days[posting.account], balances[posting.account]
+                previous = acc_bal[-1] if acc_bal else ZERO
+                if acc_days and acc_days[-1] == entry.date:
+                    acc_bal[-1] = previous + posting.units.number
+                else:
+                    acc_days.append(entry.date)
+                    acc_bal.append(previous + posting.units.number)
+
+    errors = []
+    for entry in counts:
+        values = custom_values(entry)
+        if len(values) > 1 or (values and values[0] not in caisses) or (
+            not values and len(caisses) != 1
+        ):
+            errors.append(
+                InvalidCashCountError(
+                    entry.meta,
+                    'Arrêté de caisse mal écrit : attendu custom "arrete-caisse" '
+                    f"{caisses[0] if caisses else 'Actif:530-Caisse'}, puis une ligne par "
+                    "coupure comptée (b20: 3).",
+                    entry,
+                )
+            )
+            continue
+        account = values[0] if values else caisses[0]
+        total, problems = count_total(entry.meta)
+        if problems:
+            errors.append(
+                InvalidCashCountError(
+                    entry.meta, f"Arrêté de caisse du {fmt_date(entry.date)} : " + " ".join(problems), entry
+                )
+            )
+            continue
+        index = bisect.bisect_right(days[account], entry.date)
+        book = balances[account][index - 1] if index else ZERO
+        if total != book:
+            errors.append(
+                CashCountMismatchError(
+                    entry.meta,
+                    f"Arrêté de caisse du {fmt_date(entry.date)} : {fmt_eur(total)} comptés, "
+                    f"{fmt_eur(book)} au livre de caisse (écart {fmt_eur(total - book)}). "
+                    "Recomptez, ou cherchez l'opération en espèces oubliée.",
+                    entry,
+                )
+            )
+    return entries, errors

@@ -1,0 +1,176 @@
+"""Check many coops' ledgers at once: one pool of worker processes, French messages.
+
+Starting an interpreter and importing Beancount costs more than loading a coop's ledger, so
+the ledgers are loaded by a few long-lived workers (forked once, imports done) rather than by
+one `bean-check` process each.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from beancount import loader
+from beancount.core import data
+
+from retkoop_tools.ad import AD, AD_FILENAME, COOP_FILENAME, LEDGERS_DIRNAME
+from retkoop_tools.chart import AD_CHART_FILENAME
+from retkoop_tools.checks.messages import is_ours, to_french
+from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
+
+
+@dataclass(frozen=True)
+class CheckError:
+    """One problem in a coop's books, where to find it, and what to do, in French."""
+
+    uai: str
+    file: str
+    line: int
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CoopResult:
+    uai: str
+    nom: str = ""
+    errors: list[CheckError] = field(default_factory=list)
+    operations: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _relative(filename: str, ad_root: Path) -> str:
+    if not filename or filename.startswith("<"):
+        return "coop.beancount"
+    try:
+        return str(Path(filename).resolve().relative_to(ad_root))
+    except ValueError:
+        return filename
+
+
+def check_coop(ad_root: Path, uai: str) -> CoopResult:
+    """Load one coop's ledger with its plugins and return its errors in French."""
+    start = time.perf_counter()
+    path = Path(ad_root) / LEDGERS_DIRNAME / uai / COOP_FILENAME
+    result = CoopResult(uai=uai)
+    if not path.is_file():
+        result.errors.append(
+            CheckError(uai, _relative(str(path), ad_root), 0, f"La coopérative {uai} n'existe pas.")
+        )
+        return result
+    entries, errors, _options = loader.load_file(str(path))
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            result.operations += 1
+        elif isinstance(entry, data.Custom) and entry.type == CUSTOM_COOPERATIVE:
+            result.nom = str(entry.meta.get("nom", ""))
+    seen = set()
+    for error in errors:
+        source = error.source or {}
+        filename = _relative(str(source.get("filename", "")), ad_root)
+        line = int(source.get("lineno") or 0)
+        message = error.message if is_ours(error) else to_french(str(error.message))
+        if not is_ours(error) and message.startswith("Erreur Beancount") and "\n" in str(
+            error.message
+        ):
+            message += " " + str(error.message).strip().splitlines()[-1]
+        key = (filename, line, message)
+        if key not in seen:
+            seen.add(key)
+            result.errors.append(CheckError(uai, filename, line, message))
+    result.errors.sort(key=lambda e: (e.file, e.line))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# Worker-side state: the AD root, set once per worker process.
+_WORKER_ROOT: Path | None = None
+
+
+def _init_worker(ad_root: str) -> None:
+    global _WORKER_ROOT
+    _WORKER_ROOT = Path(ad_root)
+
+
+def _check_in_worker(uai: str) -> CoopResult:
+    assert _WORKER_ROOT is not None
+    return check_coop(_WORKER_ROOT, uai)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def check_many(
+    ad_root: Path,
+    uais: Iterable[str],
+    workers: int | None = None,
+    on_result: Callable[[CoopResult], None] | None = None,
+) -> list[CoopResult]:
+    """Check every coop of `uais`, in one pool of `workers` processes; results in order."""
+    # The pickle cache would write files into the coops' folders, and is keyed on file
+    # times, not on our plugins' code: checks always load from the text.
+    loader.initialize(use_cache=False)
+    uais = list(uais)
+    workers = workers or default_workers()
+    results: list[CoopResult] = []
+    if workers == 1 or len(uais) <= 1:
+        for uai in uais:
+            result = check_coop(ad_root, uai)
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return results
+    # fork: the workers inherit Beancount and our plugins already imported.
+    context = multiprocessing.get_context("fork")
+    chunksize = max(1, min(16, len(uais) // (workers * 8)))
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(str(ad_root),)
+    ) as pool:
+        for result in pool.map(_check_in_worker, uais, chunksize=chunksize):
+            results.append(result)
+            if on_result:
+                on_result(result)
+    return results
+
+
+class GitRevisionError(Exception):
+    """The revision given to --since is unknown; the message is in French."""
+
+
+def changed_uais(ad: AD, since: str) -> list[str]:
+    """Coops whose files changed since `since` (committed or not); all when the AD's rules did."""
+    def git(*args: str) -> list[str]:
+        proc = subprocess.run(
+            ["git", "-C", str(ad.root), *args], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            raise GitRevisionError(
+                f"git n'a pas pu comparer avec « {since} » : {proc.stderr.strip() or 'erreur'}"
+            )
+        return [line for line in proc.stdout.splitlines() if line]
+
+    # Both listings are relative to the AD's root, even when it is a sub-folder of the repo.
+    paths = git("diff", "--name-only", "--no-renames", "--relative", since, "--")
+    paths += git("ls-files", "--others", "--exclude-standard")
+    all_uais = ad.uais()
+    changed: set[str] = set()
+    for rel in paths:
+        parts = Path(rel).parts
+        if rel in (AD_FILENAME, AD_CHART_FILENAME):
+            return all_uais
+        if len(parts) >= 2 and parts[0] == LEDGERS_DIRNAME and parts[1] in all_uais:
+            changed.add(parts[1])
+    return sorted(changed)

@@ -1,0 +1,22 @@
+"""The `retkoop` command: thin click commands over the library."""
+
+from __future__ import annotations
+
+import click
+
+from retkoop_tools.cli.check import check
+from retkoop_tools.cli.coop import coop
+from retkoop_tools.cli.demo import demo
+from retkoop_tools.cli.exercice import exercice
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="retkoop-tools", message="retkoop %(version)s")
+def main() -> None:
+    """Comptabilité des coopératives scolaires OCCE : livres Beancount, règles, dépôt git."""
+
+
+main.add_command(check)
+main.add_command(coop)
+main.add_command(demo)
+main.add_command(exercice)

@@ -1,0 +1,108 @@
+"""`retkoop check`: the OCCE rules on many coops at once."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from retkoop_tools.checks.runner import (
+    CoopResult,
+    GitRevisionError,
+    changed_uais,
+    check_many,
+)
+from retkoop_tools.cli.common import UserError, coop_uai, open_ad, repo_option, user_errors
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+@click.command()
+@click.argument("uais", nargs=-1, metavar="[UAI]...")
+@click.option("--all", "all_", is_flag=True, help="Toutes les coopératives de l'AD.")
+@click.option(
+    "--since",
+    metavar="REV",
+    help="Les coopératives modifiées depuis cette révision git (et toutes si ad.yaml ou le "
+    "plan comptable ont changé).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Liste JSON des erreurs (uai, file, line, message).")
+@click.option("--resume", is_flag=True, help="Une ligne de bilan par coopérative, même sans erreur.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Nombre de processus (défaut : un par cœur).")
+@repo_option
+@user_errors
+def check(uais, all_, since, as_json, resume, jobs, repo: Path) -> None:
+    """Vérifie les livres des coopératives avec les règles OCCE.
+
+    Les erreurs sont groupées par coopérative, avec fichier:ligne. Code de sortie 1 s'il y
+    a au moins une erreur.
+    """
+    ad = open_ad(repo)
+    selected = {coop_uai(ad, u) for u in uais}
+    if all_:
+        selected.update(ad.uais())
+    if since:
+        try:
+            selected.update(changed_uais(ad, since))
+        except GitRevisionError as exc:
+            raise UserError(str(exc)) from exc
+    if not (uais or all_ or since):
+        raise UserError("Indiquez des UAI, --all ou --since REV.")
+    targets = sorted(selected)
+    if not targets:
+        if as_json:
+            click.echo("[]")
+        else:
+            click.echo("Aucune coopérative à vérifier.")
+        return
+
+    start = time.perf_counter()
+    show_bar = not as_json and len(targets) > 1 and sys.stderr.isatty()
+    if show_bar:
+        with click.progressbar(
+            length=len(targets), label="Vérification", file=sys.stderr, show_pos=True
+        ) as bar:
+            results = check_many(ad.root, targets, workers=jobs, on_result=lambda r: bar.update(1))
+    else:
+        results = check_many(ad.root, targets, workers=jobs)
+    elapsed = time.perf_counter() - start
+
+    errors = [e for r in results for e in r.errors]
+    if as_json:
+        click.echo(json.dumps([e.as_dict() for e in errors], ensure_ascii=False, indent=2))
+    else:
+        _print_report(results, resume, elapsed)
+    if errors:
+        sys.exit(1)
+
+
+def _print_report(results: list[CoopResult], resume: bool, elapsed: float) -> None:
+    for result in results:
+        title = f"{result.uai} {result.nom}".strip()
+        if result.errors:
+            click.secho(f"{title} : {_plural(len(result.errors), 'erreur')}", fg="red", bold=True)
+            for error in result.errors:
+                click.echo(f"  {error.file}:{error.line} : {error.message}")
+        elif resume:
+            click.echo(
+                f"{title} : " + click.style("OK", fg="green") + f", {_plural(result.operations, 'opération')}"
+            )
+    failing = [r for r in results if r.errors]
+    total_errors = sum(len(r.errors) for r in results)
+    summary = (
+        f"{_plural(len(results), 'coopérative')} vérifiée{'s' if len(results) > 1 else ''} "
+        f"en {elapsed:.1f} s".replace(".", ",")
+    )
+    if failing:
+        click.secho(
+            f"{summary} : {_plural(len(failing), 'coopérative')} en erreur "
+            f"({_plural(total_errors, 'erreur')}).",
+            fg="red",
+        )
+    else:
+        click.secho(f"{summary} : aucune erreur.", fg="green")

@@ -1,0 +1,1 @@
+"""A cooperative's books as a Beancount ledger: conventions, exercices, files on disk."""
