@@ -3,7 +3,7 @@
 A count is `custom "arrete-caisse" Actif:530-Caisse`, dated on the day of the count, with
 one key per denomination counted (`b20: 3` three 20 € notes, `p2: 4` four 2 € coins,
 `c50: 1` one 50 c coin…). Its total must equal the balance of the caisse at the end of
-that day.
+that day. A gap equal to the previous count's is reported once, at its first count.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def check_arrete_caisse(entries, options_map):
                     acc_bal.append(previous + posting.units.number)
 
     errors = []
+    previous_gap: dict[str, Decimal] = {}
     for entry in counts:
         values = custom_values(entry)
         if len(values) > 1 or (values and values[0] not in caisses) or (
@@ -94,14 +95,17 @@ def check_arrete_caisse(entries, options_map):
             continue
         index = bisect.bisect_right(days[account], entry.date)
         book = balances[account][index - 1] if index else ZERO
-        if total != book:
+        gap = total - book
+        # The same gap as the previous count has the same cause: report it once.
+        if gap != previous_gap.get(account, ZERO):
             errors.append(
                 CashCountMismatchError(
                     entry.meta,
                     f"Arrêté de caisse du {fmt_date(entry.date)} : {fmt_eur(total)} comptés, "
-                    f"{fmt_eur(book)} au livre de caisse (écart {fmt_eur(total - book)}). "
+                    f"{fmt_eur(book)} au livre de caisse (écart {fmt_eur(gap)}). "
                     "Recomptez, ou cherchez l'opération en espèces oubliée.",
                     entry,
                 )
             )
+        previous_gap[account] = gap
     return entries, errors

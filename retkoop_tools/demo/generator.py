@@ -272,8 +272,10 @@ class YearSimulator:
         pending: list[Op] = self.state["pending"]
         last_remise = self.ex.start
         for op in ops:
-            # Deposit pending cheques every ten days or so.
-            if pending and (op.date - last_remise).days >= 10:
+            # Deposit the cheques received once there are a few, or the oldest waits too long.
+            if pending and (op.date - last_remise).days >= 5 and (
+                len(pending) >= 4 or (op.date - pending[0].date).days >= 12
+            ):
                 result.append(self._remise(pending, op.date))
                 pending = []
                 last_remise = op.date
