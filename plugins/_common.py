@@ -45,7 +45,7 @@ def where(entry: Any) -> str:
 
 def custom_values(entry: data.Custom) -> list[Any]:
     """The plain values of a custom directive (Beancount wraps each with its type)."""
-    return [getattr(v, "value", v) for v in entry.values]
+    return [getattr(v, "value", v) for v in entry.values or ()]
 
 
 def is_amount_in_eur(value: Any) -> bool:

@@ -71,9 +71,7 @@ def check_arrete_caisse(entries, options_map):
     previous_gap: dict[str, Decimal] = {}
     for entry in counts:
         values = custom_values(entry)
-        if len(values) > 1 or (values and values[0] not in caisses) or (
-            not values and len(caisses) != 1
-        ):
+        if len(values) != 1 or values[0] not in caisses:
             errors.append(
                 InvalidCashCountError(
                     entry.meta,
@@ -84,7 +82,7 @@ def check_arrete_caisse(entries, options_map):
                 )
             )
             continue
-        account = values[0] if values else caisses[0]
+        account = values[0]
         total, problems = count_total(entry.meta)
         if problems:
             errors.append(
@@ -97,7 +95,7 @@ def check_arrete_caisse(entries, options_map):
         book = balances[account][index - 1] if index else ZERO
         gap = total - book
         # The same gap as the previous count has the same cause: report it once.
-        if gap != previous_gap.get(account, ZERO):
+        if gap != 0 and gap != previous_gap.get(account, ZERO):
             errors.append(
                 CashCountMismatchError(
                     entry.meta,

@@ -12,6 +12,7 @@ import collections
 from beancount.core import data
 
 from retkoop_plugins._common import chart_or_error
+from retkoop_tools.checks.messages import CURRENCY_MESSAGE
 from retkoop_tools.ledger.conventions import CURRENCY
 
 __plugins__ = ("check_plan_comptable",)
@@ -64,8 +65,7 @@ def check_plan_comptable(entries, options_map):
                     errors.append(
                         CurrencyError(
                             entry.meta,
-                            f"Montant en {units.currency} sur {posting.account} : "
-                            "la coopérative tient ses comptes en euros, écrivez « EUR ».",
+                            CURRENCY_MESSAGE.format(currency=units.currency, account=posting.account),
                             entry,
                         )
                     )

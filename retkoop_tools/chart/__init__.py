@@ -163,6 +163,7 @@ def _parse_comptes(raw: Any, path: Path, into: dict[str, dict[str, Any]]) -> Non
         return
     if not isinstance(raw, list):
         raise ChartError(f"{path} : « comptes » doit être une liste.")
+    in_this_file: set[str] = set()
     for i, spec in enumerate(raw, 1):
         if not isinstance(spec, dict):
             raise ChartError(f"{path} : le compte n° {i} n'est pas une fiche (code, libelle…).")
@@ -180,6 +181,9 @@ def _parse_comptes(raw: Any, path: Path, into: dict[str, dict[str, Any]]) -> Non
                 f"{path} : le nom « {spec['nom']} » du compte {code} est invalide : une majuscule "
                 "ou un chiffre d'abord, puis lettres sans accent, chiffres et tirets."
             )
+        if code in in_this_file:
+            raise ChartError(f"{path} : le code {code} apparaît deux fois.")
+        in_this_file.add(code)
         into[code] = dict(spec, code=code)
 
 

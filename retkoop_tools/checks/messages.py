@@ -13,6 +13,12 @@ from retkoop_tools.fr import fmt_number
 
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
+#: Shared with the plan comptable plugin, so that both reports of one posting merge into one.
+CURRENCY_MESSAGE = (
+    "Montant en {currency} sur {account} : la coopérative tient ses comptes en euros, "
+    "écrivez « EUR »."
+)
+
 
 def _amount(text: str) -> str:
     from decimal import Decimal, InvalidOperation
@@ -52,6 +58,10 @@ _RULES: list[_Rule] = [
         "dans le plan comptable de l'AD (faute de frappe ?).",
     ),
     (
+        re.compile(r"Invalid currency (\S+) for account '([^']*)'"),
+        lambda m: CURRENCY_MESSAGE.format(currency=m.group(1), account=m.group(2)),
+    ),
+    (
         re.compile(r"Invalid reference to inactive account '([^']*)'"),
         lambda m: f"Le compte {m.group(1)} n'est pas ouvert à cette date.",
     ),
@@ -75,9 +85,9 @@ _RULES: list[_Rule] = [
         "retkoop-tools est-il installé dans cet environnement ?",
     ),
     (
-        re.compile(r"Error calling plugin '([^']*)'"),
-        lambda m: f"La règle {m.group(1)} a échoué sur ce livre : signalez-le à l'AD "
-        "(détail technique ci-dessous).",
+        re.compile(r"Error (?:calling|applying) plugin [\"']([^\"']*)[\"']"),
+        lambda m: f"La règle {m.group(1)} n'a pas pu lire ce livre : une directive est "
+        "probablement incomplète (custom sans compte ?). Détail :",
     ),
     (
         re.compile(r"File \"?'?([^\"']*)'?\"? does not exist|No such file"),
