@@ -16,7 +16,7 @@ from retkoop_tools.demo.generator import DEMO_AD, DEMO_COOPS, generate_ad, synth
 @click.command()
 @click.argument("dossier", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--synthetique", type=click.IntRange(1, 100000), help="N coopératives synthétiques au lieu de la démo.")
-@click.option("--operations", type=click.IntRange(0, 100000), default=0, help="Opérations ajoutées par exercice (synthétique).")
+@click.option("--operations", type=click.IntRange(0, 100000), default=0, help="Opérations visées par exercice et par coopérative (complétées par de petites opérations).")
 @click.option("--remplacer", is_flag=True, help="Remplace les livres déjà présents dans DOSSIER/ledgers.")
 @user_errors
 def demo(dossier: Path, synthetique, operations, remplacer) -> None:
@@ -38,8 +38,8 @@ def demo(dossier: Path, synthetique, operations, remplacer) -> None:
     workers = default_workers() if len(coops) > 4 else 1
     if sys.stderr.isatty() and len(coops) > 1:
         with click.progressbar(length=len(coops), label="Génération", file=sys.stderr, show_pos=True) as bar:
-            generate_ad(dossier, coops, config, filler_ops=operations, workers=workers,
+            generate_ad(dossier, coops, config, target_ops=operations, workers=workers,
                         on_coop=lambda _uai: bar.update(1))
     else:
-        generate_ad(dossier, coops, config, filler_ops=operations, workers=workers)
+        generate_ad(dossier, coops, config, target_ops=operations, workers=workers)
     click.echo(f"{len(coops)} coopérative(s) écrite(s) dans {ledgers}.")

@@ -127,10 +127,10 @@ class YearSimulator:
     """Builds one exercice of a coop, carrying balances from the previous one."""
 
     def __init__(self, coop: DemoCoop, exercice: Exercice, acc: Accounts, regies: dict[str, str],
-                 rng: random.Random, state: dict, filler_ops: int = 0):
+                 rng: random.Random, state: dict, target_ops: int = 0):
         self.coop, self.ex, self.acc, self.regies, self.rng = coop, exercice, acc, regies, rng
         self.state = state  # caisse, pending cheques, next cheque number, unticked bank ops
-        self.filler_ops = filler_ops
+        self.target_ops = target_ops
         self.ops: list[Op] = []
 
     # -- helpers -----------------------------------------------------------------------
@@ -250,8 +250,9 @@ class YearSimulator:
             self.ops.append(Op(back, teacher, "Restitution du reliquat de la régie",
                                [(self.acc.caisse, rest), (account, -rest)],
                                mode="ESP", kind="R", nature="regie", links={link}))
-        # Filler for synthetic coops: small purchases and receipts all year round.
-        for i in range(self.filler_ops):
+        # Filler for synthetic coops: small purchases and receipts all year round, up to
+        # `target_ops` operations in the exercice (deposits and remises come on top).
+        for i in range(max(0, self.target_ops - len(self.ops))):
             month = (9 + i % 12 - 1) % 12 + 1
             if i % 3 == 0:
                 self.receipt(self.day(month), rng.choice(FAMILLES), "Don d'une famille", c["771"],
@@ -431,7 +432,7 @@ def _opening(coop: DemoCoop, exercice: Exercice, acc: Accounts) -> Op:
 
 
 def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], closed: set[Exercice],
-                  filler_ops: int = 0) -> Path:
+                  target_ops: int = 0) -> Path:
     """Write the books of `coop` for `exercices` (in order); seal those in `closed`."""
     rng = random.Random(f"{coop.uai}-{exercices[0]}")
     chart = load_chart(ad_root)
@@ -447,7 +448,7 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
     years = []
     numbered_in: dict[int, Exercice] = {}
     for i, exercice in enumerate(exercices):
-        sim = YearSimulator(coop, exercice, acc, regies, rng, state, filler_ops)
+        sim = YearSimulator(coop, exercice, acc, regies, rng, state, target_ops)
         sim.build()
         ops, statements, counts = sim.settle()
         numbered_in.update((id(o), exercice) for o in ops)
@@ -516,14 +517,14 @@ def synthetic_coops(count: int) -> list[DemoCoop]:
 
 
 def _generate_one(args) -> str:
-    ad_root, coop, exercices, closed, filler = args
-    generate_coop(Path(ad_root), coop, exercices, closed, filler)
+    ad_root, coop, exercices, closed, target_ops = args
+    generate_coop(Path(ad_root), coop, exercices, closed, target_ops)
     return coop.uai
 
 
 def generate_ad(ad_root: Path, coops: list[DemoCoop], ad_config: dict | None = None,
                 exercices: list[Exercice] | None = None, closed: set[Exercice] | None = None,
-                filler_ops: int = 0, workers: int = 1, on_coop=None) -> None:
+                target_ops: int = 0, workers: int = 1, on_coop=None) -> None:
     """Write `ad.yaml` and the books of every coop into `ad_root`."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -532,7 +533,7 @@ def generate_ad(ad_root: Path, coops: list[DemoCoop], ad_config: dict | None = N
     closed = DEMO_CLOSED if closed is None else closed
     Path(ad_root).mkdir(parents=True, exist_ok=True)
     write_ad_file(ad_root, ad_config or DEMO_AD)
-    jobs = [(str(ad_root), c, exercices, closed, filler_ops) for c in coops]
+    jobs = [(str(ad_root), c, exercices, closed, target_ops) for c in coops]
     if workers <= 1:
         for job in jobs:
             _generate_one(job)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Creates .venv with Python >= 3.11 and installs retkoop-tools with its test tools.
+# Sourced by demo.sh and test.sh; reinstalls only when pyproject.toml changed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+find_python() {
+  for candidate in python3.11 python3.12 python3.13 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "Python 3.11 ou plus récent est nécessaire (python3.11 introuvable)." >&2
+  return 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+  PY="$(find_python)"
+  echo "Création de l'environnement Python (.venv) avec $PY…"
+  "$PY" -m venv .venv
+fi
+STAMP=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$STAMP" ]; then
+  echo "Installation de retkoop-tools et de ses dépendances…"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  rm -f .venv/.installed-*
+  touch "$STAMP"
+fi
+export PATH="$ROOT/.venv/bin:$PATH"
+export BEANCOUNT_DISABLE_LOAD_CACHE=1
