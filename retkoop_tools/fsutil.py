@@ -7,16 +7,21 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path | str, text: str) -> None:
-    """Write `text` to `path` through a temporary file, fsync, then rename over the target."""
+def atomic_write(path: Path | str, text: str, durable: bool = True) -> None:
+    """Write `text` to `path` through a temporary file, fsync, then rename over the target.
+
+    `durable=False` skips the fsyncs: still never a half-written file, but a power cut may
+    lose it (for caches).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         else:
@@ -28,6 +33,8 @@ def atomic_write(path: Path | str, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+    if not durable:
+        return
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

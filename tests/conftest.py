@@ -11,6 +11,12 @@ import pytest
 
 os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
 
+
+@pytest.fixture(autouse=True)
+def _isolated_check_cache(tmp_path_factory, monkeypatch):
+    """Each test has its own cache of check results (subprocesses inherit it)."""
+    monkeypatch.setenv("RETKOOP_CACHE_DIR", str(tmp_path_factory.mktemp("check-cache")))
+
 from retkoop_tools.checks.runner import CheckError, check_coop  # noqa: E402
 from retkoop_tools.ledger.exercice import Exercice  # noqa: E402
 from retkoop_tools.ledger.layout import create_coop  # noqa: E402

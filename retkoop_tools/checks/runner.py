@@ -21,6 +21,7 @@ from beancount.core import data
 
 from retkoop_tools.ad import AD, AD_FILENAME, COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.chart import AD_CHART_FILENAME
+from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.messages import is_ours, to_french
 from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
 
@@ -49,6 +50,14 @@ class CoopResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, value: dict) -> CoopResult:
+        errors = [CheckError(**e) for e in value.pop("errors")]
+        return cls(errors=errors, **value)
 
 
 def _relative(filename: str, ad_root: Path) -> str:
@@ -118,32 +127,51 @@ def check_many(
     uais: Iterable[str],
     workers: int | None = None,
     on_result: Callable[[CoopResult], None] | None = None,
+    cache: ResultCache | None = None,
 ) -> list[CoopResult]:
-    """Check every coop of `uais`, in one pool of `workers` processes; results in order."""
-    # The pickle cache would write files into the coops' folders, and is keyed on file
-    # times, not on our plugins' code: checks always load from the text.
+    """Check every coop of `uais`, in one pool of `workers` processes; results in order.
+
+    With a `cache`, a coop whose files are unchanged since a previous check gets that
+    check's result without being loaded again.
+    """
+    # Beancount's pickle cache would write files into the coops' folders, and is keyed on
+    # file times, not on our plugins' code: it stays off.
     loader.initialize(use_cache=False)
     uais = list(uais)
-    workers = workers or default_workers()
-    results: list[CoopResult] = []
-    if workers == 1 or len(uais) <= 1:
+    done: dict[str, CoopResult] = {}
+    keys: dict[str, str] = {}
+    if cache is not None:
         for uai in uais:
-            result = check_coop(ad_root, uai)
-            results.append(result)
-            if on_result:
-                on_result(result)
-        return results
-    # fork: the workers inherit Beancount and our plugins already imported.
-    context = multiprocessing.get_context("fork")
-    chunksize = max(1, min(16, len(uais) // (workers * 8)))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(str(ad_root),)
-    ) as pool:
-        for result in pool.map(_check_in_worker, uais, chunksize=chunksize):
-            results.append(result)
-            if on_result:
-                on_result(result)
-    return results
+            keys[uai] = cache.key(uai)
+            hit = cache.get(keys[uai])
+            if hit is not None:
+                done[uai] = CoopResult.from_dict(hit)
+                if on_result:
+                    on_result(done[uai])
+    todo = [u for u in uais if u not in done]
+
+    def finished(result: CoopResult) -> None:
+        done[result.uai] = result
+        if cache is not None:
+            cache.put(keys[result.uai], result.as_dict())
+        if on_result:
+            on_result(result)
+
+    workers = min(workers or default_workers(), max(1, len(todo)))
+    if workers == 1:
+        for uai in todo:
+            finished(check_coop(ad_root, uai))
+    else:
+        # fork: the workers inherit Beancount and our plugins already imported.
+        context = multiprocessing.get_context("fork")
+        chunksize = max(1, min(16, len(todo) // (workers * 8)))
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker,
+            initargs=(str(ad_root),),
+        ) as pool:
+            for result in pool.map(_check_in_worker, todo, chunksize=chunksize):
+                finished(result)
+    return [done[u] for u in uais]
 
 
 class GitRevisionError(Exception):

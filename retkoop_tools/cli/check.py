@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import (
     CoopResult,
     GitRevisionError,
@@ -33,10 +34,11 @@ def _plural(n: int, word: str) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Liste JSON des erreurs (uai, file, line, message).")
 @click.option("--resume", is_flag=True, help="Une ligne de bilan par coopérative, même sans erreur.")
+@click.option("--sans-cache", "no_cache", is_flag=True, help="Recharge tous les livres, même inchangés depuis la dernière vérification.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Nombre de processus (défaut : un par cœur).")
 @repo_option
 @user_errors
-def check(uais, all_, since, as_json, resume, jobs, repo: Path) -> None:
+def check(uais, all_, since, as_json, resume, no_cache, jobs, repo: Path) -> None:
     """Vérifie les livres des coopératives avec les règles OCCE.
 
     Les erreurs sont groupées par coopérative, avec fichier:ligne. Code de sortie 1 s'il y
@@ -62,14 +64,16 @@ def check(uais, all_, since, as_json, resume, jobs, repo: Path) -> None:
         return
 
     start = time.perf_counter()
+    cache = None if no_cache else ResultCache(ad.root)
     show_bar = not as_json and len(targets) > 1 and sys.stderr.isatty()
     if show_bar:
         with click.progressbar(
             length=len(targets), label="Vérification", file=sys.stderr, show_pos=True
         ) as bar:
-            results = check_many(ad.root, targets, workers=jobs, on_result=lambda r: bar.update(1))
+            results = check_many(ad.root, targets, workers=jobs, cache=cache,
+                                 on_result=lambda r: bar.update(1))
     else:
-        results = check_many(ad.root, targets, workers=jobs)
+        results = check_many(ad.root, targets, workers=jobs, cache=cache)
     elapsed = time.perf_counter() - start
 
     errors = [e for r in results for e in r.errors]

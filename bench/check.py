@@ -1,0 +1,161 @@
+"""Benchmark of `retkoop check --all` on a synthetic AD.
+
+Builds (once, cached under bench/out/) a synthetic AD of N coops with about M operations per
+exercice over two exercices (one closed and sealed, one open), then times:
+
+  ours  `retkoop check --all` (the real command, one pool of worker processes)
+  (a)   one `bean-check` process per coop: the obvious shell loop, one at a time, and the
+        same with as many processes at once as we have workers
+  (b)   bare `beancount.loader.load_file` of every coop's ledger, in a pool of the same
+        number of worker processes (the floor: loading is what checking costs)
+
+and prints the figures and the ratios. Usage:
+
+    python bench/check.py [--coops 650] [--operations 400] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
+
+from beancount import loader  # noqa: E402
+
+from retkoop_tools.checks.runner import default_workers  # noqa: E402
+from retkoop_tools.demo.generator import generate_ad, synthetic_coops  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+
+def build_ad(coops: int, operations: int, jobs: int) -> Path:
+    root = HERE / "out" / f"ad-{coops}x{operations}"
+    done = root / ".complete"
+    if done.exists():
+        print(f"AD synthétique déjà construite : {root}")
+        return root
+    print(f"Construction de l'AD synthétique : {coops} coops × ~{operations} opérations/exercice…")
+    start, count = time.perf_counter(), 0
+
+    def progress(_uai: str) -> None:
+        nonlocal count
+        count += 1
+        if count % 50 == 0 or count == coops:
+            print(f"  {count}/{coops} coops ({time.perf_counter() - start:.0f} s)", flush=True)
+
+    if root.exists():
+        import shutil
+
+        shutil.rmtree(root)
+    generate_ad(root, synthetic_coops(coops), target_ops=operations, workers=jobs, on_coop=progress)
+    done.touch()
+    return root
+
+
+def coop_files(root: Path) -> list[str]:
+    return sorted(str(p) for p in (root / "ledgers").glob("*/coop.beancount"))
+
+
+def time_ours(root: Path, jobs: int, cache_dir: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(BIN / "retkoop"), "check", "--all", "--jobs", str(jobs), "--repo", str(root)],
+        capture_output=True, text=True, env=dict(os.environ, RETKOOP_CACHE_DIR=str(cache_dir)),
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"retkoop check a échoué :\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    return elapsed
+
+
+def _bean_check(path: str) -> int:
+    return subprocess.run([str(BIN / "bean-check"), path], capture_output=True).returncode
+
+
+def time_bean_check(files: list[str], parallel: int) -> float:
+    start = time.perf_counter()
+    if parallel == 1:
+        codes = [_bean_check(f) for f in files]
+    else:
+        with ThreadPoolExecutor(parallel) as pool:
+            codes = list(pool.map(_bean_check, files))
+    elapsed = time.perf_counter() - start
+    if any(codes):
+        sys.exit("bean-check a trouvé des erreurs dans l'AD synthétique")
+    return elapsed
+
+
+def _load(path: str) -> int:
+    entries, errors, _ = loader.load_file(path)
+    return len(errors)
+
+
+def time_bare_load(files: list[str], jobs: int) -> float:
+    start = time.perf_counter()
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        errors = sum(pool.map(_load, files, chunksize=max(1, len(files) // (jobs * 8))))
+    elapsed = time.perf_counter() - start
+    if errors:
+        sys.exit("load_file a trouvé des erreurs dans l'AD synthétique")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--coops", type=int, default=650)
+    parser.add_argument("--operations", type=int, default=400)
+    parser.add_argument("--jobs", type=int, default=default_workers())
+    args = parser.parse_args()
+
+    root = build_ad(args.coops, args.operations, args.jobs)
+    files = coop_files(root)
+    ops = sum(Path(f).parent.joinpath(n).read_text().count('\n  piece: "')
+              for f in files for n in ("2024-2025.beancount", "2025-2026.beancount"))
+    print(f"{len(files)} coops, {ops} opérations au total ({ops / len(files) / 2:.0f} par coop et "
+          f"par exercice), {args.jobs} processus, {os.cpu_count()} cœurs")
+    for f in files:  # warm the page cache for everyone alike
+        for p in Path(f).parent.glob("*.beancount"):
+            p.read_bytes()
+
+    cache_dir = HERE / "out" / "cache"
+    if cache_dir.exists():
+        import shutil
+
+        shutil.rmtree(cache_dir)
+    ours = time_ours(root, args.jobs, cache_dir)
+    print(f"  retkoop check --all, à froid        : {ours:7.1f} s")
+    warm = time_ours(root, args.jobs, cache_dir)
+    print(f"  retkoop check --all, rien de changé : {warm:7.1f} s")
+    one = Path(files[0]).parent / "2025-2026.beancount"
+    original = one.read_text(encoding="utf-8")
+    one.write_text(original.replace("Petit matériel", "Petit matériel ", 1), encoding="utf-8")
+    try:
+        changed = time_ours(root, args.jobs, cache_dir)
+    finally:
+        one.write_text(original, encoding="utf-8")
+    print(f"  retkoop check --all, 1 coop changée : {changed:7.1f} s")
+    bare = time_bare_load(files, args.jobs)
+    print(f"  (b) load_file, {args.jobs} processus          : {bare:7.1f} s")
+    seq = time_bean_check(files, 1)
+    print(f"  (a) bean-check par coop, 1 à la fois : {seq:7.1f} s")
+    par = time_bean_check(files, args.jobs)
+    print(f"  (a) bean-check par coop, {args.jobs} à la fois : {par:7.1f} s")
+    print()
+    print(f"  à froid  vs (a) bean-check en boucle     : {seq / ours:6.1f}× plus rapide (cible ≥ 10×)")
+    print(f"  à froid  vs (a) bean-check {args.jobs} à la fois   : {par / ours:6.1f}× plus rapide")
+    print(f"  à froid  / (b) chargement nu             : {ours / bare:6.2f}× (cible ≤ 1,5×)")
+    print(f"  1 coop changée vs (a) bean-check en boucle : {seq / changed:6.1f}× plus rapide")
+    print(f"  rien de changé vs (a) bean-check en boucle : {seq / warm:6.1f}× plus rapide")
+    print(f"  par coop : retkoop {1000 * ours / len(files):.0f} ms, bean-check {1000 * seq / len(files):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
