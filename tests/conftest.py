@@ -19,10 +19,9 @@ def _isolated_check_cache(tmp_path_factory, monkeypatch):
 
 from retkoop_tools.checks.runner import CheckError, check_coop  # noqa: E402
 from retkoop_tools.ledger.exercice import Exercice  # noqa: E402
-from retkoop_tools.ledger.layout import create_coop  # noqa: E402
+from retkoop_tools.ledger.layout import create_coop, insert_position  # noqa: E402
 
 UAI = "0910001A"
-MARKER = "; Les nouvelles saisies"
 
 
 @dataclass
@@ -38,7 +37,7 @@ class Coop:
         """Insert entries before the footer of an exercice file; return their first line."""
         path = self.exercice_file(exercice)
         content = path.read_text(encoding="utf-8")
-        at = content.rindex(MARKER)
+        at = insert_position(content)
         body = textwrap.dedent(text).strip("\n") + "\n\n"
         path.write_text(content[:at] + body + content[at:], encoding="utf-8")
         return content[:at].count("\n") + 1

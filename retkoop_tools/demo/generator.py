@@ -31,6 +31,7 @@ from retkoop_tools.ledger.layout import (
     add_regie,
     create_coop,
     exercices_of,
+    insert_position,
     render_coop_file,
     render_exercice_file,
 )
@@ -475,7 +476,7 @@ def seal_exercice(coop_dir: Path, exercice: Exercice, by: str, on: datetime.date
     digest = exercice_digest(coop_dir, exercice)
     path = coop_dir / exercice.filename
     text = path.read_text(encoding="utf-8")
-    marker = text.rindex("; Les nouvelles saisies")
+    marker = insert_position(text)
     closing = (
         f'{exercice.end.isoformat()} custom "cloture" "{exercice}" "{digest}"\n'
         f'  par: "{by}"\n'

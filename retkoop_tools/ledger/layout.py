@@ -26,6 +26,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_plugins import ALL_PLUGINS
 
 COMPTES_FILENAME = "comptes.beancount"
+INSERT_MARKER = 'custom "fava-option" "insert-entry"'
 DOCUMENTS_DIRNAME = "documents"
 NUMBERING_STYLES = {
     "RD": "R01, R02… pour les recettes, D01, D02… pour les dépenses",
@@ -151,9 +152,15 @@ def exercice_footer(exercice: Exercice) -> str:
     # entry: dated the day before the exercice starts, this one catches all of its dates.
     marker_date = exercice.start - datetime.timedelta(days=1)
     return (
-        f"; Les nouvelles saisies de l'exercice {exercice} s'insèrent avant cette ligne.\n"
-        f'{marker_date.isoformat()} custom "fava-option" "insert-entry" ".*"\n'
+        f'{marker_date.isoformat()} {INSERT_MARKER} ".*"  '
+        f"; les nouvelles saisies de {exercice} s'insèrent avant cette ligne\n"
     )
+
+
+def insert_position(text: str) -> int:
+    """Where new entries go in an exercice file's text: the start of its marker line."""
+    at = text.rindex(INSERT_MARKER)
+    return text.rindex("\n", 0, at) + 1
 
 
 def read_identity(coop_dir: Path) -> CoopIdentity:
