@@ -23,9 +23,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 STAMP=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
-  echo "Installation de retkoop-tools et de ses dépendances…"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  echo "Installation de retkoop-tools et de ses dépendances (journal : .venv/install.log)…"
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+         .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'; } \
+       > .venv/install.log 2>&1; then
+    tail -n 40 .venv/install.log >&2
+    echo "L'installation a échoué (journal complet : .venv/install.log)." >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$STAMP"
 fi
