@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path | str, text: str, durable: bool = True) -> None:
-    """Write `text` to `path` through a temporary file, fsync, then rename over the target.
+def atomic_write(path: Path | str, text: str | bytes, durable: bool = True) -> None:
+    """Write `text` (or bytes) to `path` through a temporary file, fsync, then rename over it.
 
     `durable=False` skips the fsyncs: still never a half-written file, but a power cut may
     lose it (for caches).
@@ -17,7 +17,11 @@ def atomic_write(path: Path | str, text: str, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        if isinstance(text, bytes):
+            f = os.fdopen(fd, "wb")
+        else:
+            f = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        with f:
             f.write(text)
             if durable:
                 f.flush()

@@ -8,6 +8,9 @@ from retkoop_tools.cli.check import check
 from retkoop_tools.cli.coop import coop
 from retkoop_tools.cli.demo import demo
 from retkoop_tools.cli.exercice import exercice
+from retkoop_tools.cli.history import history
+from retkoop_tools.cli.hook import hook
+from retkoop_tools.cli.init import init
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,3 +23,6 @@ main.add_command(check)
 main.add_command(coop)
 main.add_command(demo)
 main.add_command(exercice)
+main.add_command(history)
+main.add_command(hook)
+main.add_command(init)

@@ -16,7 +16,10 @@ from retkoop_tools.checks.runner import (
     changed_uais,
     check_many,
 )
+from retkoop_tools.checks.commits import check_commits
+from retkoop_tools.checks.junit import write_junit
 from retkoop_tools.cli.common import UserError, coop_uai, open_ad, repo_option, user_errors
+from retkoop_tools.store.gitcmd import GitError, git
 
 
 def _plural(n: int, word: str) -> str:
@@ -32,19 +35,29 @@ def _plural(n: int, word: str) -> str:
     help="Les coopératives modifiées depuis cette révision git (et toutes si ad.yaml ou le "
     "plan comptable ont changé).",
 )
+@click.option(
+    "--commits",
+    "commit_range",
+    metavar="BASE..TETE",
+    help="Vérifie chaque commit de BASE (exclu) à TETE, tel qu'il est dans git (CI des forges).",
+)
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Écrit aussi un rapport JUnit XML.")
 @click.option("--json", "as_json", is_flag=True, help="Liste JSON des erreurs (uai, file, line, message).")
 @click.option("--resume", is_flag=True, help="Une ligne de bilan par coopérative, même sans erreur.")
 @click.option("--sans-cache", "no_cache", is_flag=True, help="Recharge tous les livres, même inchangés depuis la dernière vérification.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Nombre de processus (défaut : un par cœur).")
 @repo_option
 @user_errors
-def check(uais, all_, since, as_json, resume, no_cache, jobs, repo: Path) -> None:
+def check(uais, all_, since, commit_range, junit, as_json, resume, no_cache, jobs, repo: Path) -> None:
     """Vérifie les livres des coopératives avec les règles OCCE.
 
     Les erreurs sont groupées par coopérative, avec fichier:ligne. Code de sortie 1 s'il y
     a au moins une erreur.
     """
     ad = open_ad(repo)
+    if commit_range:
+        _check_commits(ad.root, commit_range, junit, as_json, jobs)
+        return
     selected = {coop_uai(ad, u) for u in uais}
     if all_:
         selected.update(ad.uais())
@@ -77,6 +90,8 @@ def check(uais, all_, since, as_json, resume, no_cache, jobs, repo: Path) -> Non
     elapsed = time.perf_counter() - start
 
     errors = [e for r in results for e in r.errors]
+    if junit:
+        write_junit(junit, results=results)
     if as_json:
         click.echo(json.dumps([e.as_dict() for e in errors], ensure_ascii=False, indent=2))
     else:
@@ -110,3 +125,40 @@ def _print_report(results: list[CoopResult], resume: bool, elapsed: float) -> No
         )
     else:
         click.secho(f"{summary} : aucune erreur.", fg="green")
+
+
+def _commits_in(root: Path, commit_range: str) -> list[str]:
+    base, sep, head = commit_range.partition("..")
+    if not sep or not head:
+        raise UserError(f"« {commit_range} » : attendu BASE..TETE (deux révisions git).")
+    try:
+        if not base or set(base) == {"0"}:  # a new branch: its last commit
+            return [git(root, "rev-parse", "--verify", head + "^{commit}").strip()]
+        out = git(root, "rev-list", "--reverse", f"{base}..{head}")
+    except GitError as exc:
+        raise UserError(f"Révisions introuvables ({commit_range}) : {exc}") from exc
+    return [line for line in out.splitlines() if line]
+
+
+def _check_commits(root: Path, commit_range: str, junit, as_json: bool, jobs) -> None:
+    commits = _commits_in(root, commit_range)
+    results = check_commits(root, commits, workers=jobs)
+    if junit:
+        write_junit(junit, commits=results)
+    failing = [r for r in results if r.errors]
+    if as_json:
+        click.echo(json.dumps(
+            [dict(e.as_dict(), commit=r.commit) for r in results for e in r.errors],
+            ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            coops = len(result.results)
+            state = click.style("OK", fg="green") if not result.errors else click.style(
+                f"{_plural(len(result.errors), 'erreur')}", fg="red", bold=True)
+            click.echo(f"{result.commit[:10]} {result.subject} : {_plural(coops, 'coopérative')}, {state}")
+            for error in result.errors:
+                click.echo(f"  {error.uai} {error.file}:{error.line} : {error.message}")
+        click.echo(f"{_plural(len(results), 'commit')} vérifié{'s' if len(results) > 1 else ''}, "
+                   f"{len(failing)} en erreur.")
+    if failing:
+        sys.exit(1)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import getpass
+import re
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,8 @@ from retkoop_tools.ad import AD, NotAnADRepositoryError, load_ad, require_ad_roo
 from retkoop_tools.chart import ChartError
 from retkoop_tools.ledger.exercice import InvalidExerciceError
 from retkoop_tools.ledger.layout import LayoutError, validate_uai
+from retkoop_tools.store.gitcmd import GitError
+from retkoop_tools.store.store import Author, StoreError
 
 #: Exceptions whose message is a French sentence for the user.
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -20,6 +25,8 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ChartError,
     LayoutError,
     InvalidExerciceError,
+    StoreError,
+    GitError,
 )
 
 class UserError(click.ClickException):
@@ -64,3 +71,40 @@ def coop_uai(ad: AD, uai: str) -> str:
     return uai
 
 
+
+
+auteur_option = click.option(
+    "--auteur",
+    metavar='"NOM <IDENTIFIANT>"',
+    help="Auteur des commits (défaut : l'utilisateur du système).",
+)
+
+_AUTHOR_RE = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<ident>[^<>\s]+)>\s*$")
+
+
+def parse_author(value: str | None) -> Author:
+    """`"Mme Martin <martin@ecole.fr>"` → Author; the system user when None."""
+    if not value:
+        user = getpass.getuser()
+        return Author(user, f"{user}@{socket.gethostname()}")
+    match = _AUTHOR_RE.match(value)
+    if not match:
+        raise UserError(f"Auteur « {value} » : écrivez « Nom <identifiant> », par exemple "
+                        "\"Mme Martin <martin@ecole.fr>\".")
+    return Author(match.group("name"), match.group("ident"))
+
+
+def save(ad: AD, uai: str, changes: dict[str, str], author: Author, message: str) -> str:
+    """Write through the store (validated, committed) in a git repository, directly otherwise.
+
+    Returns a French line saying where it went.
+    """
+    from retkoop_tools.ledger.layout import apply_changes
+    from retkoop_tools.store.gitcmd import is_git_repo
+    from retkoop_tools.store.store import Store
+
+    if not is_git_repo(ad.root):
+        apply_changes(ad.coop_dir(uai), changes)
+        return "(hors dépôt git : aucun commit)"
+    commit = Store(ad.root).write(uai, changes, author, message)
+    return f"(commit {commit[:10]})" if commit else "(aucun changement)"

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import datetime
+import shutil
 from pathlib import Path
 
 import click
 
-from retkoop_tools.cli.common import coop_uai, open_ad, repo_option, user_errors
+from retkoop_tools.cli.common import (
+    auteur_option,
+    coop_uai,
+    open_ad,
+    parse_author,
+    repo_option,
+    save,
+    user_errors,
+)
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import (
     NUMBERING_STYLES,
-    add_regie,
+    comptes_changes,
     create_coop,
-    regenerate_comptes,
+    regie_changes,
 )
+from retkoop_tools.store.gitcmd import is_git_repo
+from retkoop_tools.store.store import RuleViolationError, Store
 
 
 @click.group()
@@ -34,14 +45,29 @@ def coop() -> None:
     show_default=True,
     help="Numérotation des pièces : RD (R01/D01) ou continue (1, 2, 3).",
 )
+@auteur_option
 @repo_option
 @user_errors
-def add(uai, nom, commune, exercice_name, numerotation, repo: Path) -> None:
-    """Crée la coopérative UAI (7 chiffres et une lettre) dans ledgers/UAI/."""
+def add(uai, nom, commune, exercice_name, numerotation, auteur, repo: Path) -> None:
+    """Crée la coopérative UAI (7 chiffres et une lettre) dans ledgers/UAI/ et la commite."""
     ad = open_ad(repo)
+    author = parse_author(auteur)
     exercice = Exercice.parse(exercice_name) if exercice_name else Exercice.current()
-    coop_dir = create_coop(ad.root, uai, nom, commune, exercice, numerotation)
-    click.echo(f"Coopérative créée : {coop_dir.relative_to(ad.root)} (exercice {exercice}).")
+    in_git = is_git_repo(ad.root)
+    store = Store(ad.root) if in_git else None
+    if store is None:
+        coop_dir = create_coop(ad.root, uai, nom, commune, exercice, numerotation)
+        where = "(hors dépôt git : aucun commit)"
+    else:
+        with store.locked():
+            coop_dir = create_coop(ad.root, uai, nom, commune, exercice, numerotation)
+            try:
+                commit = store.commit_new_coop(coop_dir.name, author, f"Nouvelle coopérative {coop_dir.name} : {nom.strip()}")
+            except RuleViolationError:
+                shutil.rmtree(coop_dir)
+                raise
+        where = f"(commit {commit[:10]})"
+    click.echo(f"Coopérative créée : {coop_dir.relative_to(ad.root)} (exercice {exercice}) {where}")
 
 
 @coop.command("regie")
@@ -53,26 +79,31 @@ def add(uai, nom, commune, exercice_name, numerotation, repo: Path) -> None:
     type=click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"]),
     help="Date d'ouverture (jj/mm/aaaa, défaut : aujourd'hui).",
 )
+@auteur_option
 @repo_option
 @user_errors
-def regie(uai, enseignant, date_, repo: Path) -> None:
+def regie(uai, enseignant, date_, auteur, repo: Path) -> None:
     """Ouvre la régie d'avance de l'ENSEIGNANT dans la coopérative UAI."""
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
     date = date_.date() if date_ else datetime.date.today()
-    account = add_regie(ad.root, ad.coop_dir(uai), enseignant, date)
-    click.echo(f"Régie ouverte : {account}")
+    account, changes = regie_changes(ad.root, ad.coop_dir(uai), enseignant, date)
+    where = save(ad, uai, changes, parse_author(auteur), f"Ouverture de la régie d'avance de {enseignant.strip()}")
+    click.echo(f"Régie ouverte : {account} {where}")
 
 
 @coop.command("comptes")
 @click.argument("uais", nargs=-1, metavar="[UAI]...")
 @click.option("--all", "all_", is_flag=True, help="Toutes les coopératives.")
+@auteur_option
 @repo_option
 @user_errors
-def comptes(uais, all_, repo: Path) -> None:
+def comptes(uais, all_, auteur, repo: Path) -> None:
     """Régénère comptes.beancount depuis le plan comptable de l'AD (sous-comptes conservés)."""
     ad = open_ad(repo)
+    author = parse_author(auteur)
     targets = ad.uais() if all_ else [coop_uai(ad, u) for u in uais]
     for uai in targets:
-        regenerate_comptes(ad.root, ad.coop_dir(uai))
+        save(ad, uai, comptes_changes(ad.root, ad.coop_dir(uai)), author,
+             "Plan de comptes régénéré depuis le plan comptable de l'AD")
     click.echo(f"{len(targets)} plan(s) de comptes régénéré(s).")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from retkoop_tools.cli.common import coop_uai, open_ad, repo_option, user_errors
+from retkoop_tools.cli.common import auteur_option, coop_uai, open_ad, parse_author, repo_option, save, user_errors
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.ledger.layout import add_exercice
+from retkoop_tools.ledger.layout import exercice_changes
 
 
 @click.group()
@@ -19,11 +19,14 @@ def exercice() -> None:
 @exercice.command("ouvrir")
 @click.argument("uai")
 @click.argument("nom", metavar="EXERCICE")
+@auteur_option
 @repo_option
 @user_errors
-def ouvrir(uai, nom, repo: Path) -> None:
+def ouvrir(uai, nom, auteur, repo: Path) -> None:
     """Crée le fichier de l'EXERCICE suivant (ex. 2026-2027) de la coopérative UAI."""
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
-    path = add_exercice(ad.coop_dir(uai), Exercice.parse(nom))
-    click.echo(f"Exercice ouvert : {path.relative_to(ad.root)}")
+    exercice = Exercice.parse(nom)
+    changes = exercice_changes(ad.coop_dir(uai), exercice)
+    where = save(ad, uai, changes, parse_author(auteur), f"Ouverture de l'exercice {exercice}")
+    click.echo(f"Exercice ouvert : {(ad.coop_dir(uai) / exercice.filename).relative_to(ad.root)} {where}")

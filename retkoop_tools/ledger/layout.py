@@ -216,8 +216,8 @@ def create_coop(
     return coop_dir
 
 
-def add_exercice(coop_dir: Path, exercice: Exercice) -> Path:
-    """Create the file of a new exercice and include it (the following one only)."""
+def exercice_changes(coop_dir: Path, exercice: Exercice) -> dict[str, str]:
+    """The files that open `exercice` (the one after the last): its file and coop.beancount."""
     existing = exercices_of(coop_dir)
     if exercice in existing:
         raise LayoutError(f"L'exercice {exercice} existe déjà.")
@@ -226,8 +226,21 @@ def add_exercice(coop_dir: Path, exercice: Exercice) -> Path:
             f"L'exercice qui suit {existing[-1]} est {existing[-1].next()}, pas {exercice}."
         )
     identity = read_identity(coop_dir)
-    atomic_write(coop_dir / exercice.filename, render_exercice_file(identity, exercice))
-    atomic_write(coop_dir / COOP_FILENAME, render_coop_file(identity, [*existing, exercice]))
+    return {
+        exercice.filename: render_exercice_file(identity, exercice),
+        COOP_FILENAME: render_coop_file(identity, [*existing, exercice]),
+    }
+
+
+def apply_changes(coop_dir: Path, changes: dict[str, str]) -> None:
+    """Write changes directly (outside an AD repository's store): new files first."""
+    for rel in sorted(changes, key=lambda r: (r == COOP_FILENAME, r)):
+        atomic_write(coop_dir / rel, changes[rel])
+
+
+def add_exercice(coop_dir: Path, exercice: Exercice) -> Path:
+    """Create the file of a new exercice and include it (the following one only)."""
+    apply_changes(coop_dir, exercice_changes(coop_dir, exercice))
     return coop_dir / exercice.filename
 
 
@@ -249,17 +262,17 @@ def sub_accounts_of(coop_dir: Path, chart: Chart) -> list[tuple[str, datetime.da
     return result
 
 
-def regenerate_comptes(ad_root: Path, coop_dir: Path) -> None:
-    """Rewrite comptes.beancount from the AD's current chart, keeping the sub-accounts."""
+def comptes_changes(ad_root: Path, coop_dir: Path) -> dict[str, str]:
+    """comptes.beancount from the AD's current chart, keeping the sub-accounts."""
     chart = load_chart(ad_root)
     exercices = exercices_of(coop_dir)
     opening = exercices[0].start if exercices else Exercice.current().start
-    text = render_comptes_file(chart, opening, sub_accounts_of(coop_dir, chart))
-    atomic_write(coop_dir / COMPTES_FILENAME, text)
+    return {COMPTES_FILENAME: render_comptes_file(chart, opening, sub_accounts_of(coop_dir, chart))}
 
 
-def add_regie(ad_root: Path, coop_dir: Path, teacher: str, date: datetime.date) -> str:
-    """Open the régie sub-account of a teacher; return the account name."""
+def regie_changes(ad_root: Path, coop_dir: Path, teacher: str,
+                  date: datetime.date) -> tuple[str, dict[str, str]]:
+    """The régie sub-account of a teacher, and the comptes.beancount that opens it."""
     chart = load_chart(ad_root)
     parents = [c for c in chart.accounts_of_type("regie") if c.sous_comptes]
     if not parents:
@@ -270,6 +283,12 @@ def add_regie(ad_root: Path, coop_dir: Path, teacher: str, date: datetime.date) 
         raise LayoutError(f"La régie {account} existe déjà.")
     exercices = exercices_of(coop_dir)
     opening = exercices[0].start if exercices else date
-    subs.append((account, date, f"Régie d'avance de {teacher.strip()}"))
-    atomic_write(coop_dir / COMPTES_FILENAME, render_comptes_file(chart, opening, subs))
+    subs.append((account, max(date, opening), f"Régie d'avance de {teacher.strip()}"))
+    return account, {COMPTES_FILENAME: render_comptes_file(chart, opening, subs)}
+
+
+def add_regie(ad_root: Path, coop_dir: Path, teacher: str, date: datetime.date) -> str:
+    """Open the régie sub-account of a teacher; return the account name."""
+    account, changes = regie_changes(ad_root, coop_dir, teacher, date)
+    apply_changes(coop_dir, changes)
     return account

@@ -1,0 +1,129 @@
+"""Checking commits rather than the working tree: for the git hooks and the forges' CI.
+
+A commit is checked as it is in git: the coops it touches are extracted from its tree (or
+from the index, for pre-commit) into a temporary AD root and checked there. Every commit of a
+push is checked, not only the last one.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME
+from retkoop_tools.chart import AD_CHART_FILENAME
+from retkoop_tools.checks.runner import CoopResult, check_many
+from retkoop_tools.store.gitcmd import git
+
+ZERO_SHA = "0" * 40
+_AD_FILES = (AD_FILENAME, AD_CHART_FILENAME)
+
+
+@dataclass
+class CommitResult:
+    commit: str
+    subject: str
+    results: list[CoopResult] = field(default_factory=list)
+
+    @property
+    def errors(self):
+        return [e for r in self.results for e in r.errors]
+
+
+def _uais_in(paths: list[str]) -> tuple[set[str], bool]:
+    """The coops named by changed paths, and whether the AD's own rules changed."""
+    uais, ad_changed = set(), False
+    for path in paths:
+        parts = path.split("/")
+        if path in _AD_FILES:
+            ad_changed = True
+        elif len(parts) >= 3 and parts[0] == LEDGERS_DIRNAME:
+            uais.add(parts[1])
+    return uais, ad_changed
+
+
+def _coops_of_tree(repo: Path, rev: str) -> set[str]:
+    out = git(repo, "ls-tree", "--name-only", f"{rev}:{LEDGERS_DIRNAME}", check=False)
+    return {line for line in out.splitlines() if line}
+
+
+def touched_uais(repo: Path, commit: str) -> list[str]:
+    """Coops changed by `commit` (all of them when ad.yaml or the chart changed), still present."""
+    out = git(repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "--no-renames", commit)
+    uais, ad_changed = _uais_in(out.splitlines())
+    present = _coops_of_tree(repo, commit)
+    return sorted(present if ad_changed else uais & present)
+
+
+def materialize_commit(repo: Path, commit: str, uais: list[str], dest: Path) -> None:
+    """Extract `ad.yaml`, the chart and the coops `uais` of `commit` into `dest`."""
+    names = git(repo, "ls-tree", "--name-only", commit).splitlines()
+    paths = [n for n in _AD_FILES if n in names] + [f"{LEDGERS_DIRNAME}/{u}" for u in uais]
+    if not paths:
+        return
+    proc = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "--", *paths],
+        cwd=repo, capture_output=True, check=True,
+    )
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        try:
+            tar.extractall(dest, filter="data")
+        except TypeError:  # Python 3.11 before 3.11.4: no extraction filters
+            tar.extractall(dest)
+
+
+def check_commit(repo: Path, commit: str, workers: int | None = None) -> CommitResult:
+    subject = git(repo, "log", "-1", "--format=%s", commit).strip()
+    result = CommitResult(commit=commit, subject=subject)
+    uais = touched_uais(repo, commit)
+    if not uais:
+        return result
+    with tempfile.TemporaryDirectory(prefix="retkoop-commit-") as tmp:
+        materialize_commit(repo, commit, uais, Path(tmp))
+        result.results = check_many(Path(tmp), uais, workers=workers)
+    return result
+
+
+def commits_of_range(repo: Path, old: str, new: str) -> list[str]:
+    """The commits `new` brings over `old`, oldest first (all new ones when `old` is zero)."""
+    if new == ZERO_SHA:
+        return []
+    if old == ZERO_SHA:
+        out = git(repo, "rev-list", "--reverse", new, "--not", "--all")
+        if not out.strip():  # a new branch on commits the repository already has
+            return []
+    else:
+        out = git(repo, "rev-list", "--reverse", f"{old}..{new}")
+    return [line for line in out.splitlines() if line]
+
+
+def check_commits(repo: Path, commits: list[str], workers: int | None = None,
+                  on_commit: Callable[[CommitResult], None] | None = None) -> list[CommitResult]:
+    results = []
+    for commit in commits:
+        result = check_commit(repo, commit, workers)
+        results.append(result)
+        if on_commit:
+            on_commit(result)
+    return results
+
+
+def check_index(repo: Path, workers: int | None = None) -> list[CoopResult]:
+    """Check the coops the staged changes touch, as they are in the index (pre-commit)."""
+    out = git(repo, "diff", "--cached", "--name-only", "--no-renames")
+    uais, ad_changed = _uais_in(out.splitlines())
+    tracked = git(repo, "ls-files", "--", LEDGERS_DIRNAME).splitlines()
+    present = {p.split("/")[1] for p in tracked if p.count("/") >= 2}
+    targets = sorted(present if ad_changed else uais & present)
+    if not targets:
+        return []
+    with tempfile.TemporaryDirectory(prefix="retkoop-index-") as tmp:
+        files = [p for p in tracked if p.split("/")[1] in targets]
+        files += [n for n in _AD_FILES if git(repo, "ls-files", "--", n).strip()]
+        git(repo, "checkout-index", f"--prefix={tmp}/", "--", *files)
+        return check_many(Path(tmp), targets, workers=workers)

@@ -1,0 +1,56 @@
+"""`retkoop hook`: what the git hooks of an AD repository run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from retkoop_tools.checks.commits import check_commits, check_index, commits_of_range
+from retkoop_tools.cli.common import user_errors
+
+
+@click.group()
+def hook() -> None:
+    """Crochets git (appelés par hooks/pre-commit et hooks/pre-receive)."""
+
+
+def _print_errors(prefix: str, results) -> int:
+    count = 0
+    for result in results:
+        for error in result.errors:
+            count += 1
+            click.echo(f"{prefix}{error.uai} {error.file}:{error.line} : {error.message}", err=True)
+    return count
+
+
+@hook.command("pre-commit")
+@user_errors
+def pre_commit() -> None:
+    """Vérifie les coopératives que le commit en préparation modifie."""
+    results = check_index(Path.cwd())
+    if _print_errors("", results):
+        click.echo("Commit refusé : corrigez les erreurs ci-dessus (les livres n'ont pas changé).", err=True)
+        sys.exit(1)
+
+
+@hook.command("pre-receive")
+@user_errors
+def pre_receive() -> None:
+    """Vérifie chaque commit poussé (lignes « ancien nouveau référence » sur l'entrée)."""
+    repo = Path.cwd()
+    refused = 0
+    for line in sys.stdin.read().splitlines():
+        parts = line.split()
+        if len(parts) != 3:
+            continue
+        old, new, ref = parts
+        for result in check_commits(repo, commits_of_range(repo, old, new)):
+            if result.errors:
+                refused += 1
+                click.echo(f"Commit {result.commit[:10]} « {result.subject} » ({ref}) :", err=True)
+                _print_errors("  ", result.results)
+    if refused:
+        click.echo(f"Poussée refusée : {refused} commit(s) enfreignent les règles OCCE.", err=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""The history of a coop, told entry by entry from git."""

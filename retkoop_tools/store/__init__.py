@@ -1,0 +1,1 @@
+"""Writing into an AD repository: validated, atomic, committed, backed up."""

@@ -1,0 +1,39 @@
+"""Running git: a thin, explicit wrapper (hot paths call the git binary, not GitPython)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message says which, with git's own words."""
+
+
+def git(cwd: Path | str, *args: str, env: dict[str, str] | None = None, input: str | None = None,
+        check: bool = True) -> str:
+    """Run `git args` in `cwd` and return its standard output."""
+    full_env = dict(os.environ)
+    # Hooks run git with GIT_DIR / GIT_INDEX_FILE set for *their* repository: never inherit
+    # them into a command aimed at another one.
+    for var in ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX"):
+        if env is None or var not in env:
+            full_env.pop(var, None)
+    full_env.setdefault("LC_ALL", "C")
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(
+        ["git", *args], cwd=str(cwd), env=full_env, input=input, capture_output=True, text=True
+    )
+    if check and proc.returncode != 0:
+        raise GitError(f"git {' '.join(args[:3])} a échoué : {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout
+
+
+def is_git_repo(path: Path) -> bool:
+    return git(path, "rev-parse", "--is-inside-work-tree", check=False).strip() == "true"
+
+
+def git_dir(path: Path) -> Path:
+    return Path(git(path, "rev-parse", "--absolute-git-dir").strip())

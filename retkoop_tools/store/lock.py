@@ -1,0 +1,51 @@
+"""One lock per repository, held across the threads of a process and across processes.
+
+Threads of one process share a re-entrant thread lock; processes (web workers, CLI, hooks)
+serialise on an `flock` of `.git/retkoop.lock`. A process killed while holding it releases
+the file lock with its file descriptors.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_THREAD_LOCKS: dict[str, threading.RLock] = {}
+_GUARD = threading.Lock()
+_HELD = threading.local()
+
+
+def _thread_lock(key: str) -> threading.RLock:
+    with _GUARD:
+        return _THREAD_LOCKS.setdefault(key, threading.RLock())
+
+
+@contextmanager
+def repo_lock(git_dir: Path) -> Iterator[None]:
+    """Hold the lock of the repository whose git folder is `git_dir`."""
+    key = str(Path(git_dir).resolve())
+    lock = _thread_lock(key)
+    with lock:
+        depth = getattr(_HELD, key, 0)
+        if depth:  # re-entered by the same thread: the file lock is already ours
+            setattr(_HELD, key, depth + 1)
+            try:
+                yield
+            finally:
+                setattr(_HELD, key, depth)
+            return
+        fd = os.open(os.path.join(key, "retkoop.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            setattr(_HELD, key, 1)
+            try:
+                yield
+            finally:
+                setattr(_HELD, key, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)

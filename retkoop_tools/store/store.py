@@ -1,0 +1,265 @@
+"""The store: the one way to write a coop's books, for every writer (CLI, web, importers).
+
+A write is validated, then written atomically, then committed at once, all under the
+repository's lock:
+
+1. the new files are staged in a copy of the coop's folder and checked with the OCCE rules;
+   a write that adds an error is refused with the rule's French message, and neither the
+   files nor the history change ("nothing reaches the disk that breaks a rule");
+2. each file is replaced atomically (temporary file, fsync, rename);
+3. the coop's folder, and only it, is committed with the acting user as author.
+
+A writer killed between 2 and 3 leaves uncommitted files: the next write puts them aside in
+`.git/retkoop-recovered/` and restores the last commit, so that a half-applied change never
+enters the history.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from retkoop_tools.ad import AD_FILENAME, COOP_FILENAME, LEDGERS_DIRNAME
+from retkoop_tools.chart import AD_CHART_FILENAME
+from retkoop_tools.checks.cache import ResultCache
+from retkoop_tools.checks.runner import CheckError, CoopResult, check_coop
+from retkoop_tools.fsutil import atomic_write
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import DOCUMENTS_DIRNAME, insert_position
+from retkoop_tools.store.gitcmd import GitError, git, git_dir
+from retkoop_tools.store.lock import repo_lock
+
+RECOVERED_DIRNAME = "retkoop-recovered"
+STAGING_DIRNAME = "retkoop-staging"
+COOP_TRAILER = "Coopérative"
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who acts: a person (e-mail) or a coop account (its UAI)."""
+
+    name: str
+    ident: str
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name} <{self.ident}>"
+
+
+#: The committer of every commit the store makes (the author is the acting user).
+DEFAULT_COMMITTER = Author("retkoop", "retkoop@localhost")
+
+
+class StoreError(Exception):
+    """A write that cannot be done; the message is in French."""
+
+
+class RuleViolationError(StoreError):
+    """The write would break an OCCE rule; nothing was written."""
+
+    def __init__(self, errors: list[CheckError]):
+        self.errors = errors
+        shown = "\n".join(f"  {e.file}:{e.line} : {e.message}" for e in errors[:10])
+        more = f"\n  … et {len(errors) - 10} autre(s)" if len(errors) > 10 else ""
+        super().__init__(f"Modification refusée, elle enfreindrait les règles :\n{shown}{more}")
+
+
+def new_errors(before: CoopResult | None, after: CoopResult) -> list[CheckError]:
+    """Errors of `after` that `before` did not have (compared by message: lines move)."""
+    remaining = collections.Counter(e.message for e in (before.errors if before else []))
+    added = []
+    for error in after.errors:
+        if remaining[error.message]:
+            remaining[error.message] -= 1
+        else:
+            added.append(error)
+    return added
+
+
+def _safe_relpath(path: str) -> PurePosixPath:
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] in (".git",):
+        raise StoreError(f"Chemin refusé : « {path} » doit rester dans le dossier de la coopérative.")
+    return rel
+
+
+class Store:
+    """Validated, atomic, committed writes into the coops of one AD repository."""
+
+    def __init__(self, ad_root: Path, committer: Author = DEFAULT_COMMITTER, pusher=None,
+                 cache: ResultCache | None = None):
+        self.root = Path(ad_root).resolve()
+        self.git_dir = git_dir(self.root)
+        self.committer = committer
+        self.pusher = pusher
+        self.cache = cache or ResultCache(self.root)
+
+    # -- public API -----------------------------------------------------------------------
+    def write(self, uai: str, changes: Mapping[str, str | bytes | None], author: Author,
+              message: str, *, validate: bool = True) -> str | None:
+        """Apply `changes` (path in the coop's folder → new content, None to delete).
+
+        Returns the new commit's id, or None when the files already had that content.
+        Raises RuleViolationError (nothing written) when the books would break a rule.
+        """
+        rels = {_safe_relpath(p): c for p, c in changes.items()}
+        with self.locked():
+            coop_dir = self._coop_dir(uai)
+            self._recover(uai)
+            if validate:
+                self._validate(uai, rels)
+            # New files first, coop.beancount (which includes the others) last.
+            for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
+                target = coop_dir / rel
+                content = rels[rel]
+                if content is None:
+                    if target.exists():
+                        target.unlink()
+                else:
+                    atomic_write(target, content)
+            return self._commit(uai, author, message)
+
+    def insert_entries(self, uai: str, text: str, author: Author, message: str,
+                       exercice: Exercice) -> str | None:
+        """Insert entries' text at the end of an exercice file (before Fava's marker)."""
+        coop_dir = self._coop_dir(uai)
+        path = coop_dir / exercice.filename
+        if not path.exists():
+            raise StoreError(f"L'exercice {exercice} n'est pas ouvert pour la coopérative {uai}.")
+        with self.locked():
+            current = path.read_text(encoding="utf-8")
+            at = insert_position(current)
+            body = text.strip("\n") + "\n\n"
+            return self.write(uai, {exercice.filename: current[:at] + body + current[at:]}, author, message)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with repo_lock(self.git_dir):
+            yield
+
+    def commit_new_coop(self, uai: str, author: Author, message: str) -> str | None:
+        """Commit a coop folder that a generator has just written (retkoop coop add)."""
+        with self.locked():
+            result = check_coop(self.root, uai)
+            if result.errors:
+                raise RuleViolationError(result.errors)
+            return self._commit(uai, author, message)
+
+    def head(self) -> str:
+        return git(self.root, "rev-parse", "HEAD").strip()
+
+    # -- internals ------------------------------------------------------------------------
+    def _coop_dir(self, uai: str) -> Path:
+        coop_dir = self.root / LEDGERS_DIRNAME / uai
+        if not (coop_dir / COOP_FILENAME).is_file():
+            raise StoreError(f"La coopérative {uai} n'existe pas dans ce dépôt.")
+        return coop_dir
+
+    def _relative_coop_dir(self, uai: str) -> str:
+        return f"{LEDGERS_DIRNAME}/{uai}"
+
+    def _validate(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> None:
+        before_key = self.cache.key(uai)
+        cached = self.cache.get(before_key)
+        before = CoopResult.from_dict(cached) if cached else check_coop(self.root, uai)
+        if not cached:
+            self.cache.put(before_key, before.as_dict())
+        with self._staging(uai, rels) as staging_root:
+            after = check_coop(staging_root, uai)
+        added = new_errors(before, after)
+        if added:
+            raise RuleViolationError(added)
+
+    @contextmanager
+    def _staging(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> Iterator[Path]:
+        """A throw-away AD root holding the coop as it would be after the write."""
+        base = self.git_dir / STAGING_DIRNAME
+        base.mkdir(exist_ok=True)
+        root = Path(tempfile.mkdtemp(dir=base))
+        try:
+            for name in (AD_FILENAME, AD_CHART_FILENAME):
+                if (self.root / name).exists():
+                    shutil.copy2(self.root / name, root / name)
+            src = self.root / LEDGERS_DIRNAME / uai
+            dst = root / LEDGERS_DIRNAME / uai
+            touches_documents = any(r.parts[0] == DOCUMENTS_DIRNAME for r in rels)
+            dst.mkdir(parents=True)
+            for item in src.iterdir():
+                if item.name == DOCUMENTS_DIRNAME:
+                    if touches_documents:  # hard links: cheap, and the originals stay intact
+                        shutil.copytree(item, dst / item.name, copy_function=os.link)
+                    else:
+                        os.symlink(item, dst / item.name)
+                elif item.is_file():
+                    shutil.copy2(item, dst / item.name)
+            for rel, content in rels.items():
+                target = dst / rel
+                if target.exists() or target.is_symlink():
+                    target.unlink()
+                if content is not None:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    if isinstance(content, bytes):
+                        target.write_bytes(content)
+                    else:
+                        target.write_text(content, encoding="utf-8")
+            yield root
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def _recover(self, uai: str) -> None:
+        """Put aside what an interrupted write left uncommitted, and restore the last commit."""
+        lock_file = self.git_dir / "index.lock"
+        if lock_file.exists():  # we hold the repository lock: no git command of ours runs
+            lock_file.unlink()
+        rel = self._relative_coop_dir(uai)
+        for tmp in (self.root / rel).rglob(".*.tmp"):  # atomic_write's, from a killed writer
+            tmp.unlink(missing_ok=True)
+        status = git(self.root, "status", "--porcelain", "--untracked-files=all", "--", rel)
+        if not status.strip():
+            return
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        keep = self.git_dir / RECOVERED_DIRNAME / f"{stamp}-{uai}"
+        keep.mkdir(parents=True)
+        (keep / "status.txt").write_text(status, encoding="utf-8")
+        (keep / "diff.patch").write_text(git(self.root, "diff", "--", rel), encoding="utf-8")
+        for line in status.splitlines():
+            if line.startswith("??"):
+                path = self.root / line[3:].strip('"')
+                if path.is_file():
+                    (keep / "untracked").mkdir(exist_ok=True)
+                    shutil.copy2(path, keep / "untracked" / path.name)
+        has_head = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        if has_head:
+            git(self.root, "checkout", "-q", "HEAD", "--", rel, check=False)
+        git(self.root, "clean", "-fdq", "--", rel)
+
+    def _commit(self, uai: str, author: Author, message: str) -> str | None:
+        rel = self._relative_coop_dir(uai)
+        git(self.root, "add", "-A", "--", rel)
+        if not git(self.root, "status", "--porcelain", "--", rel).strip():
+            return None
+        env = {
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.ident,
+            "GIT_COMMITTER_NAME": self.committer.name,
+            "GIT_COMMITTER_EMAIL": self.committer.ident,
+        }
+        full_message = f"{message.strip()}\n\n{COOP_TRAILER}: {uai}\n"
+        try:
+            # --no-verify: the store validated the coop already; only its folder is committed.
+            git(self.root, "commit", "-q", "--no-verify", "-F", "-", "--", rel, env=env,
+                input=full_message)
+        except GitError:
+            git(self.root, "reset", "-q", "--", rel, check=False)
+            raise
+        commit = self.head()
+        if self.pusher is not None:
+            self.pusher.request()
+        return commit
