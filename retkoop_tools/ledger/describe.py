@@ -49,5 +49,5 @@ def describe(entry: Any) -> str:
             return f"clôture de l'exercice {values[0]}"
         return f"directive {entry.type} du {fmt_date(entry.date)}"
     if isinstance(entry, data.Open):
-        return f"ouverture du compte {entry.account}"
+        return entry.account
     return f"{type(entry).__name__} du {fmt_date(entry.date)}"

@@ -1,0 +1,215 @@
+"""What changed between two versions of a coop's books, entry by entry.
+
+Entries are matched, not lines: an entry re-indented, moved or with its metadata reordered
+is the same entry. Matching goes from the surest to the loosest:
+
+1. same content (the closing seal's canonical form, ticks aside): unchanged — but a tick
+   added or removed is reported as a pointage;
+2. same pièce in the same exercice, or same directive on the same day: modified;
+3. same day and same payee: modified;
+4. what is left was added or deleted.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from beancount.core import data
+from beancount.parser import parser
+
+from retkoop_tools.fr import fmt_date, fmt_eur
+from retkoop_tools.ledger.conventions import (
+    CUSTOM_ARRETE_CAISSE,
+    CUSTOM_CLOTURE,
+    CUSTOM_RELEVE,
+    META_CHEQUE,
+    META_MODE,
+    META_PIECE,
+    META_RELEVE,
+)
+from retkoop_tools.ledger.describe import describe, operation_amount
+from retkoop_tools.ledger.digest import canonical_text
+from retkoop_tools.ledger.exercice import Exercice
+
+_TRACKED_CUSTOMS = (CUSTOM_RELEVE, CUSTOM_ARRETE_CAISSE, CUSTOM_CLOTURE)
+
+
+@dataclass
+class Change:
+    """One change in French: `kind` is ajout, modification, suppression, pointage, …"""
+
+    kind: str
+    date: datetime.date
+    description: str
+    details: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        value = asdict(self)
+        value["date"] = self.date.isoformat()
+        return value
+
+
+def parse_entries(text: str, filename: str = "<git>") -> list[Any]:
+    """The entries of one ledger file that the history follows."""
+    entries, _errors, _options = parser.parse_string(text, filename)
+    return [
+        e for e in entries
+        if isinstance(e, (data.Transaction, data.Open))
+        or (isinstance(e, data.Custom) and e.type in _TRACKED_CUSTOMS)
+    ]
+
+
+def _ticks(entry: Any) -> dict[str, datetime.date]:
+    """Ticks of an operation: `*` for the whole operation, or the account of a posting."""
+    if not isinstance(entry, data.Transaction):
+        return {}
+    ticks = {}
+    if isinstance(entry.meta.get(META_RELEVE), datetime.date):
+        ticks["*"] = entry.meta[META_RELEVE]
+    for posting in entry.postings:
+        tick = (posting.meta or {}).get(META_RELEVE)
+        if isinstance(tick, datetime.date):
+            ticks[posting.account] = tick
+    return ticks
+
+
+def _identity(entry: Any) -> tuple | None:
+    if isinstance(entry, data.Transaction):
+        piece = entry.meta.get(META_PIECE)
+        if piece is not None:
+            return ("piece", Exercice.of_date(entry.date), str(piece).strip().upper())
+        return None
+    if isinstance(entry, data.Custom):
+        first = entry.values[0].value if entry.values else None
+        return ("custom", entry.type, entry.date, str(first))
+    if isinstance(entry, data.Open):
+        return ("open", entry.account)
+    return None
+
+
+def _loose(entry: Any) -> tuple | None:
+    if isinstance(entry, data.Transaction):
+        return ("txn", entry.date, entry.payee or "", entry.narration or "")
+    return None
+
+
+def _postings(entry: data.Transaction) -> str:
+    lines = collections.defaultdict(lambda: 0)
+    for p in entry.postings:
+        if p.units is not None and p.units.number is not None:
+            lines[p.account] += p.units.number
+    return ", ".join(f"{acc} {fmt_eur(n)}" for acc, n in sorted(lines.items()))
+
+
+def _details(old: Any, new: Any) -> list[str]:
+    if not (isinstance(old, data.Transaction) and isinstance(new, data.Transaction)):
+        before, after = describe(old), describe(new)
+        return [f"{before} → {after}"] if before != after else ["métadonnées modifiées"]
+    out = []
+
+    def compare(label: str, a: Any, b: Any, fmt=str) -> None:
+        if a != b:
+            out.append(f"{label} : {fmt(a) if a is not None else '—'} → {fmt(b) if b is not None else '—'}")
+
+    compare("date", old.date, new.date, fmt_date)
+    compare("pièce", old.meta.get(META_PIECE), new.meta.get(META_PIECE))
+    compare("tiers", old.payee, new.payee)
+    compare("libellé", old.narration, new.narration)
+    compare("montant", operation_amount(old), operation_amount(new), fmt_eur)
+    compare("mode", old.meta.get(META_MODE), new.meta.get(META_MODE))
+    compare("chèque", old.meta.get(META_CHEQUE), new.meta.get(META_CHEQUE))
+    if _postings(old) != _postings(new):
+        out.append(f"comptes : {_postings(old)} → {_postings(new)}")
+    compare("étiquettes", ", ".join(sorted(old.tags)) or None, ", ".join(sorted(new.tags)) or None)
+    return out or ["autres informations modifiées"]
+
+
+def _kind_of_added(entry: Any) -> str:
+    if isinstance(entry, data.Custom):
+        return {CUSTOM_RELEVE: "relevé", CUSTOM_ARRETE_CAISSE: "arrêté de caisse",
+                CUSTOM_CLOTURE: "clôture"}[entry.type]
+    if isinstance(entry, data.Open):
+        return "compte"
+    return "ajout"
+
+
+def _label(kind: str) -> str:
+    return {
+        "ajout": "Opération ajoutée", "suppression": "Opération supprimée",
+        "modification": "Opération modifiée", "relevé": "Relevé enregistré",
+        "arrêté de caisse": "Caisse comptée", "clôture": "Exercice clos", "compte": "Compte ouvert",
+        "pointage": "Opération pointée", "dépointage": "Pointage retiré",
+    }[kind]
+
+
+def diff_entries(old: list[Any], new: list[Any]) -> list[Change]:
+    """The changes from `old` to `new` (each a list of parsed entries)."""
+    changes: list[Change] = []
+    by_text: dict[str, list[Any]] = collections.defaultdict(list)
+    for entry in old:
+        by_text[canonical_text(entry)].append(entry)
+    unmatched_new = []
+    for entry in new:
+        bucket = by_text.get(canonical_text(entry))
+        if bucket:
+            before = bucket.pop()
+            changes.extend(_tick_changes(before, entry))
+        else:
+            unmatched_new.append(entry)
+    unmatched_old = [e for bucket in by_text.values() for e in bucket]
+
+    for keyer in (_identity, _loose):
+        index: dict[tuple, list[Any]] = collections.defaultdict(list)
+        for entry in unmatched_old:
+            key = keyer(entry)
+            if key is not None:
+                index[key].append(entry)
+        still_new = []
+        for entry in unmatched_new:
+            key = keyer(entry)
+            if key is not None and index.get(key):
+                before = index[key].pop(0)
+                unmatched_old.remove(before)
+                if isinstance(entry, data.Transaction):
+                    label = _label("modification")
+                else:
+                    label = f"{_label(_kind_of_added(entry))}, modifié"
+                changes.append(Change("modification", entry.date, f"{label} : {describe(entry)}",
+                                      _details(before, entry)))
+                changes.extend(_tick_changes(before, entry))
+            else:
+                still_new.append(entry)
+        unmatched_new = still_new
+
+    for entry in unmatched_new:
+        kind = _kind_of_added(entry)
+        changes.append(Change(kind, entry.date, f"{_label(kind)} : {describe(entry)}"))
+    for entry in unmatched_old:
+        label = "Opération supprimée" if isinstance(entry, data.Transaction) else "Supprimé"
+        changes.append(Change("suppression", entry.date, f"{label} : {describe(entry)}"))
+    opened = [c for c in changes if c.kind == "compte"]
+    if len(opened) > 3:  # a new coop, or the chart regenerated: one line, not thirty
+        changes = [c for c in changes if c.kind != "compte"]
+        changes.append(Change("compte", min(c.date for c in opened),
+                              f"{len(opened)} comptes ouverts (plan comptable de l'AD)"))
+    changes.sort(key=lambda c: (c.date, c.kind, c.description))
+    return changes
+
+
+def _tick_changes(old: Any, new: Any) -> list[Change]:
+    before, after = _ticks(old), _ticks(new)
+    if before == after:
+        return []
+    out = []
+    for account, date in after.items():
+        if before.get(account) != date:
+            out.append(Change("pointage", new.date,
+                              f"{_label('pointage')} : {describe(new)}, sur le relevé du {fmt_date(date)}"))
+    for account, date in before.items():
+        if account not in after:
+            out.append(Change("dépointage", new.date,
+                              f"{_label('dépointage')} : {describe(new)} (relevé du {fmt_date(date)})"))
+    return out

@@ -1,0 +1,108 @@
+"""A coop's history from git: per commit, its author and what changed, entry by entry."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import git
+
+from retkoop_tools.ad import LEDGERS_DIRNAME
+from retkoop_tools.history.diff import Change, diff_entries, parse_entries
+from retkoop_tools.ledger.exercice import Exercice
+
+
+@dataclass
+class CommitChanges:
+    commit: str
+    author: str
+    ident: str
+    date: datetime.datetime
+    message: str
+    changes: list[Change] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "commit": self.commit,
+            "auteur": self.author,
+            "identifiant": self.ident,
+            "date": self.date.isoformat(),
+            "message": self.message,
+            "changements": [c.as_dict() for c in self.changes],
+        }
+
+
+class _Snapshots:
+    """Parsed entries and file lists of a coop at any commit, parsing each blob once."""
+
+    def __init__(self, repo: git.Repo, uai: str):
+        self.repo, self.uai = repo, uai
+        self._parsed: dict[str, list[Any]] = {}
+
+    def files(self, commit: git.Commit | None) -> dict[str, git.Blob]:
+        if commit is None:
+            return {}
+        try:
+            tree = commit.tree / LEDGERS_DIRNAME / self.uai
+        except KeyError:
+            return {}
+        return {
+            str(Path(item.path).relative_to(f"{LEDGERS_DIRNAME}/{self.uai}")): item
+            for item in tree.traverse() if item.type == "blob"
+        }
+
+    def entries(self, files: dict[str, git.Blob]) -> list[Any]:
+        result = []
+        for name, blob in sorted(files.items()):
+            if not name.endswith(".beancount") or "/" in name:
+                continue
+            if blob.hexsha not in self._parsed:
+                text = blob.data_stream.read().decode("utf-8", errors="replace")
+                self._parsed[blob.hexsha] = parse_entries(text, name)
+            result.extend(self._parsed[blob.hexsha])
+        return result
+
+
+def _document_changes(before: dict[str, Any], after: dict[str, Any], date: datetime.date) -> list[Change]:
+    changes = []
+    for name in sorted(set(after) - set(before)):
+        if not name.endswith(".beancount") and not name.endswith(".gitkeep"):
+            changes.append(Change("document", date, f"Document ajouté : {name}"))
+    for name in sorted(set(before) - set(after)):
+        if not name.endswith(".beancount") and not name.endswith(".gitkeep"):
+            changes.append(Change("document", date, f"Document retiré : {name}"))
+    return changes
+
+
+def coop_history(ad_root: Path, uai: str, exercice: Exercice | None = None,
+                 auteur: str | None = None, limit: int | None = None) -> list[CommitChanges]:
+    """Newest first: the commits that touched the coop, with their entry-level changes."""
+    path = f"{LEDGERS_DIRNAME}/{uai}"
+    who = (auteur or "").casefold()
+    history = []
+    with git.Repo(ad_root, search_parent_directories=True) as repo:
+        snapshots = _Snapshots(repo, uai)
+        prefix = Path(ad_root).resolve().relative_to(Path(repo.working_tree_dir).resolve())
+        path = str(prefix / path) if str(prefix) != "." else path
+        for commit in repo.iter_commits(paths=path):
+            if who and who not in commit.author.name.casefold() and who not in commit.author.email.casefold():
+                continue
+            parent = commit.parents[0] if commit.parents else None
+            before_files, after_files = snapshots.files(parent), snapshots.files(commit)
+            changes = diff_entries(snapshots.entries(before_files), snapshots.entries(after_files))
+            when = commit.authored_datetime
+            changes += _document_changes(before_files, after_files, when.date())
+            if exercice is not None:
+                changes = [c for c in changes if c.kind == "document" or exercice.contains(c.date)]
+                if not changes:
+                    continue
+            history.append(CommitChanges(
+                commit=commit.hexsha, author=commit.author.name, ident=commit.author.email,
+                date=when, message=commit.message.strip().splitlines()[0] if commit.message.strip() else "",
+                changes=changes,
+            ))
+            if limit and len(history) >= limit:
+                break
+    return history

@@ -1,0 +1,170 @@
+"""The store on real git repositories: validated, atomic, committed, attributed."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.store.store import RuleViolationError, Store, StoreError
+from tests.gitrepo import ADMIN, TEACHER, make_ad_repo, run_git, sale
+
+EX = Exercice(2025)
+UAI = "0910001A"
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return make_ad_repo(tmp_path / "ad")
+
+
+def log(root: Path, *args: str) -> list[str]:
+    return run_git(root, "log", "--format=%an|%ae|%cn|%s", *args).stdout.splitlines()
+
+
+def test_a_write_is_one_commit_by_the_user_limited_to_the_coop(store):
+    root = store.root
+    (root / "ad.yaml").write_text((root / "ad.yaml").read_text() + "# brouillon\n")  # not ours
+    commit = store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001 du 10/10/2025 : Famille 1, 15,00 €", EX)
+    assert commit == store.head()
+    assert log(root, "-1") == ["Mme Martin|martin@ecole.fr|retkoop|Saisie R001 du 10/10/2025 : Famille 1, 15,00 €"]
+    body = run_git(root, "log", "-1", "--format=%b").stdout
+    assert "Coopérative: 0910001A" in body
+    files = run_git(root, "show", "--name-only", "--format=", "HEAD").stdout.split()
+    assert files == [f"ledgers/{UAI}/2025-2026.beancount"]
+    assert run_git(root, "status", "--porcelain").stdout.strip() == "M ad.yaml"
+
+
+def test_a_write_that_breaks_a_rule_changes_nothing(store):
+    root = store.root
+    path = root / "ledgers" / UAI / "2025-2026.beancount"
+    before, head = path.read_bytes(), store.head()
+    bad = sale(1).replace('  piece: "R001"\n', "")  # no pièce
+    with pytest.raises(RuleViolationError) as info:
+        store.insert_entries(UAI, bad, TEACHER, "Saisie", EX)
+    assert "Pièce manquante" in str(info.value)
+    assert str(info.value).startswith("Modification refusée")
+    assert path.read_bytes() == before and store.head() == head
+    assert run_git(root, "status", "--porcelain").stdout == ""
+    # and a second line of the same file (cash would go negative) is refused too
+    expense = """2025-10-12 * "Boulangerie" "Goûter"
+  piece: "D001"
+  mode: "ESP"
+  Actif:530-Caisse                     -500.00 EUR
+  Charges:6063-Fournitures-activites    500.00 EUR
+"""
+    with pytest.raises(RuleViolationError, match="La caisse serait négative"):
+        store.insert_entries(UAI, expense, TEACHER, "Saisie", EX)
+    assert path.read_bytes() == before and store.head() == head
+
+
+def test_a_write_on_books_with_old_errors_is_judged_on_what_it_adds(store):
+    root = store.root
+    path = root / "ledgers" / UAI / "2025-2026.beancount"
+    # An old error committed by hand (bypassing hooks): a pièce missing.
+    path.write_text(path.read_text().replace('2025-08-31 custom "fava-option"', sale(1).replace('  piece: "R001"\n', "") + '\n2025-08-31 custom "fava-option"'))
+    run_git(root, "commit", "-qam", "à la main", "--no-verify")
+    assert store.insert_entries(UAI, sale(2), TEACHER, "Saisie R002", EX)
+    with pytest.raises(RuleViolationError):
+        store.insert_entries(UAI, sale(3).replace('"R003"', '"R002"'), TEACHER, "Saisie R002 bis", EX)
+
+
+def test_paths_stay_in_the_coop(store):
+    with pytest.raises(StoreError, match="doit rester dans le dossier"):
+        store.write(UAI, {"../0910002B/coop.beancount": "x"}, TEACHER, "x")
+    with pytest.raises(StoreError, match="n'existe pas"):
+        store.write("0910099Z", {"a.txt": "x"}, TEACHER, "x")
+
+
+def test_unchanged_content_makes_no_commit(store):
+    path = store.root / "ledgers" / UAI / "comptes.beancount"
+    head = store.head()
+    assert store.write(UAI, {"comptes.beancount": path.read_text()}, TEACHER, "rien") is None
+    assert store.head() == head
+
+
+def test_documents_are_written_and_committed(store):
+    commit = store.write(UAI, {"documents/releves/2025-10.pdf": b"%PDF-1.4 fake"}, TEACHER, "Relevé d'octobre")
+    assert commit
+    assert (store.root / "ledgers" / UAI / "documents/releves/2025-10.pdf").read_bytes() == b"%PDF-1.4 fake"
+
+
+def _concurrent_writer(args):
+    root, uai, n = args
+    store = Store(Path(root))
+    store.insert_entries(uai, sale(n, day=1 + n % 28), TEACHER, f"Saisie R{n:03d}", EX)
+    return n
+
+
+def test_twenty_concurrent_writers_on_five_coops(tmp_path):
+    uais = ("0910001A", "0910002B", "0910003C", "0910004D", "0910005E")
+    store = make_ad_repo(tmp_path / "ad", uais)
+    before = int(run_git(store.root, "rev-list", "--count", "HEAD").stdout)
+    jobs = [(str(store.root), uais[n % 5], n) for n in range(1, 21)]
+    # Ten processes (file lock) each running… one write; and ten threads in this process.
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(10) as pool:
+        async_result = pool.map_async(_concurrent_writer, jobs[:10])
+        import concurrent.futures
+
+        with concurrent.futures.ThreadPoolExecutor(10) as threads:
+            done_threads = list(threads.map(_concurrent_writer, jobs[10:]))
+        done_procs = async_result.get(timeout=120)
+    assert sorted(done_procs + done_threads) == list(range(1, 21))
+    after = int(run_git(store.root, "rev-list", "--count", "HEAD").stdout)
+    assert after - before == 20
+    assert run_git(store.root, "status", "--porcelain").stdout == ""
+    for n in range(1, 21):
+        text = (store.root / "ledgers" / uais[n % 5] / "2025-2026.beancount").read_text()
+        assert f'"Famille {n}" "Participation volontaire"' in text
+    run_git(store.root, "fsck", "--strict")
+
+
+KILLED_WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from retkoop_tools.store.store import Store, Author
+    root, uai = Path(sys.argv[1]), sys.argv[2]
+    store = Store(root)
+    big = "; " + "x" * 200 + "\\n"
+    n = 0
+    while True:
+        n += 1
+        text = (root / "ledgers" / uai / "comptes.beancount").read_text()
+        base = text.split("; padding")[0]
+        store.write(uai, {"comptes.beancount": base + f"; padding {n}\\n" + big * (2000 + n % 7)},
+                    Author("Robot", "robot@test"), f"Écriture {n}")
+        print(n, flush=True)
+""")
+
+
+def test_a_writer_killed_mid_write_leaves_old_or_new_and_a_clean_history(store, tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(KILLED_WRITER)
+    path = store.root / "ledgers" / UAI / "comptes.beancount"
+    for attempt in range(6):
+        proc = subprocess.Popen([sys.executable, str(script), str(store.root), UAI],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.4 + 0.13 * attempt)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        text = path.read_text()
+        # Whole: a version that starts with the generated accounts and ends with a full line.
+        assert text.startswith("; Comptes de la coopérative") and text.endswith("\n")
+        if "; padding" in text:
+            n = int(text.split("; padding ")[1].split("\n")[0])
+            assert text.count("x" * 200) == 2000 + n % 7
+        run_git(store.root, "fsck", "--strict")
+        # The next write recovers whatever was left uncommitted and commits cleanly.
+        assert store.insert_entries(UAI, sale(100 + attempt, day=1 + attempt), TEACHER, "Après", EX)
+        assert run_git(store.root, "status", "--porcelain").stdout == ""
+    recovered = list((store.git_dir / "retkoop-recovered").glob("*")) if (store.git_dir / "retkoop-recovered").exists() else []
+    assert all((d / "status.txt").exists() for d in recovered)
