@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import collections
 import datetime
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from beancount.core import data
@@ -47,9 +47,8 @@ class Change:
     details: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        value = asdict(self)
-        value["date"] = self.date.isoformat()
-        return value
+        return {"type": self.kind, "date": self.date.isoformat(), "description": self.description,
+                "details": list(self.details)}
 
 
 def parse_entries(text: str, filename: str = "<git>") -> list[Any]:

@@ -101,7 +101,10 @@ class Pusher:
             )
         except subprocess.TimeoutExpired:
             return "délai dépassé"
-        return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["erreur"])[-1]
+        if proc.returncode == 0:
+            return None
+        lines = proc.stderr.strip().splitlines() or ["erreur"]
+        return next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0])
 
     def _run(self) -> None:
         attempt = 0
