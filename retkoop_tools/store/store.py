@@ -113,8 +113,7 @@ class Store:
         with self.locked():
             coop_dir = self._coop_dir(uai)
             self._recover(uai)
-            if validate:
-                self._validate(uai, rels)
+            after = self._validate(uai, rels) if validate else None
             # New files first, coop.beancount (which includes the others) last.
             for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
                 target = coop_dir / rel
@@ -124,7 +123,10 @@ class Store:
                         target.unlink()
                 else:
                     atomic_write(target, content)
-            return self._commit(uai, author, message)
+            commit = self._commit(uai, author, message)
+            if after is not None:  # the next write on this coop starts from a known result
+                self.cache.put(self.cache.key(uai), after.as_dict())
+            return commit
 
     def insert_entries(self, uai: str, text: str, author: Author, message: str,
                        exercice: Exercice) -> str | None:
@@ -165,7 +167,7 @@ class Store:
     def _relative_coop_dir(self, uai: str) -> str:
         return f"{LEDGERS_DIRNAME}/{uai}"
 
-    def _validate(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> None:
+    def _validate(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> CoopResult:
         before_key = self.cache.key(uai)
         cached = self.cache.get(before_key)
         before = CoopResult.from_dict(cached) if cached else check_coop(self.root, uai)
@@ -176,6 +178,7 @@ class Store:
         added = new_errors(before, after)
         if added:
             raise RuleViolationError(added)
+        return after
 
     @contextmanager
     def _staging(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> Iterator[Path]:
