@@ -137,3 +137,18 @@ def test_history_filters_and_json_cli(tmp_path):
         [sys.executable, "-m", "retkoop_tools", "history", UAI, "--repo", str(store.root)],
         capture_output=True, text=True)
     assert "Mme Martin <martin@ecole.fr>" in proc.stdout and "+ Opération ajoutée" in proc.stdout
+
+
+def test_sauvegarde_command(tmp_path):
+    store = make_ad_repo(tmp_path / "ad")
+    run = lambda: subprocess.run([sys.executable, "-m", "retkoop_tools", "sauvegarde", "--repo", str(store.root)],  # noqa: E731
+                                 capture_output=True, text=True)
+    proc = run()
+    assert proc.returncode == 1 and "aucun dépôt distant de sauvegarde" in proc.stderr
+    run_git(store.root, "remote", "add", "origin", str(tmp_path / "absent.git"))
+    proc = run()
+    assert proc.returncode == 1 and proc.stderr.startswith("Erreur : dépôt distant injoignable (origin)")
+    run_git(tmp_path, "init", "-q", "--bare", str(tmp_path / "absent.git"))
+    proc = run()
+    assert proc.returncode == 0 and "Sauvegardé vers origin (branche main)." in proc.stdout
+    assert run_git(tmp_path / "absent.git", "rev-parse", "main").stdout.strip() == store.head()

@@ -11,6 +11,7 @@ from retkoop_tools.cli.exercice import exercice
 from retkoop_tools.cli.history import history
 from retkoop_tools.cli.hook import hook
 from retkoop_tools.cli.init import init
+from retkoop_tools.cli.sauvegarde import sauvegarde
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,3 +27,4 @@ main.add_command(exercice)
 main.add_command(history)
 main.add_command(hook)
 main.add_command(init)
+main.add_command(sauvegarde)

@@ -94,17 +94,7 @@ class Pusher:
         self._thread.join(timeout=5)
 
     def _push_once(self) -> str | None:
-        try:
-            proc = subprocess.run(
-                ["git", "push", "--quiet", self.remote, f"HEAD:refs/heads/{self.branch}"],
-                cwd=self.root, capture_output=True, text=True, timeout=self.timeout,
-            )
-        except subprocess.TimeoutExpired:
-            return "délai dépassé"
-        if proc.returncode == 0:
-            return None
-        lines = proc.stderr.strip().splitlines() or ["erreur"]
-        return next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0])
+        return push_now(self.root, self.remote, self.branch, self.timeout)
 
     def _run(self) -> None:
         attempt = 0
@@ -137,3 +127,34 @@ class Pusher:
                 while not self._stop and time.monotonic() < deadline and not self._wake.is_set():
                     self._wake.wait(min(0.5, max(0.0, deadline - time.monotonic())))
                 self._wake.set()
+
+
+def push_now(root: Path, remote: str, branch: str, timeout: float = 60) -> str | None:
+    """Push HEAD to `remote`'s `branch`; None on success, else git's main complaint."""
+    try:
+        proc = subprocess.run(
+            ["git", "push", "--quiet", remote, f"HEAD:refs/heads/{branch}"],
+            cwd=root, capture_output=True, text=True, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return "délai dépassé"
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.strip().splitlines() or ["erreur"]
+    return next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0])
+
+
+def backup_target(ad_root: Path) -> tuple[str, str] | None:
+    """The (remote, branch) of the AD's backup from `ad.yaml`, if that remote exists."""
+    from retkoop_tools.ad import load_ad
+    from retkoop_tools.store.gitcmd import git
+
+    config = load_ad(ad_root).config.get("sauvegarde") or {}
+    remote, branch = str(config.get("distant", "origin")), str(config.get("branche", "main"))
+    return (remote, branch) if remote in git(ad_root, "remote").split() else None
+
+
+def pusher_for(ad_root: Path) -> Pusher | None:
+    """A started backup worker for the AD repository, or None when it has no remote."""
+    target = backup_target(ad_root)
+    return Pusher(ad_root, *target) if target else None
