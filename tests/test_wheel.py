@@ -33,6 +33,9 @@ def test_wheel_holds_plugins_templates_and_chart(wheel):
         "retkoop_tools/chart/plan-comptable.yaml",
         "retkoop_tools/templates/__init__.py",
         "retkoop_tools/cli/check.py",
+        "retkoop_tools/hooks/pre-commit",
+        "retkoop_tools/hooks/pre-receive",
+        "retkoop_tools/ci/gitlab-ci.yml",
     ):
         assert expected in names
 
@@ -56,3 +59,13 @@ def test_wheel_installed_in_a_fresh_venv_checks_a_coop(wheel, tmp_path):
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import retkoop_plugins; print(retkoop_plugins.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path)
     assert str(venv) in where.stdout
+    # An AD repository created from the wheel has its hooks and CI, and they run.
+    ad91 = tmp_path / "ad91"
+    result = run("init", str(ad91), "--ad", "91", "--nom", "OCCE de l'Essonne", "--auteur", "AD <ad@test>")
+    assert result.returncode == 0, result.stderr
+    assert (ad91 / "hooks" / "pre-receive").exists() and (ad91 / ".gitlab-ci.yml").exists()
+    result = run("coop", "add", "0910001A", "--nom", "École", "--exercice", "2025-2026", "--repo", str(ad91),
+                 "--auteur", "AD <ad@test>")
+    assert result.returncode == 0, result.stderr
+    history = run("history", "0910001A", "--repo", str(ad91))
+    assert "AD <ad@test>" in history.stdout and "comptes ouverts" in history.stdout
