@@ -29,12 +29,23 @@ def ledger_chart(options_map: dict[str, Any]) -> Chart:
 
 
 def chart_or_error(options_map: dict[str, Any], error_cls: type) -> tuple[Chart | None, list]:
-    """Load the chart; on a broken AD chart, one error at the top-level file instead."""
+    """Load the chart; on a broken AD chart, one error at the top-level file instead.
+
+    Only the plan comptable plugin reports it; the others call `chart_or_none` and stay quiet.
+    """
     try:
         return ledger_chart(options_map), []
     except ChartError as exc:
         meta = data.new_metadata(options_map.get("filename", "<plan-comptable>"), 0)
         return None, [error_cls(meta, f"Plan comptable de l'AD invalide : {exc}", None)]
+
+
+def chart_or_none(options_map: dict[str, Any]) -> Chart | None:
+    """The chart, or None when it is broken (reported once, by the plan comptable plugin)."""
+    try:
+        return ledger_chart(options_map)
+    except ChartError:
+        return None
 
 
 def where(entry: Any) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from beancount.core import data
 
-from retkoop_plugins._common import ZERO, chart_or_error, custom_values, fmt_date, fmt_eur
+from retkoop_plugins._common import ZERO, chart_or_none, custom_values, fmt_date, fmt_eur
 from retkoop_tools.ledger.conventions import CUSTOM_ARRETE_CAISSE, DENOMINATIONS
 
 __plugins__ = ("check_arrete_caisse",)
@@ -43,7 +43,7 @@ def count_total(meta) -> tuple[Decimal, list[str]]:
 
 
 def check_arrete_caisse(entries, options_map):
-    chart, _ = chart_or_error(options_map, InvalidCashCountError)
+    chart = chart_or_none(options_map)
     if chart is None:
         return entries, []
     caisses = [c.account for c in chart.accounts_of_type("caisse")]

@@ -16,7 +16,7 @@ from beancount.core import data
 
 from retkoop_plugins._common import (
     ZERO,
-    chart_or_error,
+    chart_or_none,
     coop_dir,
     custom_values,
     fmt_date,
@@ -35,7 +35,7 @@ StatementBalanceError = collections.namedtuple("StatementBalanceError", "source 
 
 
 def check_pointage(entries, options_map):
-    chart, _ = chart_or_error(options_map, InvalidStatementError)
+    chart = chart_or_none(options_map)
     if chart is None:
         return entries, []
     bank_accounts = {c.account for c in chart.accounts_of_type("banque")}

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from beancount.core import data
 
-from retkoop_plugins._common import ZERO, chart_or_error, fmt_date, fmt_eur, where
+from retkoop_plugins._common import ZERO, chart_or_none, fmt_date, fmt_eur, where
 from retkoop_tools.ledger.conventions import (
     META_CHEQUE,
     META_MODE,
@@ -47,7 +47,7 @@ _MODE_CHOICES = ", ".join(f'"{code}" ({label})' for code, label in MODES.items()
 
 
 def check_tresorerie(entries, options_map):
-    chart, _ = chart_or_error(options_map, NatureError)
+    chart = chart_or_none(options_map)
     if chart is None:
         return entries, []
     errors = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import datetime
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -71,13 +72,22 @@ class RuleViolationError(StoreError):
         super().__init__(f"Modification refusée, elle enfreindrait les règles :\n{shown}{more}")
 
 
+_LINE_REF = re.compile(r"\.beancount:\d+")
+
+
+def _error_key(error: CheckError) -> str:
+    # Lines move when entries are inserted, also inside messages citing another entry.
+    return _LINE_REF.sub(".beancount", error.message)
+
+
 def new_errors(before: CoopResult | None, after: CoopResult) -> list[CheckError]:
-    """Errors of `after` that `before` did not have (compared by message: lines move)."""
-    remaining = collections.Counter(e.message for e in (before.errors if before else []))
+    """Errors of `after` that `before` did not have (compared by message, not by line)."""
+    remaining = collections.Counter(_error_key(e) for e in (before.errors if before else []))
     added = []
     for error in after.errors:
-        if remaining[error.message]:
-            remaining[error.message] -= 1
+        key = _error_key(error)
+        if remaining[key]:
+            remaining[key] -= 1
         else:
             added.append(error)
     return added

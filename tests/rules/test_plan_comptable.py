@@ -71,3 +71,11 @@ def test_writing_on_the_regies_parent_account(coop):
     errors = coop.errors()
     assert [e.line for e in errors] == [line, line + 2]
     assert all("se détaille en sous-comptes" in e.message for e in errors)
+
+
+def test_a_broken_ad_chart_is_reported_once(coop):
+    (coop.root / "plan-comptable.yaml").write_text("comptes: [{code: 12x}]\n")
+    errors = coop.errors()
+    assert len(errors) == 1
+    assert errors[0].message.startswith("Plan comptable de l'AD invalide :")
+    assert errors[0].file.endswith("coop.beancount")
