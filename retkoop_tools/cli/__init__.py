@@ -12,6 +12,7 @@ from retkoop_tools.cli.history import history
 from retkoop_tools.cli.hook import hook
 from retkoop_tools.cli.init import init
 from retkoop_tools.cli.sauvegarde import sauvegarde
+from retkoop_tools.cli.serve import serve, serve_demo, user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,3 +29,6 @@ main.add_command(history)
 main.add_command(hook)
 main.add_command(init)
 main.add_command(sauvegarde)
+main.add_command(serve)
+main.add_command(serve_demo)
+main.add_command(user)

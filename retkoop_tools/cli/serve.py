@@ -1,0 +1,164 @@
+"""`retkoop serve` and `retkoop user`: the web portal and its accounts."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from retkoop_tools.cli.common import UserError, open_ad, repo_option, user_errors
+from retkoop_tools.web.accounts import ROLES, AccountError, Accounts
+from retkoop_tools.web.passwords import PasswordPolicyError
+
+INSTANCE_ENV = "RETKOOP_INSTANCE"
+
+instance_option = click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier des comptes et sessions, hors du dépôt git (défaut : DEPOT-instance à côté du dépôt, "
+    f"ou ${INSTANCE_ENV}).",
+)
+
+
+def instance_dir(ad_root: Path, instance: Path | None) -> Path:
+    if instance:
+        return instance
+    if os.environ.get(INSTANCE_ENV):
+        return Path(os.environ[INSTANCE_ENV])
+    return ad_root.parent / f"{ad_root.name}-instance"
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port d'écoute.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--lru", default=50, show_default=True, type=click.IntRange(1, 10000),
+              help="Nombre de coopératives gardées chargées en mémoire.")
+@click.option("--proxy", is_flag=True, help="Derrière un proxy inverse : croire X-Forwarded-For/Proto/Host.")
+@click.option("--https/--http", "https", default=None,
+              help="Cookies réservés à HTTPS (défaut : oui derrière --proxy).")
+@instance_option
+@repo_option
+@user_errors
+def serve(host, port, threads, lru, proxy, https, instance, repo: Path) -> None:
+    """Lance le portail web de l'AD (serveur waitress)."""
+    import waitress
+
+    from retkoop_tools.web.portal import Portal
+
+    ad = open_ad(repo)
+    secure = proxy if https is None else https
+    portal = Portal(ad.root, instance_dir(ad.root, instance), lru_size=lru, secure_cookies=secure)
+    app = portal
+    if proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app = ProxyFix(portal, x_for=1, x_proto=1, x_host=1)
+    click.echo(f"Portail de {ad.nom or 'l’AD'} : http://{host}:{port}/ ({len(ad.uais())} coopératives)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="retkoop",
+                   trusted_proxy="127.0.0.1" if proxy else None,
+                   trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"} if proxy else None,
+                   clear_untrusted_proxy_headers=True)
+
+
+@click.group()
+def user() -> None:
+    """Comptes du portail (mandataires, vérificateurs, équipe de l'AD)."""
+
+
+def _accounts(repo: Path, instance: Path | None) -> Accounts:
+    ad = open_ad(repo)
+    return Accounts(instance_dir(ad.root, instance) / "comptes.sqlite")
+
+
+@user.command("add")
+@click.argument("identifiant")
+@click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
+@click.option("--nom", default="", help="Nom affiché, par exemple « Mme Martin ».")
+@click.option("--coop", "coops", multiple=True, help="UAI d'une coopérative (répétable).")
+@click.option("--exercice", help="Exercice que lit un vérificateur (2025-2026).")
+@instance_option
+@repo_option
+@user_errors
+def user_add(identifiant, role, nom, coops, exercice, instance, repo) -> None:
+    """Crée un compte et affiche son mot de passe provisoire."""
+    ad = open_ad(repo)
+    unknown = [u for u in coops if u.upper() not in ad.uais()]
+    if unknown:
+        raise UserError(f"Coopérative(s) inconnue(s) : {', '.join(unknown)}.")
+    try:
+        secret = _accounts(repo, instance).add(identifiant, role, name=nom,
+                                                coops=tuple(u.upper() for u in coops), exercice=exercice,
+                                                actor="ligne de commande")
+    except (AccountError, PasswordPolicyError) as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(f"Compte {identifiant} créé. Mot de passe provisoire (à changer à la première connexion) : {secret}")
+
+
+@user.command("reset")
+@click.argument("identifiant")
+@instance_option
+@repo_option
+@user_errors
+def user_reset(identifiant, instance, repo) -> None:
+    """Donne un nouveau mot de passe provisoire (et ferme les sessions ouvertes)."""
+    try:
+        secret = _accounts(repo, instance).reset(identifiant, actor="ligne de commande")
+    except AccountError as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(f"Nouveau mot de passe provisoire de {identifiant} : {secret}")
+
+
+@user.command("disable")
+@click.argument("identifiant")
+@click.option("--reactiver", is_flag=True, help="Réactive le compte au lieu de le désactiver.")
+@instance_option
+@repo_option
+@user_errors
+def user_disable(identifiant, reactiver, instance, repo) -> None:
+    """Désactive un compte (ses sessions sont fermées)."""
+    try:
+        _accounts(repo, instance).set_disabled(identifiant, not reactiver, actor="ligne de commande")
+    except AccountError as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(f"Compte {identifiant} {'réactivé' if reactiver else 'désactivé'}.")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@instance_option
+@repo_option
+@user_errors
+def user_list(as_json, instance, repo) -> None:
+    """Liste les comptes."""
+    users = _accounts(repo, instance).list()
+    if as_json:
+        click.echo(json.dumps([{"identifiant": u.login, "nom": u.name, "role": u.role, "coops": list(u.coops),
+                                "exercice": u.exercice, "provisoire": u.must_change, "desactive": u.disabled}
+                               for u in users], ensure_ascii=False, indent=2))
+        return
+    for u in users:
+        state = "désactivé" if u.disabled else ("provisoire" if u.must_change else "actif")
+        click.echo(f"{u.login:32} {u.role_label:26} {' '.join(u.coops):20} {u.exercice or '':10} {state}")
+
+
+@click.command("serve-demo")
+@click.option("--dossier", type=click.Path(file_okay=False, path_type=Path), default=Path("var"),
+              show_default=True, help="Où créer le dépôt et l'instance de démonstration.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@repo_option
+@user_errors
+def serve_demo(dossier: Path, host: str, port: int, repo: Path) -> None:
+    """Prépare l'AD de démonstration (copie de ledgers/ dans un dépôt git) et lance le portail."""
+    from retkoop_tools.demo.portal import demo_logins, prepare_demo_ad
+
+    source = open_ad(repo).root
+    ad_root = prepare_demo_ad(source, dossier.resolve() / "demo-ad")
+    instance = dossier.resolve() / "demo-instance"
+    click.echo(demo_logins(ad_root, instance))
+    ctx = click.get_current_context()
+    ctx.invoke(serve, host=host, port=port, threads=8, lru=50, proxy=False, https=False,
+               instance=instance, repo=ad_root)

@@ -1,0 +1,121 @@
+"""Writes made by Fava, routed through the store.
+
+Fava writes files in place, without our rules, and fires no hook for document uploads,
+deletes or moves. So every state-changing request to a coop's Fava app runs under the
+repository lock, between a snapshot of the coop's folder and a comparison with it: what Fava
+changed is put back as it was, then handed to the store, which validates it, writes it
+atomically and commits it with the logged-in user as author — or refuses it with the rule's
+French message, and the files stay as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from retkoop_tools.ad import LEDGERS_DIRNAME
+from retkoop_tools.fsutil import atomic_write
+from retkoop_tools.history.diff import diff_entries, parse_entries
+from retkoop_tools.store.store import STAGING_DIRNAME
+
+_TEXT_SUFFIXES = (".beancount", ".yaml")
+
+
+@dataclass
+class Snapshot:
+    """The coop's folder before a request: text files copied, other files hard-linked."""
+
+    coop_dir: Path
+    backup: Path
+    files: dict[str, tuple[int, int, int]]  # rel → (inode, size, mtime_ns)
+
+    @classmethod
+    def take(cls, coop_dir: Path, scratch: Path) -> Snapshot:
+        scratch.mkdir(parents=True, exist_ok=True)
+        backup = Path(tempfile.mkdtemp(prefix="snapshot-", dir=scratch))
+        files = {}
+        for path in coop_dir.rglob("*"):
+            if not path.is_file():
+                continue
+            rel = path.relative_to(coop_dir).as_posix()
+            stat = path.stat()
+            files[rel] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            target = backup / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.suffix in _TEXT_SUFFIXES:  # Fava rewrites these in place: a real copy
+                shutil.copy2(path, target)
+            else:  # documents are created, deleted or renamed, never rewritten: a link
+                os.link(path, target)
+        return cls(coop_dir, backup, files)
+
+    def changes(self) -> dict[str, bytes | None]:
+        """What changed since the snapshot: rel → new bytes, or None when deleted."""
+        now = {}
+        for path in self.coop_dir.rglob("*"):
+            if path.is_file():
+                stat = path.stat()
+                now[path.relative_to(self.coop_dir).as_posix()] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        changed: dict[str, bytes | None] = {}
+        for rel, sig in now.items():
+            if self.files.get(rel) != sig:
+                content = (self.coop_dir / rel).read_bytes()
+                old = self.backup / rel
+                if rel in self.files and old.read_bytes() == content:
+                    continue
+                changed[rel] = content
+        for rel in self.files.keys() - now.keys():
+            changed[rel] = None
+        return changed
+
+    def restore(self, changed: dict[str, bytes | None]) -> None:
+        """Put back the files as they were before the request."""
+        for rel in changed:
+            current, old = self.coop_dir / rel, self.backup / rel
+            if rel in self.files:
+                atomic_write(current, old.read_bytes())
+            elif current.exists():
+                current.unlink()
+        # Folders Fava created for a document and that are now empty.
+        for path in sorted(self.coop_dir.rglob("*"), reverse=True):
+            if path.is_dir() and not any(path.iterdir()) and not (self.backup / path.relative_to(self.coop_dir)).exists():
+                path.rmdir()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.backup, ignore_errors=True)
+
+    def old_text(self, rel: str) -> str:
+        path = self.backup / rel
+        return path.read_text("utf-8") if path.exists() else ""
+
+
+def commit_message(snapshot: Snapshot, changes: dict[str, bytes | None]) -> str:
+    """A French commit message from the changes themselves (entries, then documents)."""
+    old, new = [], []
+    documents = []
+    for rel, content in sorted(changes.items()):
+        if rel.endswith(".beancount"):
+            old += parse_entries(snapshot.old_text(rel), rel)
+            new += parse_entries(content.decode("utf-8", "replace") if content is not None else "", rel)
+        else:
+            documents.append(("Ajout du document " if content is not None else "Suppression du document ") + rel)
+    described = [c.description for c in diff_entries(old, new)]
+    lines = described + documents
+    if not lines:
+        return "Mise en forme des livres (aucune écriture changée)"
+    first = lines[0]
+    for prefix, verb in (("Opération ajoutée : ", "Saisie "), ("Opération modifiée : ", "Correction "),
+                         ("Opération supprimée : ", "Suppression ")):
+        if first.startswith(prefix):
+            first = verb + first[len(prefix):]
+    return first if len(lines) == 1 else f"{first} (et {len(lines) - 1} autre(s) changement(s))"
+
+
+def scratch_dir(git_dir: Path) -> Path:
+    return git_dir / STAGING_DIRNAME
+
+
+def coop_dir_of(ad_root: Path, uai: str) -> Path:
+    return Path(ad_root) / LEDGERS_DIRNAME / uai

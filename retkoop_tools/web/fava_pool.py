@@ -1,0 +1,64 @@
+"""One Fava application per coop, created on first use and evicted when unused (LRU).
+
+Each app knows only its coop's `coop.beancount` (and what it includes), so it cannot serve
+another coop's files. Fava's poll watcher is used: it starts no thread, so an evicted app
+leaves nothing running behind it.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from pathlib import Path
+
+from fava.application import create_app
+from flask import Flask
+
+from retkoop_tools.ad import COOP_FILENAME, LEDGERS_DIRNAME
+
+MAX_UPLOAD = 20 * 1024 * 1024  # a phone photo of a receipt, a bank statement
+
+
+class FavaPool:
+    def __init__(self, ad_root: Path, size: int = 50):
+        self.ad_root = Path(ad_root)
+        self.size = max(1, size)
+        self._apps: collections.OrderedDict[str, Flask] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._creating: dict[str, threading.Lock] = {}
+        self.created = 0
+        self.evicted = 0
+
+    def __len__(self) -> int:
+        return len(self._apps)
+
+    def get(self, uai: str) -> Flask:
+        with self._lock:
+            app = self._apps.get(uai)
+            if app is not None:
+                self._apps.move_to_end(uai)
+                return app
+            creating = self._creating.setdefault(uai, threading.Lock())
+        with creating:  # one creation per coop at a time, others wait for it
+            with self._lock:
+                app = self._apps.get(uai)
+                if app is not None:
+                    return app
+            app = self._create(uai)
+            with self._lock:
+                self._apps[uai] = app
+                self.created += 1
+                while len(self._apps) > self.size:
+                    self._apps.popitem(last=False)
+                    self.evicted += 1
+                self._creating.pop(uai, None)
+            return app
+
+    def _create(self, uai: str) -> Flask:
+        path = (self.ad_root / LEDGERS_DIRNAME / uai / COOP_FILENAME).resolve()
+        app = create_app([str(path)], load=True, poll_watcher=True)
+        app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
+        return app
+
+    def slug(self, uai: str) -> str:
+        return self.get(uai).config["LEDGERS"].first_slug()

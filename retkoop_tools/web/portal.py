@@ -1,0 +1,170 @@
+"""The portal: one WSGI application in front of our pages and the coops' Fava apps.
+
+    /connexion, /deconnexion, /mot-de-passe     our pages (Flask, `site.py`)
+    /, /admin/comptes                           the AD's landing page and account management
+    /coop/<UAI>/…                               that coop's Fava app, behind authorization
+
+Nothing is served to a user outside their rights: pages, Fava's JSON API, documents, the
+source editor, extension endpoints and downloads all pass through `_coop_request`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from werkzeug.wrappers import Request
+
+from retkoop_tools.ad import load_ad
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.store.push import pusher_for
+from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
+from retkoop_tools.web.accounts import Accounts, Session
+from retkoop_tools.web.capture import Snapshot, commit_message, coop_dir_of, scratch_dir
+from retkoop_tools.web.fava_pool import FavaPool
+from retkoop_tools.web.security import COOKIE_NAME, SAFE_METHODS, SECURITY_HEADERS, api_csrf_ok
+
+StartResponse = Callable[..., Any]
+_COOP_PATH = re.compile(r"^/coop/([0-9]{7}[A-Z])(/.*)?$")
+#: Fava routes a read-only vérificateur may not open: the raw source of every exercice.
+_VERIFICATEUR_BLOCKED = re.compile(r"^/[^/]+/(editor/|api/source\b)")
+
+
+class Portal:
+    """The WSGI application of one AD."""
+
+    def __init__(self, ad_root: Path, instance_dir: Path, lru_size: int = 50,
+                 secure_cookies: bool = False, backup: bool = True):
+        self.ad = load_ad(ad_root)
+        self.root = self.ad.root.resolve()
+        self.instance_dir = Path(instance_dir)
+        self.accounts = Accounts(self.instance_dir / "comptes.sqlite")
+        self.pool = FavaPool(self.root, lru_size)
+        self.pusher = pusher_for(self.root) if backup else None
+        self.store = Store(self.root, pusher=self.pusher)
+        self.secure_cookies = secure_cookies
+        from retkoop_tools.web.site import create_site
+
+        self.site = create_site(self)
+
+    # -- WSGI ---------------------------------------------------------------------------------
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        def with_headers(status: str, headers: list, exc_info: Any = None):
+            names = {name.lower() for name, _ in headers}
+            headers = list(headers) + [(n, v) for n, v in SECURITY_HEADERS if n.lower() not in names]
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        match = _COOP_PATH.match(environ.get("PATH_INFO", ""))
+        if match:
+            return self._coop_request(environ, with_headers, match.group(1), match.group(2) or "/")
+        return self.site(environ, with_headers)
+
+    def session_of(self, environ: dict) -> Session | None:
+        return self.accounts.session(Request(environ).cookies.get(COOKIE_NAME))
+
+    def _page(self, environ: dict, start_response: StartResponse, status: int, title: str, message: str):
+        from retkoop_tools.web.site import render_error
+
+        return render_error(self, environ, start_response, status, title, message)
+
+    def _json_error(self, start_response: StartResponse, status: str, message: str) -> list[bytes]:
+        body = json.dumps({"error": message}, ensure_ascii=False).encode()
+        start_response(status, [("Content-Type", "application/json; charset=utf-8"),
+                                ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _coop_request(self, environ: dict, start_response: StartResponse, uai: str, rest: str):
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        is_api = "/api/" in rest or "/extension/" in rest
+        if not self.ad.coop_file(uai).is_file():
+            return self._page(environ, start_response, 404, "Coopérative introuvable",
+                              f"Il n'y a pas de coopérative {uai} dans cette AD.")
+        session = self.session_of(environ)
+        if session is None:
+            if is_api or method not in SAFE_METHODS:
+                return self._json_error(start_response, "401 UNAUTHORIZED",
+                                        "Session expirée : reconnectez-vous.")
+            target = environ.get("PATH_INFO", "/") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
+            start_response("302 FOUND", [("Location", "/connexion?suite=" + quote(target, safe=""))])
+            return [b""]
+        user = session.user
+        if user.must_change:
+            start_response("302 FOUND", [("Location", "/mot-de-passe")])
+            return [b""]
+        if not user.can_read(uai):
+            return self._forbidden(environ, start_response, is_api,
+                                   f"Votre compte ne donne pas accès à la coopérative {uai}.")
+        writing = method not in SAFE_METHODS
+        if writing:
+            if not api_csrf_ok(environ, session.csrf):
+                return self._forbidden(environ, start_response, is_api,
+                                       "Requête refusée : elle ne vient pas d'une page du portail.")
+            if not user.can_write(uai):
+                return self._forbidden(environ, start_response, is_api,
+                                       "Votre compte est en lecture seule : aucune modification possible.")
+        if user.role == "verificateur":
+            if _VERIFICATEUR_BLOCKED.match(rest):
+                return self._forbidden(environ, start_response, is_api,
+                                       "L'éditeur des fichiers n'est pas ouvert aux vérificateurs.")
+            environ["QUERY_STRING"] = _force_time(environ.get("QUERY_STRING", ""), user.exercice)
+
+        app = self.pool.get(uai)
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
+        environ["PATH_INFO"] = rest
+        environ["retkoop.user"] = user
+        if not writing:
+            return app(environ, start_response)
+        return self._write_request(app, environ, start_response, uai, session, is_api)
+
+    def _forbidden(self, environ, start_response, is_api: bool, message: str):
+        if is_api:
+            return self._json_error(start_response, "403 FORBIDDEN", message)
+        return self._page(environ, start_response, 403, "Accès refusé", message)
+
+    def _write_request(self, app, environ: dict, start_response: StartResponse, uai: str,
+                       session: Session, is_api: bool):
+        """Run a state-changing Fava request; its file changes go through the store."""
+        coop_dir = coop_dir_of(self.root, uai)
+        captured: dict[str, Any] = {}
+
+        def capture_start(status: str, headers: list, exc_info: Any = None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: captured.setdefault("early", []).append(data)
+
+        with self.store.locked():
+            snapshot = Snapshot.take(coop_dir, scratch_dir(self.store.git_dir))
+            try:
+                result = app(environ, capture_start)
+                try:
+                    body = b"".join([*captured.get("early", []), *result])
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+                changes = snapshot.changes()
+                if changes:
+                    message = commit_message(snapshot, changes)
+                    snapshot.restore(changes)
+                    author = Author(session.user.name, session.user.login)
+                    try:
+                        self.store.write(uai, changes, author, message)
+                    except (RuleViolationError, StoreError) as exc:
+                        if is_api:
+                            return self._json_error(start_response, "400 BAD REQUEST", str(exc))
+                        return self._page(environ, start_response, 400, "Modification refusée", str(exc))
+            finally:
+                snapshot.discard()
+        start_response(captured["status"], captured["headers"])
+        return [body]
+
+
+def _force_time(query: str, exercice: str | None) -> str:
+    """A vérificateur sees the exercice they check, whatever the time filter asked."""
+    if not exercice:
+        return query
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "time"]
+    pairs.append(("time", Exercice.parse(exercice).fava_year))
+    return urlencode(pairs)
