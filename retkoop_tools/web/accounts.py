@@ -302,29 +302,37 @@ class Accounts:
         """The user, or AccountError with a French message (same message for unknown logins)."""
         wrong = AccountError("Identifiant ou mot de passe incorrect.")
         now = _now()
-        with self._db() as db:
+        failure: AccountError | None = None
+        with self._db() as db:  # failures are recorded, then the error is raised after COMMIT
             row = db.execute("SELECT id, password, disabled, failures, locked_until FROM users WHERE login = ?",
                              (login.strip(),)).fetchone()
             if row is None:
                 verify_password(password, _DUMMY_HASH)
-                raise wrong
-            user_id, stored, disabled, failures, locked_until = row
-            if locked_until and datetime.datetime.fromisoformat(locked_until) > now:
-                until = datetime.datetime.fromisoformat(locked_until).astimezone()
-                raise AccountError(f"Trop d'essais : ce compte est bloqué jusqu'à {until:%H:%M}. "
-                                   "Réessayez plus tard ou demandez à l'AD un nouveau mot de passe.")
-            if not verify_password(password, stored):
-                failures += 1
-                locked = (now + datetime.timedelta(minutes=LOCK_MINUTES)).isoformat() if failures >= MAX_FAILURES else None
-                db.execute("UPDATE users SET failures = ?, locked_until = ? WHERE id = ?",
-                           (0 if locked else failures, locked, user_id))
-                if locked:
-                    self._log(db, login, "compte bloqué après échecs répétés", login)
-                raise wrong
-            if disabled:
-                raise AccountError("Ce compte est désactivé : adressez-vous à l'AD.")
-            db.execute("UPDATE users SET failures = 0, locked_until = NULL WHERE id = ?", (user_id,))
-            user = self._user(db, db.execute(f"SELECT {self._COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone())
+                failure = wrong
+            else:
+                user_id, stored, disabled, failures, locked_until = row
+                if locked_until and datetime.datetime.fromisoformat(locked_until) > now:
+                    until = datetime.datetime.fromisoformat(locked_until).astimezone()
+                    failure = AccountError(
+                        f"Trop d'essais : ce compte est bloqué jusqu'à {until:%H:%M}. "
+                        "Réessayez plus tard ou demandez à l'AD un nouveau mot de passe.")
+                elif not verify_password(password, stored):
+                    failures += 1
+                    locked = None
+                    if failures >= MAX_FAILURES:
+                        locked = (now + datetime.timedelta(minutes=LOCK_MINUTES)).isoformat()
+                        self._log(db, login, "compte bloqué après échecs répétés", login)
+                    db.execute("UPDATE users SET failures = ?, locked_until = ? WHERE id = ?",
+                               (0 if locked else failures, locked, user_id))
+                    failure = wrong
+                elif disabled:
+                    failure = AccountError("Ce compte est désactivé : adressez-vous à l'AD.")
+                else:
+                    db.execute("UPDATE users SET failures = 0, locked_until = NULL WHERE id = ?", (user_id,))
+                    user = self._user(db, db.execute(f"SELECT {self._COLUMNS} FROM users WHERE id = ?",
+                                                     (user_id,)).fetchone())
+        if failure is not None:
+            raise failure
         return user
 
     def open_session(self, user: User) -> Session:

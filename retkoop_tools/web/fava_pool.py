@@ -26,6 +26,7 @@ class FavaPool:
         self._apps: collections.OrderedDict[str, Flask] = collections.OrderedDict()
         self._lock = threading.Lock()
         self._creating: dict[str, threading.Lock] = {}
+        self._dirty: set[str] = set()
         self.created = 0
         self.evicted = 0
 
@@ -59,6 +60,20 @@ class FavaPool:
         app = create_app([str(path)], load=True, poll_watcher=True)
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
         return app
+
+    def mark_dirty(self, uai: str) -> None:
+        """The coop's files changed behind Fava's back (a write through the store)."""
+        with self._lock:
+            self._dirty.add(uai)
+
+    def reload_if_dirty(self, uai: str, app: Flask) -> None:
+        """Reload the coop's ledger if a write changed it: Fava's API does not look by itself."""
+        with self._lock:
+            if uai not in self._dirty:
+                return
+            self._dirty.discard(uai)
+        for ledger in app.config["LEDGERS"].ledgers:
+            ledger.load_file()
 
     def slug(self, uai: str) -> str:
         return self.get(uai).config["LEDGERS"].first_slug()

@@ -113,6 +113,7 @@ class Portal:
             environ["QUERY_STRING"] = _force_time(environ.get("QUERY_STRING", ""), user.exercice)
 
         app = self.pool.get(uai)
+        self.pool.reload_if_dirty(uai, app)
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
         environ["PATH_INFO"] = rest
         environ["retkoop.user"] = user
@@ -146,6 +147,7 @@ class Portal:
                         result.close()
                 changes = snapshot.changes()
                 if changes:
+                    self.pool.mark_dirty(uai)
                     message = commit_message(snapshot, changes)
                     snapshot.restore(changes)
                     author = Author(session.user.name, session.user.login)

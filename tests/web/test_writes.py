@@ -1,0 +1,79 @@
+"""Every write through Fava goes through the store: validated, atomic, committed by the user."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+from tests.web.conftest import ORIGIN, OWN
+
+ENTRY = {"t": "Transaction", "date": "2026-06-15", "flag": "*", "payee": "Famille Test", "narration": "Don",
+         "tags": [], "links": [], "meta": {"piece": "W001", "mode": "VIR"},
+         "postings": [{"account": "Actif:512-Banque", "amount": "12.00 EUR"},
+                      {"account": "Produits:771-Dons", "amount": "-12.00 EUR"}]}
+
+
+def git(root, *args):
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+def last_commit(root):
+    return git(root, "log", "-1", "--format=%an|%ae|%s")
+
+
+def test_entry_form_is_committed_by_the_user(env):
+    client = env.client("mandataire")
+    response = client.put(f"/coop/{OWN}/{env.slug(OWN)}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert last_commit(env.root) == f"Test mandataire|{OWN}|Saisie W001 du 15/06/2026 : Famille Test, 12,00\u00a0€\n"
+    assert git(env.root, "status", "--porcelain") == ""
+    assert '"Famille Test" "Don"' in (env.root / "ledgers" / OWN / "2025-2026.beancount").read_text()
+
+
+def test_refused_write_changes_nothing(env):
+    path = env.root / "ledgers" / OWN / "2025-2026.beancount"
+    before, head = path.read_bytes(), git(env.root, "rev-parse", "HEAD")
+    bad = dict(ENTRY, meta={"mode": "VIR"})  # no pièce
+    response = env.client("mandataire").put(f"/coop/{OWN}/{env.slug(OWN)}/api/add_entries",
+                                            json={"entries": [bad]}, headers=ORIGIN)
+    assert response.status_code == 400
+    assert "Pièce manquante" in response.get_json()["error"]
+    assert path.read_bytes() == before and git(env.root, "rev-parse", "HEAD") == head
+    assert git(env.root, "status", "--porcelain") == ""
+
+
+def test_editor_save_and_slice_delete(env):
+    client = env.client("ad_staff")
+    base = f"/coop/{OWN}/{env.slug(OWN)}"
+    path = env.root / "ledgers" / OWN / "2025-2026.beancount"
+    source = client.get(f"{base}/api/source?filename={path}").get_json()["data"]
+    text = source["source"].replace('"Frais de tenue de compte"', '"Frais de tenue du compte"', 1)
+    response = client.put(f"{base}/api/source", json={"file_path": str(path), "source": text,
+                                                       "sha256sum": source["sha256sum"]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert last_commit(env.root).startswith("Test ad_staff|staff@ad91.test|Correction ")
+    # The editor cannot save books that break a rule either.
+    source = client.get(f"{base}/api/source?filename={path}").get_json()["data"]
+    broken = source["source"].replace('mode: "PRLV"', 'mode: "CARTE"', 1)
+    response = client.put(f"{base}/api/source", json={"file_path": str(path), "source": broken,
+                                                       "sha256sum": source["sha256sum"]}, headers=ORIGIN)
+    assert response.status_code == 400 and "Mode de paiement inconnu" in response.get_json()["error"]
+    assert path.read_text() == source["source"]
+
+
+def test_document_upload_and_delete_are_committed(env):
+    client = env.client("mandataire")
+    base = f"/coop/{OWN}/{env.slug(OWN)}"
+    data = {"file": (io.BytesIO(b"%PDF-1.4 facture"), "2026-03-02 facture.pdf"),
+            "folder": "documents", "account": "Charges:6247-Transports"}
+    response = client.put(f"{base}/api/add_document", data=data, headers=ORIGIN, content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    uploaded = env.root / "ledgers" / OWN / "documents" / "Charges" / "6247-Transports" / "2026-03-02 facture.pdf"
+    assert uploaded.read_bytes() == b"%PDF-1.4 facture"
+    assert "Ajout du document documents/Charges/6247-Transports/2026-03-02 facture.pdf" in last_commit(env.root)
+    assert git(env.root, "status", "--porcelain") == ""
+    response = client.delete(f"{base}/api/document?filename={uploaded}", headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert not uploaded.exists()
+    assert "Suppression du document" in last_commit(env.root)
+    assert git(env.root, "status", "--porcelain") == ""
