@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,8 +99,9 @@ def _loose(entry: Any) -> tuple | None:
 def _postings(entry: data.Transaction) -> str:
     lines = collections.defaultdict(lambda: 0)
     for p in entry.postings:
-        if p.units is not None and p.units.number is not None:
-            lines[p.account] += p.units.number
+        number = getattr(p.units, "number", None)
+        if isinstance(number, Decimal):
+            lines[p.account] += number
     return ", ".join(f"{acc} {fmt_eur(n)}" for acc, n in sorted(lines.items()))
 
 

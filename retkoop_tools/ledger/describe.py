@@ -19,12 +19,11 @@ from retkoop_tools.ledger.conventions import (
 
 def operation_amount(entry: data.Transaction) -> Decimal:
     """The amount of an operation: what enters or leaves the treasury (or moves inside it)."""
-    positive = sum(
-        (p.units.number for p in entry.postings
-         if p.units is not None and p.units.number is not None and p.units.number > 0),
-        Decimal(0),
-    )
-    return positive
+    # Parsed but not booked, an interpolated posting has no number (Beancount's MISSING).
+    numbers = [getattr(p.units, "number", None) for p in entry.postings]
+    numbers = [n for n in numbers if isinstance(n, Decimal)]
+    positive = sum((n for n in numbers if n > 0), Decimal(0))
+    return positive if positive else -sum((n for n in numbers if n < 0), Decimal(0))
 
 
 def describe(entry: Any) -> str:

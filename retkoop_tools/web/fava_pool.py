@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fava.application import create_app
@@ -27,6 +29,9 @@ class FavaPool:
         self._lock = threading.Lock()
         self._creating: dict[str, threading.Lock] = {}
         self._dirty: set[str] = set()
+        self._rw = threading.Condition()
+        self._readers: collections.Counter[str] = collections.Counter()
+        self._writers: set[str] = set()
         self.created = 0
         self.evicted = 0
 
@@ -60,6 +65,34 @@ class FavaPool:
         app = create_app([str(path)], load=True, poll_watcher=True)
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
         return app
+
+    @contextmanager
+    def reading(self, uai: str) -> Iterator[None]:
+        """Many readers of a coop at once, none while it is being written."""
+        with self._rw:
+            while uai in self._writers:
+                self._rw.wait()
+            self._readers[uai] += 1
+        try:
+            yield
+        finally:
+            with self._rw:
+                self._readers[uai] -= 1
+                self._rw.notify_all()
+
+    @contextmanager
+    def writing(self, uai: str) -> Iterator[None]:
+        """One writer of a coop, once its readers are done."""
+        with self._rw:
+            while uai in self._writers or self._readers[uai]:
+                self._rw.wait()
+            self._writers.add(uai)
+        try:
+            yield
+        finally:
+            with self._rw:
+                self._writers.discard(uai)
+                self._rw.notify_all()
 
     def mark_dirty(self, uai: str) -> None:
         """The coop's files changed behind Fava's back (a write through the store)."""

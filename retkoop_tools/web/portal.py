@@ -113,13 +113,28 @@ class Portal:
             environ["QUERY_STRING"] = _force_time(environ.get("QUERY_STRING", ""), user.exercice)
 
         app = self.pool.get(uai)
-        self.pool.reload_if_dirty(uai, app)
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
         environ["PATH_INFO"] = rest
         environ["retkoop.user"] = user
         if not writing:
-            return app(environ, start_response)
+            # Readers of this coop wait while a write is checked (Fava wrote in place).
+            with self.pool.reading(uai):
+                self.pool.reload_if_dirty(uai, app)
+                if is_api:
+                    return _buffered(app, environ, start_response)
+                return self._with_bar(app, environ, start_response, session)
         return self._write_request(app, environ, start_response, uai, session, is_api)
+
+    def _with_bar(self, app, environ: dict, start_response: StartResponse, session: Session):
+        """Fava's HTML pages get our bar: who is logged in, back to the list, log out."""
+        status, headers, body = _run(app, environ)
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+        if content_type.startswith("text/html") and b"</body>" in body:
+            body = body.replace(b"</body>", _bar_html(session).encode() + b"</body>", 1)
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
 
     def _forbidden(self, environ, start_response, is_api: bool, message: str):
         if is_api:
@@ -130,25 +145,22 @@ class Portal:
                        session: Session, is_api: bool):
         """Run a state-changing Fava request; its file changes go through the store."""
         coop_dir = coop_dir_of(self.root, uai)
-        captured: dict[str, Any] = {}
-
-        def capture_start(status: str, headers: list, exc_info: Any = None):
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: captured.setdefault("early", []).append(data)
-
-        with self.store.locked():
+        with self.store.locked(), self.pool.writing(uai):
+            self.pool.reload_if_dirty(uai, app)
             snapshot = Snapshot.take(coop_dir, scratch_dir(self.store.git_dir))
             try:
-                result = app(environ, capture_start)
                 try:
-                    body = b"".join([*captured.get("early", []), *result])
-                finally:
-                    if hasattr(result, "close"):
-                        result.close()
-                changes = snapshot.changes()
-                if changes:
+                    status, headers, body = _run(app, environ)
+                    changes = snapshot.changes()
+                    if changes:
+                        self.pool.mark_dirty(uai)
+                        message = commit_message(snapshot, changes)
+                except BaseException:
+                    # Whatever failed, what Fava wrote unchecked must not stay on disk.
+                    snapshot.restore(snapshot.changes())
                     self.pool.mark_dirty(uai)
-                    message = commit_message(snapshot, changes)
+                    raise
+                if changes:
                     snapshot.restore(changes)
                     author = Author(session.user.name, session.user.login)
                     try:
@@ -159,7 +171,7 @@ class Portal:
                         return self._page(environ, start_response, 400, "Modification refusée", str(exc))
             finally:
                 snapshot.discard()
-        start_response(captured["status"], captured["headers"])
+        start_response(status, headers)
         return [body]
 
 
@@ -170,3 +182,44 @@ def _force_time(query: str, exercice: str | None) -> str:
     pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "time"]
     pairs.append(("time", Exercice.parse(exercice).fava_year))
     return urlencode(pairs)
+
+
+def _bar_html(session: Session) -> str:
+    from markupsafe import escape
+
+    user = session.user
+    return (
+        '<div id="retkoop-barre" style="position:fixed;right:.5rem;bottom:.5rem;z-index:1000;'
+        "background:#1d4e89;color:#fff;padding:.3rem .6rem;border-radius:6px;font-size:.85rem;"
+        'display:flex;gap:.6rem;align-items:center;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"<span>{escape(user.name)}</span>"
+        '<a href="/" style="color:#fff">Accueil</a>'
+        '<form method="post" action="/deconnexion" style="margin:0">'
+        f'<input type="hidden" name="csrf" value="{escape(session.csrf)}">'
+        '<button type="submit" style="background:none;border:1px solid #fff;color:#fff;'
+        'border-radius:4px;cursor:pointer;font:inherit;padding:.1rem .4rem">Se déconnecter</button>'
+        "</form></div>"
+    )
+
+
+def _run(app, environ: dict) -> tuple[str, list, bytes]:
+    """Run a WSGI app to the end now (inside our locks): status, headers, body."""
+    captured: dict[str, Any] = {}
+
+    def capture_start(status: str, headers: list, exc_info: Any = None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: captured.setdefault("early", []).append(data)
+
+    result = app(environ, capture_start)
+    try:
+        body = b"".join([*captured.get("early", []), *result])
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return captured["status"], captured["headers"], body
+
+
+def _buffered(app, environ: dict, start_response: StartResponse) -> list[bytes]:
+    status, headers, body = _run(app, environ)
+    start_response(status, headers)
+    return [body]

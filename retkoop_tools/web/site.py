@@ -148,7 +148,7 @@ def create_site(portal: Portal) -> Flask:
         rows = directory.rows()
         if not user.is_ad:
             rows = [r for r in rows if r["uai"] in user.coops]
-            if len(rows) == 1 and not request.args.get("info"):
+            if len(rows) == 1:
                 return redirect(f"/coop/{rows[0]['uai']}/")
         return render_template("accueil.html", coops=rows, info=request.args.get("info"))
 
