@@ -8,6 +8,7 @@ leaves nothing running behind it.
 from __future__ import annotations
 
 import collections
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,34 @@ from flask import Flask
 from retkoop_tools.ad import COOP_FILENAME, LEDGERS_DIRNAME
 
 MAX_UPLOAD = 20 * 1024 * 1024  # a phone photo of a receipt, a bank statement
+
+
+def _patch_fava_url_cache() -> None:
+    """Make Fava's url_for cache aware of the coop's prefix.
+
+    Fava 1.30 memoises `flask.url_for` in a module-level `lru_cache` keyed on the endpoint
+    and its values only. Several Fava apps in one process, each under its own
+    `/coop/<UAI>` prefix, would then share URLs: coop B's pages would load their scripts
+    from `/coop/A/static/…`, which B's users may not open. The key gets the script root.
+    """
+    import fava.application as fava_app
+    from flask import request, url_for
+
+    if getattr(fava_app._cached_url_for, "retkoop", False):  # noqa: SLF001
+        return
+
+    @functools.lru_cache(maxsize=8192)
+    def cached(script_root: str, endpoint: str, items: tuple) -> str:
+        return url_for(endpoint, **dict(items))
+
+    def url_for_with_prefix(endpoint: str, **values: str) -> str:
+        return cached(request.script_root, endpoint, tuple(sorted(values.items())))
+
+    url_for_with_prefix.retkoop = True  # type: ignore[attr-defined]
+    fava_app._cached_url_for = url_for_with_prefix  # noqa: SLF001
+
+
+_patch_fava_url_cache()
 
 
 class FavaPool:

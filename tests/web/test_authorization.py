@@ -130,3 +130,13 @@ def test_landing_pages(env):
 def test_unknown_coop_is_a_french_404(env):
     response = env.client("ad_admin").get("/coop/0910999Z/")
     assert response.status_code == 404 and "Coopérative introuvable" in response.get_data(as_text=True)
+
+
+def test_each_coop_page_loads_its_own_static_files(env):
+    """Fava's url_for cache must not hand one coop's prefix to another coop's pages."""
+    client = env.client("ad_staff")
+    for uai in (OWN, OTHER, OWN):
+        html = client.get(f"/coop/{uai}/{env.slug(uai)}/journal/").get_data(as_text=True)
+        assert f'src="/coop/{uai}/static/app.js' in html
+        other = OTHER if uai == OWN else OWN
+        assert f"/coop/{other}/static" not in html

@@ -87,7 +87,7 @@ def test_a_teacher_first_login_journal_entry_and_logout(server, page, tmp_path):
 
     # Fava, in French, on the coop's current exercice.
     page.wait_for_url(f"**/coop/{UAI}/**/income_statement/**")
-    assert "Compte de résultat" in page.content()
+    page.get_by_text("Compte de résultat").first.wait_for()  # rendered by Fava's frontend
     page.get_by_role("link", name="Journal", exact=True).click()
     page.wait_for_url("**/journal/**")
     page.wait_for_selector("text=Participation volontaire des familles")
