@@ -56,11 +56,10 @@ def serve(host, port, threads, lru, proxy, https, instance, repo: Path) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app = ProxyFix(portal, x_for=1, x_proto=1, x_host=1)
-    click.echo(f"Portail de {ad.nom or 'l’AD'} : http://{host}:{port}/ ({len(ad.uais())} coopératives)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="retkoop",
-                   trusted_proxy="127.0.0.1" if proxy else None,
-                   trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"} if proxy else None,
-                   clear_untrusted_proxy_headers=True)
+    click.echo(f"Portail « {ad.nom or 'AD'} » : http://{host}:{port}/ ({len(ad.uais())} coopératives). "
+               "Arrêt : Ctrl+C.")
+    # Behind --proxy, werkzeug's ProxyFix reads the X-Forwarded-* headers of the one proxy.
+    waitress.serve(app, host=host, port=port, threads=threads, ident="retkoop")
 
 
 @click.group()
