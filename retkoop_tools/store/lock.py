@@ -25,9 +25,13 @@ def _thread_lock(key: str) -> threading.RLock:
 
 
 @contextmanager
-def repo_lock(git_dir: Path) -> Iterator[None]:
-    """Hold the lock of the repository whose git folder is `git_dir`."""
-    key = str(Path(git_dir).resolve())
+def repo_lock(git_dir: Path, name: str = "retkoop.lock") -> Iterator[None]:
+    """Hold the lock `name` of the repository whose git folder is `git_dir`.
+
+    `retkoop.lock` guards git itself (index, refs); `retkoop-<UAI>.lock` guards one coop's
+    files while a write is checked, so that coops are checked in parallel.
+    """
+    key = str(Path(git_dir).resolve() / name)
     lock = _thread_lock(key)
     with lock:
         depth = getattr(_HELD, key, 0)
@@ -38,7 +42,7 @@ def repo_lock(git_dir: Path) -> Iterator[None]:
             finally:
                 setattr(_HELD, key, depth)
             return
-        fd = os.open(os.path.join(key, "retkoop.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             setattr(_HELD, key, 1)

@@ -9,6 +9,9 @@ repository's lock:
 2. each file is replaced atomically (temporary file, fsync, rename);
 3. the coop's folder, and only it, is committed with the acting user as author.
 
+Checking a coop holds that coop's lock; only the git steps hold the repository's lock, so
+writes to different coops are checked in parallel.
+
 A writer killed between 2 and 3 leaves uncommitted files: the next write puts them aside in
 `.git/retkoop-recovered/` and restores the last commit, so that a half-applied change never
 enters the history.
@@ -120,20 +123,23 @@ class Store:
         Raises RuleViolationError (nothing written) when the books would break a rule.
         """
         rels = {_safe_relpath(p): c for p, c in changes.items()}
-        with self.locked():
+        with self.coop_locked(uai):
             coop_dir = self._coop_dir(uai)
-            self._recover(uai)
+            with self.locked():
+                self._recover(uai)
+            # Checking takes the time; it needs this coop's lock only, not git's.
             after = self._validate(uai, rels) if validate else None
-            # New files first, coop.beancount (which includes the others) last.
-            for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
-                target = coop_dir / rel
-                content = rels[rel]
-                if content is None:
-                    if target.exists():
-                        target.unlink()
-                else:
-                    atomic_write(target, content)
-            commit = self._commit(uai, author, message)
+            with self.locked():
+                # New files first, coop.beancount (which includes the others) last.
+                for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
+                    target = coop_dir / rel
+                    content = rels[rel]
+                    if content is None:
+                        if target.exists():
+                            target.unlink()
+                    else:
+                        atomic_write(target, content)
+                commit = self._commit(uai, author, message)
             if after is not None:  # the next write on this coop starts from a known result
                 self.cache.put(self.cache.key(uai), after.as_dict())
             return commit
@@ -145,7 +151,7 @@ class Store:
         path = coop_dir / exercice.filename
         if not path.exists():
             raise StoreError(f"L'exercice {exercice} n'est pas ouvert pour la coopérative {uai}.")
-        with self.locked():
+        with self.coop_locked(uai):
             current = path.read_text(encoding="utf-8")
             at = insert_position(current)
             body = text.strip("\n") + "\n\n"
@@ -153,7 +159,14 @@ class Store:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
+        """The repository's lock: git's index and refs, across threads and processes."""
         with repo_lock(self.git_dir):
+            yield
+
+    @contextmanager
+    def coop_locked(self, uai: str) -> Iterator[None]:
+        """One coop's lock: its files, while a write to them is checked and applied."""
+        with repo_lock(self.git_dir, f"retkoop-{uai}.lock"):
             yield
 
     def commit_new_coop(self, uai: str, author: Author, message: str) -> str | None:

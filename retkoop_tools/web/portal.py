@@ -145,7 +145,7 @@ class Portal:
                        session: Session, is_api: bool):
         """Run a state-changing Fava request; its file changes go through the store."""
         coop_dir = coop_dir_of(self.root, uai)
-        with self.store.locked(), self.pool.writing(uai):
+        with self.store.coop_locked(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
             snapshot = Snapshot.take(coop_dir, scratch_dir(self.store.git_dir))
             try:
@@ -169,6 +169,9 @@ class Portal:
                         if is_api:
                             return self._json_error(start_response, "400 BAD REQUEST", str(exc))
                         return self._page(environ, start_response, 400, "Modification refusée", str(exc))
+                    finally:
+                        # Reloaded now, in the writer's time, rather than at the next reader's.
+                        self.pool.reload_if_dirty(uai, app)
             finally:
                 snapshot.discard()
         start_response(status, headers)
