@@ -65,12 +65,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, root: Path, instance: Path, lru: int):
+    def __init__(self, root: Path, instance: Path, lru: int, processes: int = 1):
         self.port = free_port()
         env = dict(os.environ, RETKOOP_CACHE_DIR=str(instance / "cache"))
         self.proc = subprocess.Popen(
             [str(BIN / "retkoop"), "serve", "--repo", str(root), "--instance", str(instance),
-             "--port", str(self.port), "--lru", str(lru), "--threads", "8"],
+             "--port", str(self.port), "--lru", str(lru), "--threads", "4" if processes > 1 else "8",
+             "--processus", str(processes)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         for _ in range(100):
             try:
@@ -81,10 +82,15 @@ class Server:
         raise RuntimeError("le serveur ne démarre pas")
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        """Resident memory of the server and its worker processes."""
+        pids = [self.proc.pid] + [int(p) for p in subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()]
+        total = 0
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total / 1024
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -124,7 +130,7 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
 
 
-def load_phase(port: int, uais: list[str], clients: int, requests: int) -> dict[str, list[float]]:
+def load_phase(port: int, uais: list[str], clients: int, requests: int, pause: float) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"lecture": [], "lecture_froide": [], "enregistrement": []}
     lock = threading.Lock()
     counter = iter(range(10**6))
@@ -160,6 +166,8 @@ def load_phase(port: int, uais: list[str], clients: int, requests: int) -> dict[
             with lock:
                 seen.add(uai)
                 times[kind].append(elapsed)
+            if pause:
+                time.sleep(rng.uniform(0, 2 * pause))  # a person reads before the next click
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
     for t in threads:
@@ -184,6 +192,8 @@ def main() -> None:
     parser.add_argument("--coops", type=int, default=50)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--total", type=int, default=200)
+    parser.add_argument("--processus", type=int, default=2)
+    parser.add_argument("--pauses", default="0,0.5", help="pauses moyennes entre deux requêtes d'un client (s)")
     args = parser.parse_args()
 
     base = build(args.total)
@@ -196,35 +206,38 @@ def main() -> None:
         Accounts(instance / "comptes.sqlite").add(LOGIN, "ad_staff", password=PASSWORD)
         uais = sorted(p.name for p in (root / "ledgers").iterdir() if p.is_dir())
 
-        server = Server(root, instance, lru=50)
-        try:
-            start = time.perf_counter()
-            times = load_phase(server.port, uais[: args.coops], args.clients, args.requests)
-            wall = time.perf_counter() - start
+        for pause in (float(p) for p in args.pauses.split(",")):
+            server = Server(root, instance, lru=50, processes=args.processus)
+            try:
+                start = time.perf_counter()
+                times = load_phase(server.port, uais[: args.coops], args.clients, args.requests, pause)
+                wall = time.perf_counter() - start
+            finally:
+                server.stop()
             total = sum(len(v) for v in times.values())
-            print(f"{args.clients} clients, {args.coops} coopératives, {total} requêtes en {wall:.1f} s")
+            print(f"{args.clients} clients, {args.coops} coopératives, {args.processus} processus, pause moyenne "
+                  f"{pause} s : {total} requêtes en {wall:.1f} s")
             for kind, label, target in (("lecture", "journal de l'exercice (app chargée)", "cible p95 < 150 ms"),
                                         ("lecture_froide", "journal, 1re visite (app créée)", ""),
                                         ("enregistrement", "enregistrement (règles + commit)", "cible p95 < 400 ms")):
                 values = times[kind]
                 print(f"  {label:40} n={len(values):4}  p50 {1000 * pct(values, 50):5.0f} ms  "
                       f"p95 {1000 * pct(values, 95):5.0f} ms  {target}")
-            rss_50 = server.rss_mb()
-            visit_all(server.port, uais[: args.total])
-            rss_lru = server.rss_mb()
-        finally:
-            server.stop()
-        print(f"  mémoire du serveur après {args.coops} coopératives : {rss_50:.0f} Mo ; après {args.total} "
-              f"(LRU 50) : {rss_lru:.0f} Mo")
 
-        server = Server(root, instance, lru=args.total + 10)
-        try:
-            visit_all(server.port, uais[: args.total])
-            rss_all = server.rss_mb()
-        finally:
-            server.stop()
-        print(f"  sans éviction (LRU {args.total + 10}) après {args.total} coopératives : {rss_all:.0f} Mo "
-              f"→ la LRU divise la mémoire par {rss_all / rss_lru:.1f}")
+        rss = {}
+        for lru in (50, args.total + 10):
+            server = Server(root, instance, lru=lru, processes=1)
+            try:
+                visit_all(server.port, uais[:50])
+                at_50 = server.rss_mb()
+                visit_all(server.port, uais[: args.total])
+                rss[lru] = (at_50, server.rss_mb())
+            finally:
+                server.stop()
+        (a50, a_all), (b50, b_all) = rss[50], rss[args.total + 10]
+        print(f"  mémoire, 1 processus, LRU 50 : {a50:.0f} Mo après 50 coopératives, {a_all:.0f} Mo après {args.total}")
+        print(f"  mémoire, 1 processus, sans éviction : {b50:.0f} Mo après 50, {b_all:.0f} Mo après {args.total} "
+              f"→ la LRU divise la mémoire par {b_all / a_all:.1f}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ def instance_dir(ad_root: Path, instance: Path | None) -> Path:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port d'écoute.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--processus", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processus de travail (plus d'un : gunicorn, un par cœur conseillé).")
 @click.option("--lru", default=50, show_default=True, type=click.IntRange(1, 10000),
               help="Nombre de coopératives gardées chargées en mémoire.")
 @click.option("--proxy", is_flag=True, help="Derrière un proxy inverse : croire X-Forwarded-For/Proto/Host.")
@@ -42,14 +44,24 @@ def instance_dir(ad_root: Path, instance: Path | None) -> Path:
 @instance_option
 @repo_option
 @user_errors
-def serve(host, port, threads, lru, proxy, https, instance, repo: Path) -> None:
-    """Lance le portail web de l'AD (serveur waitress)."""
+def serve(host, port, threads, processus, lru, proxy, https, instance, repo: Path) -> None:
+    """Lance le portail web de l'AD (waitress ; gunicorn avec --processus N)."""
     import waitress
 
     from retkoop_tools.web.portal import Portal
 
     ad = open_ad(repo)
     secure = proxy if https is None else https
+    if processus > 1:
+        import sys
+
+        env = dict(os.environ, RETKOOP_REPO=str(ad.root), RETKOOP_INSTANCE=str(instance_dir(ad.root, instance)),
+                   RETKOOP_LRU=str(lru), RETKOOP_PROXY="1" if proxy else "0", RETKOOP_HTTPS="1" if secure else "0")
+        Accounts(instance_dir(ad.root, instance) / "comptes.sqlite")  # created once, before the workers
+        click.echo(f"Portail « {ad.nom or 'AD'} » : http://{host}:{port}/ ({processus} processus). Arrêt : Ctrl+C.")
+        os.execve(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(processus),
+                                   "--threads", str(threads), "--bind", f"{host}:{port}", "--timeout", "120",
+                                   "retkoop_tools.web.wsgi:create()"], env)
     portal = Portal(ad.root, instance_dir(ad.root, instance), lru_size=lru, secure_cookies=secure)
     app = portal
     if proxy:
@@ -150,7 +162,7 @@ def user_list(as_json, instance, repo) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @repo_option
 @user_errors
-def serve_demo(dossier: Path, host: str, port: int, repo: Path) -> None:
+def serve_demo(dossier: Path, host: str, port: int, repo: Path) -> None:  # noqa: D103
     """Prépare l'AD de démonstration (copie de ledgers/ dans un dépôt git) et lance le portail."""
     from retkoop_tools.demo.portal import demo_logins, prepare_demo_ad
 
@@ -159,5 +171,5 @@ def serve_demo(dossier: Path, host: str, port: int, repo: Path) -> None:
     instance = dossier.resolve() / "demo-instance"
     click.echo(demo_logins(ad_root, instance))
     ctx = click.get_current_context()
-    ctx.invoke(serve, host=host, port=port, threads=8, lru=50, proxy=False, https=False,
+    ctx.invoke(serve, host=host, port=port, threads=8, processus=1, lru=50, proxy=False, https=False,
                instance=instance, repo=ad_root)

@@ -57,7 +57,7 @@ class FavaPool:
         self._apps: collections.OrderedDict[str, Flask] = collections.OrderedDict()
         self._lock = threading.Lock()
         self._creating: dict[str, threading.Lock] = {}
-        self._dirty: set[str] = set()
+        self._loaded_sig: dict[str, tuple] = {}
         self._rw = threading.Condition()
         self._readers: collections.Counter[str] = collections.Counter()
         self._writers: set[str] = set()
@@ -79,12 +79,15 @@ class FavaPool:
                 app = self._apps.get(uai)
                 if app is not None:
                     return app
+            signature = self._signature(uai)
             app = self._create(uai)
             with self._lock:
+                self._loaded_sig[uai] = signature
                 self._apps[uai] = app
                 self.created += 1
                 while len(self._apps) > self.size:
-                    self._apps.popitem(last=False)
+                    evicted, _ = self._apps.popitem(last=False)
+                    self._loaded_sig.pop(evicted, None)
                     self.evicted += 1
                 self._creating.pop(uai, None)
             return app
@@ -123,19 +126,34 @@ class FavaPool:
                 self._writers.discard(uai)
                 self._rw.notify_all()
 
+    def _signature(self, uai: str) -> tuple:
+        """What the coop's ledger files look like on disk (a few stat calls)."""
+        coop_dir = self.ad_root / LEDGERS_DIRNAME / uai
+        sig = []
+        for path in sorted(coop_dir.glob("*.beancount")):
+            stat = path.stat()
+            sig.append((path.name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        return tuple(sig)
+
     def mark_dirty(self, uai: str) -> None:
         """The coop's files changed behind Fava's back (a write through the store)."""
         with self._lock:
-            self._dirty.add(uai)
+            self._loaded_sig.pop(uai, None)
 
     def reload_if_dirty(self, uai: str, app: Flask) -> None:
-        """Reload the coop's ledger if a write changed it: Fava's API does not look by itself."""
+        """Reload the coop's ledger if its files changed since it was loaded.
+
+        Fava's JSON API does not look for changes by itself, and another process of the
+        portal (or a `git pull`) may have written: the files' signature tells.
+        """
+        current = self._signature(uai)
         with self._lock:
-            if uai not in self._dirty:
+            if self._loaded_sig.get(uai) == current:
                 return
-            self._dirty.discard(uai)
         for ledger in app.config["LEDGERS"].ledgers:
             ledger.load_file()
+        with self._lock:
+            self._loaded_sig[uai] = current
 
     def slug(self, uai: str) -> str:
         return self.get(uai).config["LEDGERS"].first_slug()
