@@ -133,7 +133,7 @@ def pct(values: list[float], p: float) -> float:
 def load_phase(port: int, uais: list[str], clients: int, requests: int, pause: float) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"lecture": [], "lecture_froide": [], "enregistrement": []}
     lock = threading.Lock()
-    counter = iter(range(10**6))
+    counter = iter(range(int(time.time() * 1000) % 10**6 * 10, 10**8))
     seen: set[str] = set()  # coops whose Fava app the server has created
 
     def worker(n: int) -> None:
@@ -209,6 +209,10 @@ def main() -> None:
         for pause in (float(p) for p in args.pauses.split(",")):
             server = Server(root, instance, lru=50, processes=args.processus)
             try:
+                # Warm-up: every worker process opens the 50 coops once (app creation is
+                # measured above, apart); then the steady state is measured.
+                for _ in range(2 * args.processus):
+                    visit_all(server.port, uais[: args.coops])
                 start = time.perf_counter()
                 times = load_phase(server.port, uais[: args.coops], args.clients, args.requests, pause)
                 wall = time.perf_counter() - start
