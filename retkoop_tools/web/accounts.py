@@ -176,14 +176,15 @@ class Accounts:
         os.chmod(self.path, 0o600)
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A transaction; `write=False` for reads, which then never wait for each other."""
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
             self._local.db = db
-        db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield db
         except BaseException:
@@ -204,12 +205,12 @@ class Accounts:
     _COLUMNS = "id, login, name, role, exercice, must_change, disabled"
 
     def get(self, login: str) -> User | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(f"SELECT {self._COLUMNS} FROM users WHERE login = ?", (login.strip(),)).fetchone()
             return self._user(db, row)
 
     def list(self) -> list[User]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute(f"SELECT {self._COLUMNS} FROM users ORDER BY role, login").fetchall()
             return [self._user(db, row) for row in rows]
 
@@ -348,21 +349,24 @@ class Accounts:
         if not token:
             return None
         now = _now()
-        with self._db() as db:
+        key = _token_hash(token)
+        with self._db(write=False) as db:
             row = db.execute("SELECT user_id, created_at, last_seen, csrf FROM sessions WHERE token_hash = ?",
-                             (_token_hash(token),)).fetchone()
+                             (key,)).fetchone()
             if row is None:
                 return None
             user_id, created, last_seen, csrf = row
-            if (now - datetime.datetime.fromisoformat(created) > SESSION_MAX
-                    or now - datetime.datetime.fromisoformat(last_seen) > SESSION_IDLE):
-                db.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
-                return None
             user = self._user(db, db.execute(f"SELECT {self._COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone())
-            if user is None or user.disabled:
-                return None
-            if (now - datetime.datetime.fromisoformat(last_seen)).total_seconds() > 60:
-                db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now.isoformat(), _token_hash(token)))
+        expired = (now - datetime.datetime.fromisoformat(created) > SESSION_MAX
+                   or now - datetime.datetime.fromisoformat(last_seen) > SESSION_IDLE)
+        if expired:
+            self.close_session(token)
+            return None
+        if user is None or user.disabled:
+            return None
+        if (now - datetime.datetime.fromisoformat(last_seen)).total_seconds() > 60:  # write once a minute
+            with self._db() as db:
+                db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now.isoformat(), key))
         return Session(token, user, csrf)
 
     def close_session(self, token: str) -> None:
