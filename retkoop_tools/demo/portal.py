@@ -14,7 +14,7 @@ from pathlib import Path
 from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME, load_ad
 from retkoop_tools.ledger.layout import read_identity
 from retkoop_tools.store.gitcmd import git
-from retkoop_tools.store.init import GITIGNORE, HOOKS
+from retkoop_tools.store.init import GITIGNORE, install_hooks
 from retkoop_tools.web.accounts import Accounts, one_time_password
 
 LOGINS_FILENAME = "identifiants-demo.txt"
@@ -24,19 +24,12 @@ def prepare_demo_ad(source: Path, target: Path) -> Path:
     """A git repository holding the demo AD of `source` (made once, then reused)."""
     if (target / ".git").exists():
         return target
-    import importlib.resources
-
     target.mkdir(parents=True, exist_ok=True)
     git(target, "init", "-q", "-b", "main")
     shutil.copy2(source / AD_FILENAME, target / AD_FILENAME)
     shutil.copytree(source / LEDGERS_DIRNAME, target / LEDGERS_DIRNAME)
     (target / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
-    hooks = importlib.resources.files("retkoop_tools.hooks")
-    (target / "hooks").mkdir()
-    for name in HOOKS:
-        (target / "hooks" / name).write_text(hooks.joinpath(name).read_text("utf-8"), encoding="utf-8")
-        os.chmod(target / "hooks" / name, 0o755)
-    git(target, "config", "core.hooksPath", "hooks")
+    install_hooks(target)
     git(target, "add", "-A")
     git(target, "commit", "-q", "--no-verify", "-m", "AD de démonstration",
         env={"GIT_AUTHOR_NAME": "Démonstration", "GIT_AUTHOR_EMAIL": "demo@retkoop.invalid",

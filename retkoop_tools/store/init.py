@@ -32,6 +32,16 @@ def ad_config(numero: str, nom: str) -> dict:
     }
 
 
+def install_hooks(dest: Path) -> None:
+    """Copy the git hooks of an AD repository into `dest/hooks` and enable them."""
+    hooks = importlib.resources.files("retkoop_tools.hooks")
+    for name in HOOKS:
+        target = dest / "hooks" / name
+        atomic_write(target, hooks.joinpath(name).read_text(encoding="utf-8"))
+        os.chmod(target, 0o755)
+    git(dest, "config", "core.hooksPath", "hooks")
+
+
 def init_ad_repo(dest: Path, numero: str, nom: str, author: Author) -> Path:
     """Create the AD repository in `dest` (a new or empty folder) and commit it."""
     dest = Path(dest)
@@ -49,12 +59,7 @@ def init_ad_repo(dest: Path, numero: str, nom: str, author: Author) -> Path:
                                                              allow_unicode=True, sort_keys=False))
     atomic_write(dest / ".gitignore", GITIGNORE)
     atomic_write(dest / LEDGERS_DIRNAME / ".gitkeep", "")
-    hooks = importlib.resources.files("retkoop_tools.hooks")
-    for name in HOOKS:
-        target = dest / "hooks" / name
-        atomic_write(target, hooks.joinpath(name).read_text(encoding="utf-8"))
-        os.chmod(target, 0o755)
-    git(dest, "config", "core.hooksPath", "hooks")
+    install_hooks(dest)
     from retkoop_tools.ci import TARGETS
 
     ci = importlib.resources.files("retkoop_tools.ci")

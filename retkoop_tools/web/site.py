@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from retkoop_tools.ledger.layout import LayoutError, read_identity
 from retkoop_tools.web.accounts import ROLES, AccountError, Session
 from retkoop_tools.web.passwords import PasswordPolicyError
-from retkoop_tools.web.security import COOKIE_NAME, cookie_header, form_csrf_ok
+from retkoop_tools.web.security import cookie_header, form_csrf_ok, same_origin
 
 if TYPE_CHECKING:
     from retkoop_tools.web.portal import Portal
@@ -67,8 +67,6 @@ def create_site(portal: Portal) -> Flask:
             if g.session is None or not form_csrf_ok(request.environ, g.session.csrf, request.form.get("csrf")):
                 abort(403, "Formulaire expiré ou venu d'ailleurs : rechargez la page et recommencez.")
         if request.method == "POST" and request.endpoint == "login" and request.headers.get("Origin"):
-            from retkoop_tools.web.security import same_origin
-
             if not same_origin(request.environ):
                 abort(403, "Formulaire venu d'un autre site.")
         return None
