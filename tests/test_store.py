@@ -15,7 +15,7 @@ import pytest
 
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.store import RuleViolationError, Store, StoreError
-from tests.gitrepo import ADMIN, TEACHER, make_ad_repo, run_git, sale
+from tests.gitrepo import TEACHER, make_ad_repo, run_git, sale
 
 EX = Exercice(2025)
 UAI = "0910001A"

@@ -16,10 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from retkoop_tools.ad import LEDGERS_DIRNAME
 from retkoop_tools.fsutil import atomic_write
 from retkoop_tools.history.diff import diff_entries, parse_entries
-from retkoop_tools.store.store import STAGING_DIRNAME
 
 _TEXT_SUFFIXES = (".beancount", ".yaml")
 
@@ -111,11 +109,3 @@ def commit_message(snapshot: Snapshot, changes: dict[str, bytes | None]) -> str:
         if first.startswith(prefix):
             first = verb + first[len(prefix):]
     return first if len(lines) == 1 else f"{first} (et {len(lines) - 1} autre(s) changement(s))"
-
-
-def scratch_dir(git_dir: Path) -> Path:
-    return git_dir / STAGING_DIRNAME
-
-
-def coop_dir_of(ad_root: Path, uai: str) -> Path:
-    return Path(ad_root) / LEDGERS_DIRNAME / uai

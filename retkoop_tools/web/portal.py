@@ -22,9 +22,9 @@ from werkzeug.wrappers import Request
 from retkoop_tools.ad import load_ad
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.push import pusher_for
-from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
+from retkoop_tools.store.store import STAGING_DIRNAME, Author, RuleViolationError, Store, StoreError
 from retkoop_tools.web.accounts import Accounts, Session
-from retkoop_tools.web.capture import Snapshot, commit_message, coop_dir_of, scratch_dir
+from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
 from retkoop_tools.web.security import COOKIE_NAME, SAFE_METHODS, SECURITY_HEADERS, api_csrf_ok
 
@@ -144,10 +144,10 @@ class Portal:
     def _write_request(self, app, environ: dict, start_response: StartResponse, uai: str,
                        session: Session, is_api: bool):
         """Run a state-changing Fava request; its file changes go through the store."""
-        coop_dir = coop_dir_of(self.root, uai)
+        coop_dir = self.ad.coop_dir(uai)
         with self.store.coop_locked(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
-            snapshot = Snapshot.take(coop_dir, scratch_dir(self.store.git_dir))
+            snapshot = Snapshot.take(coop_dir, self.store.git_dir / STAGING_DIRNAME)
             try:
                 try:
                     status, headers, body = _run(app, environ)
