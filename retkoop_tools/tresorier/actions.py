@@ -1,0 +1,287 @@
+"""The treasurer's actions, written through the store: one action, one commit, or nothing.
+
+Each action checks its fields (French message per field), builds the file changes as text
+and hands them to the store, which checks the OCCE rules on the result, writes atomically
+and commits with the teacher as author. When the rules refuse, the message comes back on
+the form and no file changes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from retkoop_tools.fr import fmt_date, fmt_eur
+from retkoop_tools.ledger.conventions import (
+    CURRENCY,
+    CUSTOM_ARRETE_CAISSE,
+    CUSTOM_RELEVE,
+    DENOMINATIONS,
+    META_DOCUMENT,
+    META_RELEVE,
+)
+from retkoop_tools.ledger.describe import describe
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import DOCUMENTS_DIRNAME, LayoutError, regie_changes
+from retkoop_tools.ledger.writer import format_entry
+from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
+from retkoop_tools.tresorier.books import Books
+from retkoop_tools.tresorier.editing import EditError, Edits
+from retkoop_tools.tresorier.operations import Form, build_operation
+from retkoop_tools.tresorier.parsing import parse_amount, parse_date
+
+MAX_DOCUMENT = 15 * 1024 * 1024
+_SIGNATURES = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
+
+
+@dataclass
+class Upload:
+    filename: str
+    content: bytes
+
+
+@dataclass
+class Result:
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    commit: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "erreurs": self.errors, "message": self.message, "commit": self.commit}
+
+
+def document_kind(upload: Upload) -> str | None:
+    """The file's type from its first bytes (not from its name): pdf, jpg, png or None."""
+    for signature, kind in _SIGNATURES:
+        if upload.content.startswith(signature):
+            return kind
+    return None
+
+
+def _check_upload(upload: Upload | None, key: str, errors: dict[str, str]) -> str | None:
+    if upload is None or not upload.content:
+        return None
+    if len(upload.content) > MAX_DOCUMENT:
+        errors[key] = f"Le fichier fait plus de {MAX_DOCUMENT // (1024 * 1024)} Mo : réduisez la photo ou le PDF."
+        return None
+    kind = document_kind(upload)
+    if kind is None:
+        errors[key] = (f"« {upload.filename} » n'est ni un PDF, ni une photo JPEG ou PNG : "
+                       "enregistrez le justificatif dans l'un de ces formats.")
+    return kind
+
+
+def _document_path(account: str, date: datetime.date, name: str, kind: str) -> str:
+    """Where Beancount's documents option finds it, attached to `account`."""
+    return f"{DOCUMENTS_DIRNAME}/{account.replace(':', '/')}/{date.isoformat()}.{name}.{kind}"
+
+
+def _write(store: Store, uai: str, changes: dict, author: Author, message: str, result: Result,
+           field_hints: dict[str, str] | None = None) -> Result:
+    try:
+        result.commit = store.write(uai, changes, author, message)
+    except RuleViolationError as exc:
+        messages = [e.message for e in exc.errors]
+        result.errors["general"] = "Enregistrement refusé : " + " ".join(messages)
+        for word, key in (field_hints or {}).items():
+            if any(word in m.lower() for m in messages):
+                result.errors.setdefault(key, result.errors["general"])
+    except (StoreError, EditError) as exc:
+        result.errors["general"] = str(exc)
+    if result.ok:
+        result.message = message
+    return result
+
+
+_OPERATION_HINTS = {"caisse serait négative": "montant", "pièce": "piece", "chèque": "cheque",
+                    "régie": "regie"}
+
+
+def save_operation(store: Store, uai: str, books: Books, form: Form, author: Author,
+                   upload: Upload | None = None) -> Result:
+    """Record (or correct, with `form.remplace`) one operation of the Saisie form."""
+    result = Result()
+    draft = build_operation(books, form)
+    result.errors.update(draft.errors)
+    kind = _check_upload(upload, "justificatif", result.errors)
+    if not draft.ok or result.errors:
+        return result
+    assert draft.entry is not None and draft.exercice is not None
+    coop_dir = store.root / "ledgers" / uai
+    edits = Edits(coop_dir)
+    entry = draft.entry
+    if kind and upload is not None:
+        target = next((p.account for p in entry.postings
+                       if books.chart.lookup(p.account)[0] and books.chart.lookup(p.account)[0].is_ventilation),
+                      entry.postings[0].account)
+        rel = _document_path(target, entry.date, entry.meta["piece"], kind)
+        edits.extra[rel] = upload.content
+        entry = entry._replace(meta={**entry.meta, META_DOCUMENT: rel})
+    if draft.regie_teacher:
+        try:
+            _account, comptes = regie_changes(store.root, coop_dir, draft.regie_teacher, entry.date)
+        except LayoutError as exc:
+            result.errors["enseignant"] = str(exc)
+            return result
+        edits.extra.update(comptes)
+    text = format_entry(entry)
+    old = draft.replaces
+    try:
+        if old is not None and Exercice.from_filename(old.filename) == draft.exercice:
+            edits.replace(old.entry.meta, text)
+        else:
+            if old is not None:
+                edits.remove(old.entry.meta)
+            edits.insert(draft.exercice, text)
+        changes = edits.changes()
+    except EditError as exc:
+        result.errors["general"] = str(exc)
+        return result
+    verb = "Correction" if old is not None else "Saisie"
+    message = f"{verb} {describe(entry)}"
+    return _write(store, uai, changes, author, message, result, _OPERATION_HINTS)
+
+
+def delete_operation(store: Store, uai: str, books: Books, op_id: str, author: Author) -> Result:
+    result = Result()
+    op = books.get(op_id)
+    if op is None:
+        result.errors["general"] = "Cette opération a changé entre-temps : rechargez la page."
+        return result
+    exercice = Exercice.of_date(op.date)
+    if exercice in books.closed:
+        result.errors["general"] = f"L'exercice {exercice} est clôturé : ses opérations ne se suppriment plus."
+        return result
+    edits = Edits(store.root / "ledgers" / uai)
+    try:
+        edits.remove(op.entry.meta)
+        changes = edits.changes()
+    except EditError as exc:
+        result.errors["general"] = str(exc)
+        return result
+    return _write(store, uai, changes, author, f"Suppression {describe(op.entry)}", result)
+
+
+def record_statement(store: Store, uai: str, books: Books, *, date_text: str, balance_text: str,
+                     ticked: list[str], author: Author, account: str | None = None,
+                     upload: Upload | None = None) -> Result:
+    """A bank statement: its closing balance, and the operations found on it."""
+    result = Result()
+    errors = result.errors
+    account = account or (books.bank_accounts[0] if books.bank_accounts else "")
+    if account not in books.bank_accounts:
+        errors["compte"] = "Choisissez le compte bancaire du relevé."
+        return result
+    try:
+        date = parse_date(date_text)
+    except ValueError as exc:
+        errors["date"] = str(exc)
+        date = None
+    try:
+        balance = parse_amount(balance_text, allow_zero=True, allow_negative=True)
+    except ValueError as exc:
+        errors["solde"] = str(exc)
+        balance = None
+    if date is not None:
+        exercice = Exercice.of_date(date)
+        if exercice not in books.open_exercices:
+            errors["date"] = f"Le {fmt_date(date)} n'est pas dans un exercice ouvert."
+        elif any(s.date == date and s.account == account for s in books.statements(account)):
+            errors["date"] = f"Le relevé du {fmt_date(date)} est déjà saisi."
+        elif date > books.today:
+            errors["date"] = f"Le {fmt_date(date)} est dans le futur."
+    ops = []
+    for op_id in ticked:
+        op = books.get(op_id)
+        if op is None or op.bank_account != account or op.releve is not None:
+            errors["operations"] = "Une des opérations cochées a changé ou est déjà pointée : rechargez la page."
+            break
+        if date is not None and op.date > date:
+            errors["operations"] = (f"L'opération {op.piece} du {fmt_date(op.date)} est postérieure au relevé "
+                                    f"du {fmt_date(date)} : elle ne peut pas y figurer.")
+            break
+        ops.append(op)
+    kind = _check_upload(upload, "document", errors)
+    if errors or date is None or balance is None:
+        return result
+    gap = balance - books.ticked_total(account, date) - sum((op.bank for op in ops), Decimal(0))
+    if gap != 0:
+        errors["ecart"] = (f"Écart de {fmt_eur(gap)} entre le relevé et les opérations pointées : "
+                           "cochez les opérations qui figurent sur le relevé, et elles seules, "
+                           "ou vérifiez le solde saisi.")
+        return result
+    exercice = Exercice.of_date(date)
+    edits = Edits(store.root / "ledgers" / uai)
+    meta: dict = {}
+    if kind and upload is not None:
+        rel = _document_path(account, date, "releve", kind)
+        edits.extra[rel] = upload.content
+        meta[META_DOCUMENT] = rel
+    lines = [f'{date.isoformat()} custom "{CUSTOM_RELEVE}" {account} {balance:.2f} {CURRENCY}']
+    lines += [f'  {key}: "{value}"' for key, value in meta.items()]
+    try:
+        for op in ops:
+            edits.set_meta(op.entry.meta, META_RELEVE, date.isoformat())
+        edits.insert(exercice, "\n".join(lines) + "\n")
+        changes = edits.changes()
+    except EditError as exc:
+        errors["general"] = str(exc)
+        return result
+    message = f"Pointage du relevé du {fmt_date(date)} : solde {fmt_eur(balance)}, {len(ops)} opération(s) pointée(s)"
+    return _write(store, uai, changes, author, message, result)
+
+
+def cash_count_total(counts: dict[str, int]) -> Decimal:
+    return sum((DENOMINATIONS[k] * n for k, n in counts.items()), Decimal(0))
+
+
+def record_cash_count(store: Store, uai: str, books: Books, *, date_text: str, counts: dict[str, str],
+                      author: Author) -> Result:
+    """An arrêté de caisse: how many notes and coins of each kind were counted."""
+    result = Result()
+    errors = result.errors
+    try:
+        date = parse_date(date_text)
+    except ValueError as exc:
+        errors["date"] = str(exc)
+        date = None
+    if date is not None:
+        if Exercice.of_date(date) not in books.open_exercices:
+            errors["date"] = f"Le {fmt_date(date)} n'est pas dans un exercice ouvert."
+        elif date > books.today:
+            errors["date"] = f"Le {fmt_date(date)} est dans le futur : on compte la caisse le jour même."
+        elif any(c.date == date for c in books.cash_counts()):
+            errors["date"] = f"La caisse a déjà été comptée le {fmt_date(date)}."
+    numbers: dict[str, int] = {}
+    for key in DENOMINATIONS:
+        text = (counts.get(key) or "").strip()
+        if not text:
+            continue
+        if not text.isdigit():
+            errors[key] = f"« {text} » : indiquez un nombre de billets ou de pièces (0, 1, 2…)."
+            continue
+        if int(text):
+            numbers[key] = int(text)
+    if errors or date is None:
+        return result
+    account = books.caisse_account or ""
+    meta = {k: numbers[k] for k in DENOMINATIONS if k in numbers}
+    lines = [f'{date.isoformat()} custom "{CUSTOM_ARRETE_CAISSE}" {account}']
+    lines += [f"  {k}: {n}" for k, n in meta.items()]
+    edits = Edits(store.root / "ledgers" / uai)
+    total = cash_count_total(numbers)
+    book = books.balance(account, date)
+    try:
+        edits.insert(Exercice.of_date(date), "\n".join(lines) + "\n")
+        changes = edits.changes()
+    except EditError as exc:
+        errors["general"] = str(exc)
+        return result
+    verdict = "juste" if total == book else f"écart {fmt_eur(total - book)}"
+    message = f"Arrêté de caisse du {fmt_date(date)} : {fmt_eur(total)} comptés ({verdict})"
+    return _write(store, uai, changes, author, message, result)

@@ -1,0 +1,399 @@
+"""A coop's books as the mandataire reads them: operations, balances, statements, counts.
+
+Built from the entries of a loaded ledger (the plugins have run), so that the cahier, the
+pointage and the dashboard all read the same numbers as `retkoop check`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from beancount.core import compare, data
+
+from retkoop_tools.chart import Chart, Compte
+from retkoop_tools.ledger.conventions import (
+    CUSTOM_ARRETE_CAISSE,
+    CUSTOM_CLOTURE,
+    CUSTOM_COOPERATIVE,
+    CUSTOM_RELEVE,
+    DENOMINATIONS,
+    META_CHEQUE,
+    META_DOCUMENT,
+    META_MODE,
+    META_NATURE,
+    META_PIECE,
+    META_RELEVE,
+)
+from retkoop_tools.ledger.exercice import Exercice
+
+ZERO = Decimal("0.00")
+
+#: Kinds of operations, as the Saisie form names them.
+RECETTE, DEPENSE, VIREMENT, REMISE = "recette", "depense", "virement", "remise"
+REGIE_VERSEMENT, REGIE_JUSTIFICATION, REGIE_RESTITUTION = "regie-versement", "regie-justification", "regie-restitution"
+OUVERTURE, AUTRE = "ouverture", "autre"
+KIND_LABELS = {
+    RECETTE: "Recette",
+    DEPENSE: "Dépense",
+    VIREMENT: "Virement interne",
+    REMISE: "Remise de chèques",
+    REGIE_VERSEMENT: "Régie : versement",
+    REGIE_JUSTIFICATION: "Régie : justification des dépenses",
+    REGIE_RESTITUTION: "Régie : restitution du reliquat",
+    OUVERTURE: "Ouverture",
+    AUTRE: "Autre",
+}
+
+
+def _values(entry: data.Custom) -> list[Any]:
+    return [getattr(v, "value", v) for v in entry.values or ()]
+
+
+@dataclass
+class Operation:
+    """One transaction, split the way the cahier shows it."""
+
+    entry: data.Transaction
+    id: str
+    kind: str
+    bank: Decimal = ZERO  # + entrée, − sortie (every bank account)
+    caisse: Decimal = ZERO
+    cheques: Decimal = ZERO  # cheques received, not yet deposited (5112)
+    regie: Decimal = ZERO  # + versée à l'enseignant, − restituée ou dépensée
+    regie_account: str | None = None
+    bank_account: str | None = None
+    ventilation: list[tuple[Compte, Decimal]] = field(default_factory=list)  # CRF sign: > 0
+
+    @property
+    def date(self) -> datetime.date:
+        return self.entry.date
+
+    @property
+    def piece(self) -> str:
+        return str(self.entry.meta.get(META_PIECE, "") or "")
+
+    @property
+    def mode(self) -> str:
+        return str(self.entry.meta.get(META_MODE, "") or "")
+
+    @property
+    def cheque(self) -> str:
+        return str(self.entry.meta.get(META_CHEQUE, "") or "")
+
+    @property
+    def nature(self) -> str:
+        return str(self.entry.meta.get(META_NATURE, "") or "")
+
+    @property
+    def document(self) -> str | None:
+        value = self.entry.meta.get(META_DOCUMENT)
+        return value if isinstance(value, str) else None
+
+    @property
+    def payee(self) -> str:
+        return self.entry.payee or ""
+
+    @property
+    def narration(self) -> str:
+        return self.entry.narration or ""
+
+    @property
+    def label(self) -> str:
+        return " – ".join(t for t in (self.payee, self.narration) if t)
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted(self.entry.tags or ())
+
+    @property
+    def links(self) -> list[str]:
+        return sorted(self.entry.links or ())
+
+    @property
+    def releve(self) -> datetime.date | None:
+        """The statement the bank movement was ticked on."""
+        tick = self.entry.meta.get(META_RELEVE)
+        for posting in self.entry.postings:
+            if posting.account == self.bank_account and (posting.meta or {}).get(META_RELEVE):
+                tick = posting.meta[META_RELEVE]
+        return tick if isinstance(tick, datetime.date) else None
+
+    @property
+    def amount(self) -> Decimal:
+        """What the operation is worth, whatever way it goes."""
+        if self.ventilation:
+            return sum((abs(v) for _, v in self.ventilation), ZERO)
+        return max(abs(self.bank), abs(self.caisse), abs(self.cheques), abs(self.regie))
+
+    @property
+    def filename(self) -> str:
+        return str(self.entry.meta.get("filename", ""))
+
+    @property
+    def lineno(self) -> int:
+        return int(self.entry.meta.get("lineno", 0))
+
+
+@dataclass
+class Statement:
+    date: datetime.date
+    account: str
+    balance: Decimal
+    document: str | None
+    entry: data.Custom
+
+
+@dataclass
+class CashCount:
+    date: datetime.date
+    account: str
+    counts: dict[str, int]
+    total: Decimal
+    book: Decimal  # the caisse's book balance at the end of that day
+
+    @property
+    def gap(self) -> Decimal:
+        return self.total - self.book
+
+
+@dataclass
+class Regie:
+    account: str
+    teacher: str
+    balance: Decimal
+    link: str | None  # of the latest versement, to tie its justification and restitution
+
+
+class Books:
+    """Read-only view of one coop's ledger."""
+
+    def __init__(self, entries: list, chart: Chart, coop_dir: Path | None = None,
+                 today: datetime.date | None = None):
+        self.entries = entries
+        self.chart = chart
+        self.today = today or datetime.date.today()
+        self.bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
+        caisses = chart.accounts_of_type("caisse")
+        self.caisse_account = caisses[0].account if caisses else None
+        cheques = chart.accounts_of_type("cheques")
+        self.cheques_account = cheques[0].account if cheques else None
+        regies = [c for c in chart.accounts_of_type("regie")]
+        self.regie_parent = regies[0].account if regies else None
+        self.identity: dict[str, str] = {}
+        self.closed: dict[Exercice, data.Custom] = {}
+        self.opened_accounts: list[str] = []
+        for entry in entries:
+            if isinstance(entry, data.Custom) and entry.type == CUSTOM_COOPERATIVE:
+                values = _values(entry)
+                self.identity = {
+                    "uai": str(values[0]) if values else "",
+                    "nom": str(entry.meta.get("nom", "")),
+                    "commune": str(entry.meta.get("commune", "")),
+                    "numerotation": str(entry.meta.get("numerotation", "RD")),
+                }
+            elif isinstance(entry, data.Custom) and entry.type == CUSTOM_CLOTURE:
+                values = _values(entry)
+                try:
+                    self.closed[Exercice.parse(str(values[0]))] = entry
+                except (ValueError, IndexError):
+                    pass
+            elif isinstance(entry, data.Open):
+                self.opened_accounts.append(entry.account)
+        names: set[Exercice] = set()
+        if coop_dir is not None:
+            from retkoop_tools.ledger.layout import exercices_of
+
+            names.update(exercices_of(Path(coop_dir)))
+        for entry in entries:
+            found = Exercice.from_filename(str(entry.meta.get("filename", "")))
+            if found:
+                names.add(found)
+        self.exercices = sorted(names)
+        self.operations = [self._operation(e) for e in entries if isinstance(e, data.Transaction)]
+        self.by_id = {op.id: op for op in self.operations}
+
+    # -- exercices -------------------------------------------------------------------------
+    @property
+    def numbering(self) -> str:
+        return self.identity.get("numerotation", "RD")
+
+    @property
+    def open_exercices(self) -> list[Exercice]:
+        return [e for e in self.exercices if e not in self.closed]
+
+    @property
+    def current(self) -> Exercice | None:
+        """The exercice being kept: the open one holding today, else the latest open one."""
+        opened = self.open_exercices
+        for exercice in opened:
+            if exercice.contains(self.today):
+                return exercice
+        return opened[-1] if opened else None
+
+    def default_date(self) -> datetime.date | None:
+        """Today, brought inside the exercice being kept."""
+        current = self.current
+        if current is None:
+            return None
+        return min(max(self.today, current.start), current.end)
+
+    # -- accounts --------------------------------------------------------------------------
+    @property
+    def regie_accounts(self) -> list[str]:
+        if not self.regie_parent:
+            return []
+        return [a for a in self.opened_accounts if a.startswith(self.regie_parent + ":")]
+
+    def balance(self, accounts: str | list[str], until: datetime.date | None = None) -> Decimal:
+        """The balance of accounts at the end of `until` (inclusive), or of everything."""
+        wanted = {accounts} if isinstance(accounts, str) else set(accounts)
+        total = ZERO
+        for op in self.operations:
+            if until is not None and op.date > until:
+                continue
+            for posting in op.entry.postings:
+                if posting.account in wanted and posting.units is not None:
+                    total += posting.units.number
+        return total
+
+    def regies(self) -> list[Regie]:
+        result = []
+        for account in self.regie_accounts:
+            link = None
+            for op in self.operations:
+                if op.regie_account == account and op.kind == REGIE_VERSEMENT:
+                    link = next(iter(op.links), None)
+            teacher = account.rsplit(":", 1)[-1].replace("-", " ")
+            result.append(Regie(account, teacher, self.balance(account), link))
+        return result
+
+    # -- operations ------------------------------------------------------------------------
+    def _operation(self, entry: data.Transaction) -> Operation:
+        op = Operation(entry=entry, id=compare.hash_entry(entry), kind=AUTRE)
+        for posting in entry.postings:
+            if posting.units is None:
+                continue
+            number = posting.units.number
+            account = posting.account
+            if account in self.bank_accounts:
+                op.bank += number
+                op.bank_account = account
+            elif account == self.caisse_account:
+                op.caisse += number
+            elif account == self.cheques_account:
+                op.cheques += number
+            elif self.regie_parent and account.startswith(self.regie_parent + ":"):
+                op.regie += number
+                op.regie_account = account
+            else:
+                compte, _ = self.chart.lookup(account)
+                if compte is not None and compte.is_ventilation:
+                    op.ventilation.append((compte, -number if compte.sens == "produit" else number))
+        op.kind = self._kind(op)
+        return op
+
+    @staticmethod
+    def _kind(op: Operation) -> str:
+        nature = op.nature
+        if nature == "ouverture":
+            return OUVERTURE
+        if nature == "remise":
+            return REMISE
+        if nature == "virement":
+            return VIREMENT
+        if nature == "regie" or (op.regie_account and not op.ventilation):
+            return REGIE_VERSEMENT if op.regie > 0 else REGIE_RESTITUTION
+        if op.regie_account and op.ventilation:
+            return REGIE_JUSTIFICATION
+        if op.ventilation:
+            treasury = op.bank + op.caisse + op.cheques
+            return RECETTE if treasury > 0 else DEPENSE
+        return AUTRE
+
+    def operations_of(self, exercice: Exercice) -> list[Operation]:
+        return sorted((op for op in self.operations if exercice.contains(op.date)),
+                      key=lambda op: (op.date, op.filename, op.lineno))
+
+    def get(self, op_id: str) -> Operation | None:
+        return self.by_id.get(op_id)
+
+    # -- bank statements -------------------------------------------------------------------
+    def statements(self, account: str | None = None) -> list[Statement]:
+        result = []
+        for entry in self.entries:
+            if isinstance(entry, data.Custom) and entry.type == CUSTOM_RELEVE:
+                values = _values(entry)
+                if len(values) != 2 or not isinstance(values[1], data.Amount):
+                    continue
+                if account and values[0] != account:
+                    continue
+                document = entry.meta.get(META_DOCUMENT)
+                result.append(Statement(entry.date, str(values[0]), values[1].number,
+                                        document if isinstance(document, str) else None, entry))
+        return sorted(result, key=lambda s: s.date)
+
+    def ticked_total(self, account: str, until: datetime.date) -> Decimal:
+        """What the operations ticked on statements up to `until` add up to."""
+        total = ZERO
+        for op in self.operations:
+            tick = op.releve
+            if op.bank_account == account and tick is not None and tick <= until:
+                total += op.bank
+        return total
+
+    def unticked(self, account: str) -> list[Operation]:
+        """Bank movements not found on a statement yet, oldest first."""
+        return sorted((op for op in self.operations
+                       if op.bank_account == account and op.bank != 0 and op.releve is None),
+                      key=lambda op: (op.date, op.lineno))
+
+    # -- cheques received ------------------------------------------------------------------
+    def pending_cheques(self) -> list[Operation]:
+        """Cheques received and not deposited yet (no remise carries their link)."""
+        deposited: set[str] = set()
+        for op in self.operations:
+            if op.kind == REMISE:
+                deposited.update(op.links)
+        return [op for op in self.operations
+                if op.cheques > 0 and op.kind != REMISE and not (set(op.links) & deposited)]
+
+    # -- cash counts -----------------------------------------------------------------------
+    def cash_counts(self) -> list[CashCount]:
+        result = []
+        for entry in self.entries:
+            if isinstance(entry, data.Custom) and entry.type == CUSTOM_ARRETE_CAISSE:
+                values = _values(entry)
+                account = str(values[0]) if values else (self.caisse_account or "")
+                counts = {k: int(entry.meta[k]) for k in DENOMINATIONS
+                          if isinstance(entry.meta.get(k), (int, Decimal))}
+                total = sum((DENOMINATIONS[k] * n for k, n in counts.items()), ZERO)
+                result.append(CashCount(entry.date, account, counts, total,
+                                        self.balance(account, entry.date)))
+        return sorted(result, key=lambda c: c.date)
+
+    # -- pièces ----------------------------------------------------------------------------
+    def piece_problems(self, exercice: Exercice) -> tuple[list[str], list[str]]:
+        """(duplicated pièces, gaps in the numbering) of an exercice."""
+        import re
+
+        seen: dict[str, int] = defaultdict(int)
+        for op in self.operations_of(exercice):
+            if op.piece:
+                seen[op.piece.upper()] += 1
+        duplicated = sorted(p for p, n in seen.items() if n > 1)
+        gaps = []
+        series: dict[str, list[int]] = defaultdict(list)
+        for piece in seen:
+            match = re.match(r"^([A-Z]*)(\d+)$", piece)
+            if match:
+                series[match.group(1)].append(int(match.group(2)))
+        for prefix, numbers in sorted(series.items()):
+            present = set(numbers)
+            width = 2 if prefix else 1
+            gaps += [f"{prefix}{n:0{width}d}" for n in range(1, max(numbers)) if n not in present]
+        return duplicated, gaps
