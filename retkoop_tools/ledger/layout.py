@@ -23,6 +23,8 @@ from retkoop_tools.fr import fmt_date
 from retkoop_tools.fsutil import atomic_write
 from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.tresorier.pages import DEFAULT_PAGE as TRESORIER_DEFAULT_PAGE
+from retkoop_tools.tresorier.pages import MODULES as TRESORIER_PAGES
 from retkoop_plugins import ALL_PLUGINS
 
 COMPTES_FILENAME = "comptes.beancount"
@@ -72,7 +74,7 @@ def _quote(text: str) -> str:
 
 
 def render_coop_file(identity: CoopIdentity, exercices: list[Exercice]) -> str:
-    first, current = min(exercices), max(exercices)
+    first = min(exercices)
     opening = first.start.isoformat()
     title = f"{identity.nom} ({identity.uai})"
     lines = [
@@ -101,8 +103,10 @@ def render_coop_file(identity: CoopIdentity, exercices: list[Exercice]) -> str:
         f'{opening} custom "fava-option" "language" "fr"',
         f'{opening} custom "fava-option" "locale" "fr_FR"',
         f'{opening} custom "fava-option" "fiscal-year-end" "08-31"',
-        f'{opening} custom "fava-option" "default-page" '
-        f'"income_statement/?time={current.fava_year}"',
+        f'{opening} custom "fava-option" "default-page" "{TRESORIER_DEFAULT_PAGE}"',
+        "",
+        "; Pages du trésorier dans Fava (saisie, cahier, pointage, arrêté de caisse)",
+        *(f'{opening} custom "fava-extension" "{m}"' for m in TRESORIER_PAGES),
         "",
         f'include "{COMPTES_FILENAME}"',
         *(f'include "{e.filename}"' for e in sorted(exercices)),

@@ -23,7 +23,7 @@ class Line:
     title: str
     detail: str
     page: str | None = None  # extension page that fixes it (Saisie, Cahier, Pointage…)
-    query: str = ""
+    params: dict | None = None  # query of that page (a filter, a type)
 
 
 @dataclass
@@ -127,12 +127,12 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
                if op.kind in (DEPENSE, REGIE_JUSTIFICATION) and not op.document]
     lines.append(Line(not missing, "Justificatifs",
                       f"{len(missing)} dépense(s) sans justificatif joint." if missing
-                      else "Chaque dépense a son justificatif.", "Cahier", "filtre=sans-justificatif"))
+                      else "Chaque dépense a son justificatif.", "Cahier", {"filtre": "sans-justificatif"}))
 
     open_regies = [r for r in books.regies() if r.balance]
     lines.append(Line(not open_regies, "Régies d'avance",
                       "; ".join(f"{r.teacher} : {fmt_eur(r.balance)} à justifier ou restituer" for r in open_regies)
-                      + "." if open_regies else "Aucune régie en cours.", "Saisie", "type=regie-justification"))
+                      + "." if open_regies else "Aucune régie en cours.", "Saisie", {"type": "regie-justification"}))
 
     echeances = (ad_config or {}).get("echeances") or {}
     previous = exercice.previous()

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request
 from retkoop_tools.ad import load_ad
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.push import pusher_for
+from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
 from retkoop_tools.store.store import STAGING_DIRNAME, Author, RuleViolationError, Store, StoreError
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
@@ -32,6 +33,8 @@ StartResponse = Callable[..., Any]
 _COOP_PATH = re.compile(r"^/coop/([0-9]{7}[A-Z])(/.*)?$")
 #: Fava routes a read-only vérificateur may not open: the raw source of every exercice.
 _VERIFICATEUR_BLOCKED = re.compile(r"^/[^/]+/(editor/|api/source\b)")
+#: Endpoints of our treasurer pages: they write through the store themselves.
+_OWN_ENDPOINT = re.compile(r"^/[^/]+/extension/(" + "|".join(TRESORIER_NAMES) + r")/[^/]+$")
 
 
 class Portal:
@@ -145,6 +148,8 @@ class Portal:
                        session: Session, is_api: bool):
         """Run a state-changing Fava request; its file changes go through the store."""
         coop_dir = self.ad.coop_dir(uai)
+        if _OWN_ENDPOINT.match(environ["PATH_INFO"]):
+            return self._own_write(app, environ, start_response, uai)
         with self.store.coop_locked(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
             snapshot = Snapshot.take(coop_dir, self.store.git_dir / STAGING_DIRNAME)
@@ -174,6 +179,19 @@ class Portal:
                         self.pool.reload_if_dirty(uai, app)
             finally:
                 snapshot.discard()
+        start_response(status, headers)
+        return [body]
+
+
+    def _own_write(self, app, environ: dict, start_response: StartResponse, uai: str):
+        """Our pages' endpoints check and commit through the store (with the user as author)."""
+        environ["retkoop.store"] = self.store
+        with self.store.coop_locked(uai), self.pool.writing(uai):
+            self.pool.reload_if_dirty(uai, app)
+            try:
+                status, headers, body = _run(app, environ)
+            finally:  # the files' signature tells whether the store wrote
+                self.pool.reload_if_dirty(uai, app)
         start_response(status, headers)
         return [body]
 

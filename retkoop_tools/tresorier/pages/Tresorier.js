@@ -1,0 +1,335 @@
+// Behaviour of the treasurer's pages (retkoop-tools): live checks, forms sent to the
+// extension endpoints, filters. Every page carries data-rk-page; the server checks
+// everything again, this script only helps the teacher see mistakes early.
+
+const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+
+/** "1 234,56" → 123456 (cents), null when it is not an amount. */
+function cents(text) {
+  let t = String(text ?? "").replace(/[\s\u00a0\u202f€]/g, "");
+  if (/^-?\d{1,3}(\.\d{3})+(,\d{1,2})?$/.test(t)) t = t.replace(/\./g, "");
+  if (!/^-?\d+([.,]\d{1,2})?$/.test(t)) return null;
+  return Math.round(parseFloat(t.replace(",", ".")) * 100);
+}
+const eur = (c) => euros.format(c / 100);
+
+function clearErrors(form) {
+  for (const el of form.querySelectorAll("[data-rk-error]")) el.textContent = "";
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+function fieldFor(form, key) {
+  const line = /^ventilation-(\d+)$/.exec(key);
+  if (line) return form.querySelectorAll("[data-rk-ligne] select")[Number(line[1]) - 1];
+  return form.querySelector(`[name="${key}"]`);
+}
+
+function showErrors(form, errors) {
+  let first = null;
+  for (const [key, message] of Object.entries(errors)) {
+    const slot = form.querySelector(`[data-rk-error="${key}"]`) || form.querySelector('[data-rk-error="general"]');
+    if (slot) slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
+    const field = fieldFor(form, key);
+    if (field && field.type !== "hidden") {
+      field.setAttribute("aria-invalid", "true");
+      if (slot && slot.id === "") slot.id = `rk-err-${key}`;
+      if (slot) field.setAttribute("aria-describedby", slot.id);
+      first = first || field;
+    }
+  }
+  (first || form.querySelector('[data-rk-error="general"]'))?.focus?.();
+}
+
+/** Load the page again (as Fava's router does) and say what was saved. */
+async function refresh(message, url) {
+  const target = new URL(url || window.location.href);
+  if (url) window.history.replaceState(null, "", target);
+  target.searchParams.set("partial", "true");
+  const response = await fetch(target, { credentials: "same-origin" });
+  const article = document.querySelector("article");
+  article.innerHTML = await response.text();
+  initPage();
+  const flash = article.querySelector("[data-rk-flash]");
+  if (flash && message) {
+    flash.textContent = `Enregistré : ${message}`;
+    flash.className = "rk-message rk-succes";
+    flash.setAttribute("tabindex", "-1");
+    flash.focus();
+  }
+}
+
+async function post(url, body) {
+  let response;
+  try {
+    response = await fetch(url, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } });
+  } catch {
+    return { ok: false, erreurs: { general: "Le serveur ne répond pas : vérifiez la connexion puis réessayez (rien n'a été enregistré)." } };
+  }
+  try {
+    const result = await response.json();
+    if (result.error) return { ok: false, erreurs: { general: result.error } };
+    return result;
+  } catch {
+    return { ok: false, erreurs: { general: `Le serveur a répondu par une erreur (${response.status}) : rien n'a été enregistré.` } };
+  }
+}
+
+function bindForm(form, nextUrl) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    const result = await post(form.action, new FormData(form));
+    if (button) button.disabled = false;
+    if (result.ok) await refresh(result.message, nextUrl ? nextUrl(form) : undefined);
+    else showErrors(form, result.erreurs || {});
+  });
+}
+
+// -- Saisie ------------------------------------------------------------------------------
+function initSaisie(root) {
+  const form = root.querySelector("form[data-rk-form]");
+  const type = form.querySelector("[data-rk-type]");
+  const mode = form.querySelector("[data-rk-mode]");
+  const sens = form.querySelector('[name="sens"]');
+  const regie = form.querySelector('[name="regie"]');
+  const piece = form.querySelector('[name="piece"]');
+  const cheque = form.querySelector('[name="cheque"]');
+  const montant = form.querySelector("[data-rk-montant]");
+  const lignes = form.querySelector("[data-rk-lignes]");
+  const controle = form.querySelector("[data-rk-controle]");
+  const suggestions = JSON.parse(form.dataset.rkSuggestions || "{}");
+  const correcting = Boolean(form.querySelector('[name="remplace"]').value);
+  piece.addEventListener("input", () => { piece.dataset.touched = "1"; });
+  cheque.addEventListener("input", () => { cheque.dataset.touched = "1"; });
+
+  function suggest() {
+    if (correcting) return;
+    const key = type.value === "virement" && sens.value === "banque-caisse" ? "virement-banque-caisse" : type.value;
+    const s = suggestions[key];
+    if (!s) return;
+    if (!piece.dataset.touched) piece.value = s.piece;
+    if (!cheque.dataset.touched) cheque.value = s.cheque;
+  }
+
+  function show() {
+    const kind = type.value;
+    for (const el of form.querySelectorAll("[data-rk-types]")) {
+      if (el.tagName === "OPTION") { el.hidden = el.disabled = !el.dataset.rkTypes.split(" ").includes(kind); continue; }
+      el.classList.toggle("rk-cache", !el.dataset.rkTypes.split(" ").includes(kind));
+    }
+    if (regie.selectedOptions[0]?.disabled) regie.selectedIndex = 0;
+    const issuesCheque = ["depense", "regie-versement", "recette"].includes(kind) && mode.value === "CHQ";
+    form.querySelector("[data-rk-cheque]").classList.toggle("rk-cache", !issuesCheque);
+    const nouvelle = form.querySelector("[data-rk-nouvelle-regie]");
+    nouvelle.classList.toggle("rk-cache", !(kind === "regie-versement" && regie.value === "nouvelle"));
+    const wanted = kind === "recette" ? "produit" : "charge";
+    for (const group of form.querySelectorAll("optgroup[data-rk-sens]")) {
+      group.hidden = group.disabled = group.dataset.rkSens !== wanted;
+    }
+    for (const select of lignes.querySelectorAll("select")) {
+      if (select.selectedOptions[0]?.parentElement?.disabled) select.value = "";
+    }
+    if (kind === "regie-restitution" && !montant.value && regie.selectedOptions[0]?.dataset.rkReste) {
+      montant.value = regie.selectedOptions[0].dataset.rkReste.replace(".", ",");
+    }
+    check();
+  }
+
+  function renumber() {
+    [...lignes.querySelectorAll("[data-rk-ligne]")].forEach((line, i) => {
+      const n = i + 1;
+      const [select, input] = [line.querySelector("select"), line.querySelector("input")];
+      const [labelCompte, labelMontant] = line.querySelectorAll("label");
+      select.id = `rk-compte-${n}`; labelCompte.htmlFor = select.id;
+      input.id = `rk-ventilation-${n}`; labelMontant.htmlFor = input.id;
+      line.querySelector("[data-rk-error]").dataset.rkError = `ventilation-${n}`;
+    });
+  }
+
+  function check() {
+    controle.textContent = "";
+    controle.className = "";
+    if (!["recette", "depense", "regie-justification"].includes(type.value)) return;
+    const total = cents(montant.value);
+    const lines = [...lignes.querySelectorAll("[data-rk-ligne]")];
+    const amounts = lines.map((l) => l.querySelector("input").value.trim());
+    if (total === null && amounts.every((a) => !a)) return;
+    let sum = 0;
+    let bad = false;
+    if (lines.length === 1 && !amounts[0]) sum = total ?? 0;
+    else for (const a of amounts) { const c = cents(a); if (c === null) bad = true; else sum += c; }
+    if (total === null || bad) {
+      controle.className = "rk-ligne-rouge";
+      controle.textContent = total === null ? "Montant illisible : écrivez par exemple 45,20." : "Une ligne de ventilation a un montant illisible.";
+      return;
+    }
+    if (sum === total) {
+      controle.className = "rk-ligne-verte";
+      controle.textContent = `Ventilation complète : ${eur(sum)}.`;
+    } else {
+      controle.className = "rk-ligne-rouge";
+      const diff = total - sum;
+      controle.textContent = `Ventilation ${eur(sum)} pour un montant de ${eur(total)} : ${diff > 0 ? `il manque ${eur(diff)}` : `${eur(-diff)} de trop`}.`;
+    }
+  }
+
+  function remiseTotal() {
+    const out = form.querySelector("[data-rk-remise-total]");
+    if (!out) return;
+    let sum = 0;
+    for (const box of form.querySelectorAll("[data-rk-cheque-montant]")) if (box.checked) sum += cents(box.dataset.rkChequeMontant);
+    out.textContent = eur(sum);
+  }
+
+  form.querySelector("[data-rk-ajouter]").addEventListener("click", () => {
+    const first = lignes.querySelector("[data-rk-ligne]");
+    const line = first.cloneNode(true);
+    line.querySelector("select").value = "";
+    line.querySelector("input").value = "";
+    line.querySelector("[data-rk-error]").textContent = "";
+    lignes.append(line);
+    renumber();
+    line.querySelector("select").focus();
+    check();
+  });
+  lignes.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-rk-retirer]");
+    if (!button) return;
+    const all = lignes.querySelectorAll("[data-rk-ligne]");
+    if (all.length > 1) button.closest("[data-rk-ligne]").remove();
+    else { all[0].querySelector("select").value = ""; all[0].querySelector("input").value = ""; }
+    renumber();
+    check();
+  });
+  lignes.addEventListener("input", check);
+  montant.addEventListener("input", check);
+  type.addEventListener("change", () => { suggest(); show(); });
+  sens.addEventListener("change", suggest);
+  mode.addEventListener("change", show);
+  regie.addEventListener("change", show);
+  form.addEventListener("change", (event) => { if (event.target.matches("[data-rk-cheque-montant]")) remiseTotal(); });
+  bindForm(form, () => {
+    const url = new URL(window.location.href);
+    url.searchParams.delete("modifier");
+    url.searchParams.set("type", type.value);
+    return url.toString();
+  });
+  show();
+  remiseTotal();
+}
+
+// -- Cahier ------------------------------------------------------------------------------
+function initCahier(root) {
+  const rows = [...root.querySelectorAll("[data-rk-ligne-cahier]")];
+  const filters = [...root.querySelectorAll("[data-rk-filtre]")];
+  const counter = root.querySelector("[data-rk-compte]");
+  function apply() {
+    const f = Object.fromEntries(filters.map((el) => [el.dataset.rkFiltre, el.value.trim().toLowerCase()]));
+    let shown = 0;
+    for (const row of rows) {
+      const visible = (!f.texte || row.dataset.texte.includes(f.texte)) && (!f.mois || row.dataset.mois === f.mois)
+        && (!f.type || row.dataset.type === f.type) && (!f.justificatif || row.dataset.justificatif === f.justificatif);
+      row.hidden = !visible;
+      if (visible) shown += 1;
+    }
+    if (counter) counter.textContent = `${shown} opération(s) affichée(s) sur ${rows.length}.`;
+  }
+  for (const el of filters) el.addEventListener(el.tagName === "SELECT" ? "change" : "input", apply);
+  root.querySelector("[data-rk-filtres]")?.addEventListener("submit", (e) => e.preventDefault());
+  root.querySelector("[data-rk-imprimer]")?.addEventListener("click", () => window.print());
+  root.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-rk-supprimer]");
+    if (!button) return;
+    if (!window.confirm(`Supprimer l'opération ${button.dataset.rkPiece} ? Elle restera visible dans l'historique.`)) return;
+    const body = new FormData();
+    body.set("id", button.dataset.rkSupprimer);
+    const result = await post(button.dataset.rkUrl, body);
+    const flash = root.querySelector("[data-rk-flash]");
+    if (result.ok) await refresh(`${result.message}`);
+    else if (flash) { flash.textContent = Object.values(result.erreurs || {}).join(" "); flash.className = "rk-message rk-echec"; }
+  });
+  apply();
+}
+
+// -- Pointage ----------------------------------------------------------------------------
+function initPointage(root) {
+  const form = root.querySelector("form[data-rk-form]");
+  const solde = form.querySelector("[data-rk-solde-releve]");
+  const out = form.querySelector("[data-rk-ecart-pointage]");
+  const save = form.querySelector("[data-rk-enregistrer-pointage]");
+  const before = cents(form.dataset.rkDejaPointe) ?? 0;
+  const rows = [...form.querySelectorAll("[data-rk-a-pointer]")];
+  function update() {
+    let ticked = 0;
+    const remaining = { entrees: [], sorties: [] };
+    for (const row of rows) {
+      const amount = cents(row.dataset.montant);
+      if (row.querySelector("input").checked) ticked += amount;
+      else remaining[amount > 0 ? "entrees" : "sorties"].push(row.dataset.libelle);
+    }
+    for (const [key, items] of Object.entries(remaining)) {
+      const list = form.querySelector(`[data-rk-reste="${key}"]`);
+      list.replaceChildren(...(items.length ? items : ["aucun"]).map((t) => Object.assign(document.createElement("li"), { textContent: t })));
+    }
+    const balance = cents(solde.value);
+    if (balance === null) { out.textContent = solde.value ? "solde illisible" : "—"; out.className = ""; save.disabled = true; return; }
+    const gap = balance - before - ticked;
+    out.textContent = eur(gap);
+    out.className = gap === 0 ? "rk-ligne-verte" : "rk-ecart";
+    save.disabled = gap !== 0;
+  }
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  bindForm(form);
+  update();
+}
+
+// -- Arrêté de caisse --------------------------------------------------------------------
+function initCaisse(root) {
+  const form = root.querySelector("form[data-rk-form]");
+  const bookCell = form.querySelector("[data-rk-solde-livre]");
+  const verdict = form.querySelector("[data-rk-verdict]");
+  let book = cents(bookCell.dataset.rkSoldeLivre) ?? 0;
+  function update() {
+    let total = 0;
+    for (const input of form.querySelectorAll("[data-rk-coupure]")) {
+      const n = /^\d+$/.test(input.value) ? Number(input.value) : 0;
+      const sub = Math.round(n * Number(input.dataset.rkCoupure) * 100);
+      input.closest("tr").querySelector("[data-rk-sous-total]").textContent = eur(sub);
+      total += sub;
+    }
+    form.querySelector("[data-rk-total-caisse]").textContent = eur(total);
+    if (total === book) { verdict.className = "rk-bravo"; verdict.textContent = "Bravo ! La caisse est juste."; }
+    else {
+      verdict.className = "rk-ecart";
+      verdict.textContent = `Écart de ${eur(total - book)} : ${total > book ? "il y a plus d'argent que dans les comptes" : "il manque de l'argent par rapport aux comptes"}. Recomptez, ou cherchez une opération oubliée.`;
+    }
+  }
+  const date = form.querySelector("[data-rk-date-caisse]");
+  date.addEventListener("change", async () => {
+    const url = new URL(form.dataset.rkSoldeUrl, window.location.href);
+    url.searchParams.set("date", date.value);
+    const result = await (await fetch(url, { credentials: "same-origin" })).json();
+    if (result.ok) { book = cents(result.solde); bookCell.textContent = eur(book); update(); }
+  });
+  form.addEventListener("input", update);
+  bindForm(form);
+  update();
+}
+
+const PAGES = { saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse };
+
+function initPage() {
+  const root = document.querySelector("[data-rk-page]");
+  if (!root || root.dataset.rkReady) return;
+  root.dataset.rkReady = "1";
+  PAGES[root.dataset.rkPage]?.(root);
+}
+
+export default {
+  onPageLoad() {
+    initPage();
+  },
+};

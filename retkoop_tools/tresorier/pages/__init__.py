@@ -1,0 +1,25 @@
+"""The treasurer's pages in Fava's sidebar (Fava extensions), in French.
+
+Each page is its own module, declared by one `custom "fava-extension"` line of the coop's
+`coop.beancount` (the order of the lines is the order in the sidebar). The pages hold no
+logic of their own: they call `retkoop_tools.tresorier`, which the tests call too. Their
+HTML lives in `templates/`, their behaviour in the one script `Tresorier.js`.
+"""
+
+from __future__ import annotations
+
+#: The modules to declare, in sidebar order.
+MODULES = (
+    "retkoop_tools.tresorier.pages.tableau",
+    "retkoop_tools.tresorier.pages.saisie",
+    "retkoop_tools.tresorier.pages.cahier",
+    "retkoop_tools.tresorier.pages.pointage",
+    "retkoop_tools.tresorier.pages.caisse",
+    "retkoop_tools.tresorier.pages.script",
+)
+
+#: Their extension names: the portal lets these write through the store themselves.
+NAMES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "Tresorier")
+
+#: Fava's default page for a coop: the dashboard.
+DEFAULT_PAGE = "extension/TableauDeBord/"
