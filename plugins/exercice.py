@@ -16,6 +16,7 @@ from retkoop_plugins._common import custom_values, fmt_date, where
 from retkoop_tools.ledger.conventions import (
     CUSTOM_CLOTURE,
     CUSTOM_COOPERATIVE,
+    CUSTOM_FAVA_EXTENSION,
     CUSTOM_FAVA_OPTION,
 )
 from retkoop_tools.ledger.digest import entries_digest
@@ -31,7 +32,7 @@ ClosedExerciceChangedError = collections.namedtuple(
 InvalidClosingError = collections.namedtuple("InvalidClosingError", "source message entry")
 
 #: Directives that belong to no exercice (settings of the ledger).
-_SETTINGS_CUSTOMS = (CUSTOM_FAVA_OPTION, CUSTOM_COOPERATIVE)
+_SETTINGS_CUSTOMS = (CUSTOM_FAVA_OPTION, CUSTOM_FAVA_EXTENSION, CUSTOM_COOPERATIVE)
 
 
 def _is_dated_operation(entry) -> bool:

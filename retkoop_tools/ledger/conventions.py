@@ -53,6 +53,7 @@ CUSTOM_CLOTURE = "cloture"  # closing of an exercice, with the digest of its ent
 CUSTOM_RELEVE = "releve"  # bank statement: account, closing balance
 CUSTOM_ARRETE_CAISSE = "arrete-caisse"  # cash count: account, then one key per denomination
 CUSTOM_FAVA_OPTION = "fava-option"
+CUSTOM_FAVA_EXTENSION = "fava-extension"
 
 #: Cash count keys: b = billet, p = pièce en euros, c = pièce en centimes.
 DENOMINATIONS: dict[str, Decimal] = {
