@@ -44,7 +44,7 @@ class Saisie(_base.Page, FavaExtensionBase):
                               []).append(compte)
         return {
             "books": books,
-            "values": values,
+            "form": values,
             "correcting": correcting,
             "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
             "modes": MODES,
