@@ -174,7 +174,7 @@ def build_operation(books: Books, form: Form) -> Draft:
                 treasury = {"ESP": caisse, "CHQ": cheques_account}.get(mode, bank)
                 if mode == "CHQ" and piece and date:
                     links.add(f"chq-{Exercice.of_date(date).start_year}-{piece}".lower())
-                if form.cheque:
+                if form.cheque and mode == "CHQ":  # the payer's cheque number, for the remise
                     meta[META_CHEQUE] = form.cheque
                 postings = [(treasury, amount or Decimal(0))] + [(c.account, -v) for c, v in lines]
             else:
@@ -210,6 +210,8 @@ def build_operation(books: Books, form: Form) -> Draft:
         if draft.replaces is not None and draft.replaces.regie_account == account:
             balance -= draft.replaces.regie
         regie = next((r for r in books.regies() if r.account == account), None)
+        if not form.tiers:  # the cahier and the history name the teacher
+            form.tiers = form.enseignant if form.regie == NEW_REGIE else (regie.teacher if regie else "")
         if kind == REGIE_VERSEMENT:
             meta[META_NATURE] = "regie"
             if mode not in ("CHQ", "ESP"):
