@@ -164,7 +164,7 @@ def test_regie_and_new_exercice_commands(coop):
     proc = retkoop("exercice", "ouvrir", UAI, "2026-2027", "--repo", str(coop.root))
     assert proc.returncode == 0 and (coop.dir / "2026-2027.beancount").exists()
     assert 'include "2026-2027.beancount"' in (coop.dir / "coop.beancount").read_text()
-    assert "time=FY2027" in (coop.dir / "coop.beancount").read_text()
+    assert '"default-page" "extension/TableauDeBord/"' in (coop.dir / "coop.beancount").read_text()
     proc = retkoop("coop", "comptes", "--all", "--repo", str(coop.root))
     assert proc.returncode == 0
     assert "Actif:54-Regies:De-La-Tour" in (coop.dir / "comptes.beancount").read_text()

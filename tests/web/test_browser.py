@@ -85,9 +85,9 @@ def test_a_teacher_first_login_journal_entry_and_logout(server, page, tmp_path):
     page.get_by_label("Nouveau mot de passe, encore une fois").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Enregistrer").click()
 
-    # Fava, in French, on the coop's current exercice.
-    page.wait_for_url(f"**/coop/{UAI}/**/income_statement/**")
-    page.get_by_text("Compte de résultat").first.wait_for()  # rendered by Fava's frontend
+    # Fava, in French, opens on the coop's dashboard.
+    page.wait_for_url(f"**/coop/{UAI}/**/extension/TableauDeBord/**")
+    page.get_by_text("Compte de résultat").first.wait_for()  # Fava's own sidebar, in French
     page.get_by_role("link", name="Journal", exact=True).click()
     page.wait_for_url("**/journal/**")
     page.wait_for_selector("text=Participation volontaire des familles")
