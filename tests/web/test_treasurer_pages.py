@@ -85,3 +85,12 @@ def test_cash_count_balance_endpoint(env):
     base = f"/coop/{OWN}/{env.slug(OWN)}/extension/ArreteDeCaisse"
     assert client.get(f"{base}/solde?date=31/08/2026").get_json() == {"ok": True, "solde": "170.34"}
     assert client.get(f"{base}/solde?date=demain").get_json()["ok"] is False
+
+
+def test_the_verificateur_reads_the_cahier_of_their_exercice_only(env):
+    client = env.client("verificateur")  # checks 2025-2026
+    base = f"/coop/{OWN}/{env.slug(OWN)}/extension/Cahier/"
+    page = client.get(base + "?exercice=2024-2025").get_data(as_text=True)
+    assert "exercice 2025-2026" in page and "exercice 2024-2025" not in page
+    mandataire = env.client("mandataire").get(base + "?exercice=2024-2025").get_data(as_text=True)
+    assert "Cahier de comptabilité — exercice 2024-2025" in mandataire

@@ -68,6 +68,15 @@ class Page:
     def user(self):
         return request.environ.get("retkoop.user")
 
+    def forced_exercice(self):
+        """The one exercice a vérificateur may read (None for everyone else)."""
+        from retkoop_tools.ledger.exercice import Exercice
+
+        user = self.user
+        if user is not None and user.role == "verificateur" and user.exercice:
+            return Exercice.parse(user.exercice)
+        return None
+
     def can_write(self) -> bool:
         user = self.user
         return True if user is None else bool(user.can_write(self.uai))

@@ -56,6 +56,7 @@ class Cahier(_base.Page, FavaExtensionBase):
                 exercice = Exercice.parse(asked)
             except InvalidExerciceError:
                 pass
+        exercice = self.forced_exercice() or exercice
         if exercice is None:
             return {"books": books, "exercice": None}
         rows, columns, opening = cahier_rows(books, exercice)
@@ -69,4 +70,5 @@ class Cahier(_base.Page, FavaExtensionBase):
         }
         return {"books": books, "exercice": exercice, "rows": rows, "columns": columns,
                 "opening": opening, "totals": totals, "filtre": request.args.get("filtre", ""),
-                "closed": exercice in books.closed, "exercices": books.exercices}
+                "closed": exercice in books.closed,
+                "exercices": [] if self.forced_exercice() else books.exercices}
