@@ -169,3 +169,17 @@ def test_regie_and_new_exercice_commands(coop):
     assert proc.returncode == 0
     assert "Actif:54-Regies:De-La-Tour" in (coop.dir / "comptes.beancount").read_text()
     assert retkoop("check", "--all", "--repo", str(coop.root)).returncode == 0
+
+
+def test_entete_brings_an_old_coop_file_up_to_date(coop):
+    path = coop.dir / "coop.beancount"
+    old = path.read_text().replace('custom "fava-extension"', 'custom "fava-option" "x"  ; ancien')
+    old = "\n".join(line for line in old.splitlines() if "fava-option\" \"x\"" not in line) + "\n"
+    path.write_text(old)
+    assert "fava-extension" not in path.read_text()
+    proc = retkoop("coop", "entete", "--all", "--repo", str(coop.root))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 fichier(s) coop.beancount à jour." in proc.stdout
+    text = path.read_text()
+    assert 'custom "fava-extension" "retkoop_tools.tresorier.pages.saisie"' in text
+    assert 'numerotation: "RD"' in text and coop.errors() == []

@@ -21,6 +21,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import (
     NUMBERING_STYLES,
     comptes_changes,
+    coop_file_changes,
     create_coop,
     regie_changes,
 )
@@ -107,3 +108,20 @@ def comptes(uais, all_, auteur, repo: Path) -> None:
         save(ad, uai, comptes_changes(ad.root, ad.coop_dir(uai)), author,
              "Plan de comptes régénéré depuis le plan comptable de l'AD")
     click.echo(f"{len(targets)} plan(s) de comptes régénéré(s).")
+
+
+@coop.command("entete")
+@click.argument("uais", nargs=-1, metavar="[UAI]...")
+@click.option("--all", "all_", is_flag=True, help="Toutes les coopératives.")
+@auteur_option
+@repo_option
+@user_errors
+def entete(uais, all_, auteur, repo: Path) -> None:
+    """Réécrit coop.beancount (options, règles, pages du trésorier) pour cette version de retkoop."""
+    ad = open_ad(repo)
+    author = parse_author(auteur)
+    targets = ad.uais() if all_ else [coop_uai(ad, u) for u in uais]
+    for uai in targets:
+        save(ad, uai, coop_file_changes(ad.coop_dir(uai)), author,
+             "coop.beancount réécrit pour cette version (options, règles, pages du trésorier)")
+    click.echo(f"{len(targets)} fichier(s) coop.beancount à jour.")

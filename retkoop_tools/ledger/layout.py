@@ -236,6 +236,11 @@ def exercice_changes(coop_dir: Path, exercice: Exercice) -> dict[str, str]:
     }
 
 
+def coop_file_changes(coop_dir: Path) -> dict[str, str]:
+    """coop.beancount as this version writes it (options, rules, Fava pages), same identity."""
+    return {COOP_FILENAME: render_coop_file(read_identity(coop_dir), exercices_of(coop_dir))}
+
+
 def apply_changes(coop_dir: Path, changes: dict[str, str]) -> None:
     """Write changes directly (outside an AD repository's store): new files first."""
     for rel in sorted(changes, key=lambda r: (r == COOP_FILENAME, r)):
