@@ -94,3 +94,20 @@ def test_the_verificateur_reads_the_cahier_of_their_exercice_only(env):
     assert "exercice 2025-2026" in page and "exercice 2024-2025" not in page
     mandataire = env.client("mandataire").get(base + "?exercice=2024-2025").get_data(as_text=True)
     assert "Cahier de comptabilité — exercice 2024-2025" in mandataire
+
+
+def test_correcting_a_remise_shows_its_cheques_ticked(env):
+    import re
+
+    client = env.client("mandataire")
+    cahier = client.get(f"/coop/{OWN}/{env.slug(OWN)}/extension/Cahier/").get_data(as_text=True)
+    link = re.search(r'href="([^"]+modifier=[^"]+)" aria-label="Corriger la pièce R09"', cahier).group(1)
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Corriger l&#39;opération R09" in page or "Corriger l'opération R09" in page
+    assert page.count('name="cheques"') == 4 and page.count(" checked>") == 4  # the 4 cheques of that remise
+    ids = re.findall(r'name="cheques" value="([^"]+)"', page)
+    remplace = re.search(r'name="remplace" value="([^"]+)"', page).group(1)
+    saved = client.post(f"/coop/{OWN}/{env.slug(OWN)}/extension/Saisie/enregistrer", headers=ORIGIN, data={
+        "type": "remise", "date": "12/09/2025", "piece": "R09", "cheques": ids, "remplace": remplace})
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["message"].startswith("Correction R09 du 12/09/2025 : ")

@@ -51,7 +51,7 @@ class Saisie(_base.Page, FavaExtensionBase):
             "groups": groups,
             "sens": [(CAISSE_TO_BANK, "De la caisse vers la banque (dépôt d'espèces)"),
                      (BANK_TO_CAISSE, "De la banque vers la caisse (retrait d'espèces)")],
-            "pending": books.pending_cheques(),
+            "pending": books.pending_cheques() + [books.get(i) for i in values.get("cheques", []) if books.get(i)],
             "regies": books.regies(),
             "suggest": {k: suggestions(books, k) for k in KINDS}
                        | {"virement-" + BANK_TO_CAISSE: suggestions(books, "virement", BANK_TO_CAISSE)},
