@@ -101,13 +101,9 @@ def regie(uai, enseignant, date_, auteur, repo: Path) -> None:
 @user_errors
 def comptes(uais, all_, auteur, repo: Path) -> None:
     """Régénère comptes.beancount depuis le plan comptable de l'AD (sous-comptes conservés)."""
-    ad = open_ad(repo)
-    author = parse_author(auteur)
-    targets = ad.uais() if all_ else [coop_uai(ad, u) for u in uais]
-    for uai in targets:
-        save(ad, uai, comptes_changes(ad.root, ad.coop_dir(uai)), author,
-             "Plan de comptes régénéré depuis le plan comptable de l'AD")
-    click.echo(f"{len(targets)} plan(s) de comptes régénéré(s).")
+    count = _rewrite_each(repo, uais, all_, auteur, lambda ad, uai: comptes_changes(ad.root, ad.coop_dir(uai)),
+                          "Plan de comptes régénéré depuis le plan comptable de l'AD")
+    click.echo(f"{count} plan(s) de comptes régénéré(s).")
 
 
 @coop.command("entete")
@@ -118,10 +114,16 @@ def comptes(uais, all_, auteur, repo: Path) -> None:
 @user_errors
 def entete(uais, all_, auteur, repo: Path) -> None:
     """Réécrit coop.beancount (options, règles, pages du trésorier) pour cette version de retkoop."""
+    count = _rewrite_each(repo, uais, all_, auteur, lambda ad, uai: coop_file_changes(ad.coop_dir(uai)),
+                          "coop.beancount réécrit pour cette version (options, règles, pages du trésorier)")
+    click.echo(f"{count} fichier(s) coop.beancount à jour.")
+
+
+def _rewrite_each(repo: Path, uais, all_: bool, auteur, changes_of, message: str) -> int:
+    """Save `changes_of(ad, uai)` for each coop named (or all), one commit each."""
     ad = open_ad(repo)
     author = parse_author(auteur)
     targets = ad.uais() if all_ else [coop_uai(ad, u) for u in uais]
     for uai in targets:
-        save(ad, uai, coop_file_changes(ad.coop_dir(uai)), author,
-             "coop.beancount réécrit pour cette version (options, règles, pages du trésorier)")
-    click.echo(f"{len(targets)} fichier(s) coop.beancount à jour.")
+        save(ad, uai, changes_of(ad, uai), author, message)
+    return len(targets)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from retkoop_tools.ad import LEDGERS_DIRNAME
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.conventions import (
     CURRENCY,
@@ -53,6 +55,10 @@ class Result:
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "erreurs": self.errors, "message": self.message, "commit": self.commit}
+
+
+def _coop_dir(store: Store, uai: str) -> Path:
+    return store.root / LEDGERS_DIRNAME / uai
 
 
 def document_kind(upload: Upload) -> str | None:
@@ -112,13 +118,13 @@ def save_operation(store: Store, uai: str, books: Books, form: Form, author: Aut
     if not draft.ok or result.errors:
         return result
     assert draft.entry is not None and draft.exercice is not None
-    coop_dir = store.root / "ledgers" / uai
+    coop_dir = _coop_dir(store, uai)
     edits = Edits(coop_dir)
     entry = draft.entry
     if kind and upload is not None:
-        target = next((p.account for p in entry.postings
-                       if books.chart.lookup(p.account)[0] and books.chart.lookup(p.account)[0].is_ventilation),
-                      entry.postings[0].account)
+        ventilated = [p.account for p in entry.postings
+                      if (compte := books.chart.by_account.get(p.account)) and compte.is_ventilation]
+        target = ventilated[0] if ventilated else entry.postings[0].account
         rel = _document_path(target, entry.date, entry.meta["piece"], kind)
         edits.extra[rel] = upload.content
         entry = entry._replace(meta={**entry.meta, META_DOCUMENT: rel})
@@ -157,7 +163,7 @@ def delete_operation(store: Store, uai: str, books: Books, op_id: str, author: A
     if exercice in books.closed:
         result.errors["general"] = f"L'exercice {exercice} est clôturé : ses opérations ne se suppriment plus."
         return result
-    edits = Edits(store.root / "ledgers" / uai)
+    edits = Edits(_coop_dir(store, uai))
     try:
         edits.remove(op.entry.meta)
         changes = edits.changes()
@@ -216,7 +222,7 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
                            "ou vérifiez le solde saisi.")
         return result
     exercice = Exercice.of_date(date)
-    edits = Edits(store.root / "ledgers" / uai)
+    edits = Edits(_coop_dir(store, uai))
     meta: dict = {}
     if kind and upload is not None:
         rel = _document_path(account, date, "releve", kind)
@@ -273,7 +279,7 @@ def record_cash_count(store: Store, uai: str, books: Books, *, date_text: str, c
     meta = {k: numbers[k] for k in DENOMINATIONS if k in numbers}
     lines = [f'{date.isoformat()} custom "{CUSTOM_ARRETE_CAISSE}" {account}']
     lines += [f"  {k}: {n}" for k, n in meta.items()]
-    edits = Edits(store.root / "ledgers" / uai)
+    edits = Edits(_coop_dir(store, uai))
     total = cash_count_total(numbers)
     book = books.balance(account, date)
     try:

@@ -7,6 +7,7 @@ pointage and the dashboard all read the same numbers as `retkoop check`.
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -379,8 +380,6 @@ class Books:
     # -- pièces ----------------------------------------------------------------------------
     def piece_problems(self, exercice: Exercice) -> tuple[list[str], list[str]]:
         """(duplicated pièces, gaps in the numbering) of an exercice."""
-        import re
-
         seen: dict[str, int] = defaultdict(int)
         for op in self.operations_of(exercice):
             if op.piece:

@@ -9,6 +9,7 @@ whose plugins have the last word.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -309,7 +310,7 @@ def _ventilation(books: Books, form: Form, kind: str, amount: Decimal | None,
     choices = {c.code: c for c in books.chart.ventilation_comptes()}
     wanted = "produit" if kind == RECETTE else "charge"
     lines: list[tuple[Compte, Decimal]] = []
-    rows = list(zip(form.comptes, form.montants + [""] * (len(form.comptes) - len(form.montants))))
+    rows = list(itertools.zip_longest(form.comptes, form.montants, fillvalue=""))
     rows = [(c, m) for c, m in rows if c or m]
     if len(rows) == 1 and not rows[0][1] and amount is not None:
         rows = [(rows[0][0], str(amount))]  # one account: the whole amount

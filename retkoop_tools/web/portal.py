@@ -22,12 +22,23 @@ from werkzeug.wrappers import Request
 from retkoop_tools.ad import load_ad
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.push import pusher_for
+from retkoop_tools.store.store import (
+    STAGING_DIRNAME,
+    Author,
+    RuleViolationError,
+    Store,
+    StoreError,
+)
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
-from retkoop_tools.store.store import STAGING_DIRNAME, Author, RuleViolationError, Store, StoreError
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
-from retkoop_tools.web.security import COOKIE_NAME, SAFE_METHODS, SECURITY_HEADERS, api_csrf_ok
+from retkoop_tools.web.security import (
+    COOKIE_NAME,
+    SAFE_METHODS,
+    SECURITY_HEADERS,
+    api_csrf_ok,
+)
 
 StartResponse = Callable[..., Any]
 _COOP_PATH = re.compile(r"^/coop/([0-9]{7}[A-Z])(/.*)?$")
@@ -147,9 +158,9 @@ class Portal:
     def _write_request(self, app, environ: dict, start_response: StartResponse, uai: str,
                        session: Session, is_api: bool):
         """Run a state-changing Fava request; its file changes go through the store."""
-        coop_dir = self.ad.coop_dir(uai)
         if _OWN_ENDPOINT.match(environ["PATH_INFO"]):
             return self._own_write(app, environ, start_response, uai)
+        coop_dir = self.ad.coop_dir(uai)
         with self.store.coop_locked(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
             snapshot = Snapshot.take(coop_dir, self.store.git_dir / STAGING_DIRNAME)
@@ -181,7 +192,6 @@ class Portal:
                 snapshot.discard()
         start_response(status, headers)
         return [body]
-
 
     def _own_write(self, app, environ: dict, start_response: StartResponse, uai: str):
         """Our pages' endpoints check and commit through the store (with the user as author)."""

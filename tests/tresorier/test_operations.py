@@ -7,8 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from retkoop_tools.tresorier.operations import Form, build_operation, form_from_operation, suggestions
 from retkoop_tools.tresorier import actions
+from retkoop_tools.tresorier.operations import (
+    Form,
+    build_operation,
+    form_from_operation,
+    suggestions,
+)
 from tests.gitrepo import TEACHER
 
 from .conftest import UAI

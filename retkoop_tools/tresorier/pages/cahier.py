@@ -6,9 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import request
-
 from fava.ext import FavaExtensionBase
+from flask import request
 
 from retkoop_tools.ledger.exercice import Exercice, InvalidExerciceError
 from retkoop_tools.tresorier.books import KIND_LABELS, Books, Operation

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
-
 from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import jsonify, request
 
 from retkoop_tools.ledger.conventions import DENOMINATIONS
 from retkoop_tools.tresorier import actions

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from flask import request
-
 from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import request
 
 from retkoop_tools.tresorier import actions
 from retkoop_tools.tresorier.pages import _base

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import request
 
 from retkoop_tools.ledger.conventions import MODES
 from retkoop_tools.tresorier import actions
@@ -51,7 +50,7 @@ class Saisie(_base.Page, FavaExtensionBase):
             "groups": groups,
             "sens": [(CAISSE_TO_BANK, "De la caisse vers la banque (dépôt d'espèces)"),
                      (BANK_TO_CAISSE, "De la banque vers la caisse (retrait d'espèces)")],
-            "pending": books.pending_cheques() + [books.get(i) for i in values.get("cheques", []) if books.get(i)],
+            "pending": books.pending_cheques() + [op for i in values.get("cheques", []) if (op := books.get(i))],
             "regies": books.regies(),
             "suggest": {k: suggestions(books, k) for k in KINDS}
                        | {"virement-" + BANK_TO_CAISSE: suggestions(books, "virement", BANK_TO_CAISSE)},
