@@ -1,0 +1,264 @@
+"""The compte rendu financier (CRF) of an exercice, as plain data computed from the books.
+
+Every figure comes from the ledger: nothing is typed twice. The template in
+`templates/crf.html` only lays these numbers out.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from retkoop_tools.chart import Compte, Rubrique
+from retkoop_tools.documents.dossier import Dossier, load_dossier
+from retkoop_tools.documents.source import CoopSource
+from retkoop_tools.ledger.conventions import DENOMINATIONS
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.tresorier.books import ZERO, Books, Operation
+
+DENOMINATION_LABELS = {
+    "b500": "Billet de 500 €", "b200": "Billet de 200 €", "b100": "Billet de 100 €",
+    "b50": "Billet de 50 €", "b20": "Billet de 20 €", "b10": "Billet de 10 €", "b5": "Billet de 5 €",
+    "p2": "Pièce de 2 €", "p1": "Pièce de 1 €", "c50": "Pièce de 50 c", "c20": "Pièce de 20 c",
+    "c10": "Pièce de 10 c", "c5": "Pièce de 5 c", "c2": "Pièce de 2 c", "c1": "Pièce de 1 c",
+}
+
+
+@dataclass
+class LigneCompte:
+    compte: Compte
+    montant: Decimal
+
+
+@dataclass
+class LigneCRF:
+    """One line (rubrique) of the compte de fonctionnement, with its accounts."""
+
+    rubrique: Rubrique
+    comptes: list[LigneCompte]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.montant for c in self.comptes), ZERO)
+
+
+@dataclass
+class PosteBilan:
+    libelle: str
+    montant: Decimal
+
+
+@dataclass
+class Rapprochement:
+    compte: str
+    date_releve: datetime.date | None
+    solde_releve: Decimal | None
+    non_pointees: list[Operation]
+    solde_comptable: Decimal
+
+    @property
+    def total_non_pointees(self) -> Decimal:
+        return sum((op.bank for op in self.non_pointees), ZERO)
+
+    @property
+    def solde_rapproche(self) -> Decimal | None:
+        """Statement balance + operations of the books not on the statement yet."""
+        if self.solde_releve is None:
+            return None
+        return self.solde_releve + self.total_non_pointees
+
+    @property
+    def ecart(self) -> Decimal | None:
+        rapproche = self.solde_rapproche
+        return None if rapproche is None else self.solde_comptable - rapproche
+
+
+@dataclass
+class LigneBilletage:
+    libelle: str
+    nombre: int
+    valeur: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.valeur * self.nombre
+
+
+@dataclass
+class ArreteCaisse:
+    date: datetime.date | None
+    lignes: list[LigneBilletage]
+    total: Decimal
+    solde_comptable: Decimal
+
+    @property
+    def ecart(self) -> Decimal:
+        return self.total - self.solde_comptable
+
+
+@dataclass
+class Subvention:
+    date: datetime.date
+    financeur: str
+    objet: str
+    compte: Compte
+    montant: Decimal
+
+
+@dataclass
+class CRF:
+    exercice: Exercice
+    ad: dict
+    coop: dict
+    charges: list[LigneCRF]
+    produits: list[LigneCRF]
+    actif: list[PosteBilan]
+    report_a_nouveau: Decimal
+    rapprochements: list[Rapprochement]
+    caisse: ArreteCaisse | None
+    subventions: list[Subvention]
+    dossier: Dossier
+    clos: bool
+    genere_le: datetime.date
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def total_charges(self) -> Decimal:
+        return sum((ligne.total for ligne in self.charges), ZERO)
+
+    @property
+    def total_produits(self) -> Decimal:
+        return sum((ligne.total for ligne in self.produits), ZERO)
+
+    @property
+    def resultat(self) -> Decimal:
+        return self.total_produits - self.total_charges
+
+    @property
+    def total_actif(self) -> Decimal:
+        return sum((p.montant for p in self.actif), ZERO)
+
+    @property
+    def total_passif(self) -> Decimal:
+        return self.report_a_nouveau + self.resultat
+
+    @property
+    def equilibre(self) -> bool:
+        return self.total_actif == self.total_passif
+
+    @property
+    def total_subventions(self) -> Decimal:
+        return sum((s.montant for s in self.subventions), ZERO)
+
+
+def _fonctionnement(books: Books, exercice: Exercice, sens: str) -> list[LigneCRF]:
+    amounts: dict[str, Decimal] = {}
+    for op in books.operations_of(exercice):
+        for compte, value in op.ventilation:
+            if compte.sens == sens:
+                amounts[compte.code] = amounts.get(compte.code, ZERO) + value
+    lines: dict[str, LigneCRF] = {}
+    for compte in books.chart.ventilation_comptes():
+        if compte.sens != sens:
+            continue
+        line = lines.setdefault(compte.rubrique.key, LigneCRF(compte.rubrique, []))
+        if amounts.get(compte.code):
+            line.comptes.append(LigneCompte(compte, amounts[compte.code]))
+    return sorted(lines.values(), key=lambda line: line.rubrique.order)
+
+
+def _actif(books: Books, end: datetime.date) -> list[PosteBilan]:
+    postes = []
+    for compte in books.chart.comptes:
+        if not compte.is_treasury or compte.sous_comptes:
+            continue
+        amount = books.balance(compte.account, end)
+        always = compte.type == "caisse" or (books.bank_accounts and compte.account == books.bank_accounts[0])
+        if amount or always:
+            postes.append(PosteBilan(compte.libelle, amount))
+    for account in books.regie_accounts:
+        amount = books.balance(account, end)
+        if amount:
+            teacher = account.rsplit(":", 1)[-1].replace("-", " ")
+            postes.append(PosteBilan(f"Régie d'avance non restituée ({teacher})", amount))
+    return postes
+
+
+def _report_a_nouveau(books: Books, exercice: Exercice) -> Decimal:
+    """What the coop owned at the start: its funds, plus the results of earlier exercices."""
+    total = ZERO
+    for op in books.operations:
+        for posting in op.entry.postings:
+            if posting.units is None:
+                continue
+            compte, _ = books.chart.lookup(posting.account)
+            sens = compte.sens if compte else None
+            if sens == "fonds" and op.date <= exercice.end:
+                total -= posting.units.number
+            elif sens in ("charge", "produit") and op.date < exercice.start:
+                total -= posting.units.number
+    return total
+
+
+def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
+    result = []
+    for account in books.bank_accounts:
+        if not any(op.bank_account == account and op.date <= exercice.end for op in books.operations):
+            continue
+        statements = [s for s in books.statements(account) if s.date <= exercice.end]
+        last = statements[-1] if statements else None
+        pending = [op for op in books.operations
+                   if op.bank_account == account and op.bank and op.date <= exercice.end
+                   and (last is None or op.releve is None or op.releve > last.date)]
+        pending.sort(key=lambda op: (op.date, op.lineno))
+        result.append(Rapprochement(
+            account, last.date if last else None, last.balance if last else None,
+            pending if last else [], books.balance(account, exercice.end)))
+    return result
+
+
+def _arrete_caisse(books: Books, exercice: Exercice) -> ArreteCaisse | None:
+    if not books.caisse_account:
+        return None
+    counts = [c for c in books.cash_counts()
+              if c.account == books.caisse_account and exercice.contains(c.date)]
+    book = books.balance(books.caisse_account, exercice.end)
+    if not counts:
+        return ArreteCaisse(None, [], ZERO, book)
+    last = counts[-1]
+    lines = [LigneBilletage(DENOMINATION_LABELS[k], last.counts[k], DENOMINATIONS[k])
+             for k in DENOMINATIONS if last.counts.get(k)]
+    return ArreteCaisse(last.date, lines, last.total, books.balance(books.caisse_account, last.date))
+
+
+def _subventions(books: Books, exercice: Exercice) -> list[Subvention]:
+    result = []
+    for op in books.operations_of(exercice):
+        for compte, value in op.ventilation:
+            if compte.rubrique.key == "subventions" and value:
+                result.append(Subvention(op.date, op.payee or compte.libelle, op.narration, compte, value))
+    return result
+
+
+def compute_crf(source: CoopSource, exercice: Exercice,
+                today: datetime.date | None = None) -> CRF:
+    books = source.books
+    ad = source.ad.config
+    return CRF(
+        exercice=exercice,
+        ad={"numero": str(ad.get("numero", "")), "nom": str(ad.get("nom", "")),
+            "adresse": str(ad.get("adresse", "") or ""), "email": str(ad.get("email", "") or "")},
+        coop=dict(books.identity, uai=source.uai),
+        charges=_fonctionnement(books, exercice, "charge"),
+        produits=_fonctionnement(books, exercice, "produit"),
+        actif=_actif(books, exercice.end),
+        report_a_nouveau=_report_a_nouveau(books, exercice),
+        rapprochements=_rapprochements(books, exercice),
+        caisse=_arrete_caisse(books, exercice),
+        subventions=_subventions(books, exercice),
+        dossier=load_dossier(source.coop_dir, exercice),
+        clos=exercice in books.closed,
+        genere_le=today or books.today,
+        errors=[e.message for e in source.errors],
+    )

@@ -1,0 +1,35 @@
+"""Where documents read from: a coop's books loaded with its plugins, and the AD's identity."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from beancount import loader
+
+from retkoop_tools.ad import AD, COOP_FILENAME, LEDGERS_DIRNAME, load_ad
+from retkoop_tools.chart import load_chart
+from retkoop_tools.tresorier.books import Books
+
+
+@dataclass
+class CoopSource:
+    """One coop as the documents see it."""
+
+    ad: AD
+    uai: str
+    books: Books
+    errors: list  # Beancount and plugin errors of the load
+
+    @property
+    def coop_dir(self) -> Path:
+        return self.ad.root / LEDGERS_DIRNAME / self.uai
+
+
+def load_source(ad_root: Path | str, uai: str, today: datetime.date | None = None) -> CoopSource:
+    ad = load_ad(ad_root)
+    coop_dir = ad.root / LEDGERS_DIRNAME / uai
+    entries, errors, _options = loader.load_file(str(coop_dir / COOP_FILENAME))
+    books = Books(entries, load_chart(ad.root), coop_dir, today)
+    return CoopSource(ad, uai, books, list(errors))
