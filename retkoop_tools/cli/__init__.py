@@ -7,6 +7,7 @@ import click
 from retkoop_tools.cli.check import check
 from retkoop_tools.cli.coop import coop
 from retkoop_tools.cli.demo import demo
+from retkoop_tools.cli.documents import crf, dossier
 from retkoop_tools.cli.exercice import exercice
 from retkoop_tools.cli.history import history
 from retkoop_tools.cli.hook import hook
@@ -23,7 +24,9 @@ def main() -> None:
 
 main.add_command(check)
 main.add_command(coop)
+main.add_command(crf)
 main.add_command(demo)
+main.add_command(dossier)
 main.add_command(exercice)
 main.add_command(history)
 main.add_command(hook)

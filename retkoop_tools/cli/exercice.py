@@ -1,4 +1,4 @@
-"""`retkoop exercice`: open the next exercice of a coop."""
+"""`retkoop exercice`: open, close and reopen the exercices of a coop."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from retkoop_tools.cli.common import auteur_option, coop_uai, open_ad, parse_author, repo_option, save, user_errors
+from retkoop_tools.cli.common import (
+    UserError,
+    auteur_option,
+    coop_uai,
+    open_ad,
+    parse_author,
+    repo_option,
+    save,
+    user_errors,
+)
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import exercice_changes
 
@@ -30,3 +39,58 @@ def ouvrir(uai, nom, auteur, repo: Path) -> None:
     changes = exercice_changes(ad.coop_dir(uai), exercice)
     where = save(ad, uai, changes, parse_author(auteur), f"Ouverture de l'exercice {exercice}")
     click.echo(f"Exercice ouvert : {(ad.coop_dir(uai) / exercice.filename).relative_to(ad.root)} {where}")
+
+
+def _require_git(ad) -> None:
+    from retkoop_tools.store.gitcmd import is_git_repo
+
+    if not is_git_repo(ad.root):
+        raise UserError(f"{ad.root} n'est pas un dépôt git : la clôture se commite et s'étiquette "
+                        "(retkoop init d'abord).")
+
+
+def _finish(result) -> None:
+    if not result.ok:
+        raise UserError(" ".join(result.errors.values()))
+    where = f" (commit {result.commit[:10]})" if result.commit else ""
+    click.echo(result.message + where)
+
+
+@exercice.command("clore")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@click.option("--forcer", is_flag=True,
+              help="Pour l'AD : clôturer même si des conditions manquent (elles restent dans l'historique).")
+@auteur_option
+@repo_option
+@user_errors
+def clore(uai, nom, forcer, auteur, repo: Path) -> None:
+    """Clôture l'EXERCICE (ex. 2025-2026) de la coopérative UAI : scelle ses écritures, écrit le
+    report à nouveau dans l'exercice suivant, range le CRF en PDF, commite et étiquette
+    UAI/EXERCICE."""
+    from retkoop_tools.cloture.actions import close_exercice
+    from retkoop_tools.store.store import Store
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    _require_git(ad)
+    result = close_exercice(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur), force=forcer)
+    _finish(result)
+
+
+@exercice.command("rouvrir")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@click.option("--motif", required=True, help="Pourquoi l'exercice est rouvert (gardé dans l'historique).")
+@auteur_option
+@repo_option
+@user_errors
+def rouvrir(uai, nom, motif, auteur, repo: Path) -> None:
+    """Pour l'AD : rouvre l'EXERCICE clôturé de la coopérative UAI, avec le MOTIF."""
+    from retkoop_tools.cloture.actions import reopen_exercice
+    from retkoop_tools.store.store import Store
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    _require_git(ad)
+    _finish(reopen_exercice(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur), motif))

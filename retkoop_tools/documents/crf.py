@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from retkoop_tools.chart import Compte, Rubrique
+from retkoop_tools.cloture.conditions import closing_statement
 from retkoop_tools.documents.dossier import Dossier, load_dossier
 from retkoop_tools.documents.source import CoopSource
 from retkoop_tools.ledger.conventions import DENOMINATIONS
@@ -206,15 +207,16 @@ def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
     for account in books.bank_accounts:
         if not any(op.bank_account == account and op.date <= exercice.end for op in books.operations):
             continue
-        statements = [s for s in books.statements(account) if s.date <= exercice.end]
-        last = statements[-1] if statements else None
+        statement = closing_statement(books, account, exercice)
+        if statement is None:
+            result.append(Rapprochement(account, None, None, [], books.balance(account, exercice.end)))
+            continue
+        on = statement.date
         pending = [op for op in books.operations
-                   if op.bank_account == account and op.bank and op.date <= exercice.end
-                   and (last is None or op.releve is None or op.releve > last.date)]
+                   if op.bank_account == account and op.bank and op.date <= on
+                   and (op.releve is None or op.releve > on)]
         pending.sort(key=lambda op: (op.date, op.lineno))
-        result.append(Rapprochement(
-            account, last.date if last else None, last.balance if last else None,
-            pending if last else [], books.balance(account, exercice.end)))
+        result.append(Rapprochement(account, on, statement.balance, pending, books.balance(account, on)))
     return result
 
 

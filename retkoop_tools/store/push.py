@@ -130,10 +130,12 @@ class Pusher:
 
 
 def push_now(root: Path, remote: str, branch: str, timeout: float = 60) -> str | None:
-    """Push HEAD to `remote`'s `branch`; None on success, else git's main complaint."""
+    """Push HEAD to `remote`'s `branch`, with the closing tags; None on success, else git's
+    main complaint. A tag moved by a reopening and a new closing replaces the remote one."""
     try:
         proc = subprocess.run(
-            ["git", "push", "--quiet", remote, f"HEAD:refs/heads/{branch}"],
+            ["git", "push", "--quiet", remote, f"HEAD:refs/heads/{branch}",
+             "+refs/tags/*:refs/tags/*"],
             cwd=root, capture_output=True, text=True, timeout=timeout,
         )
     except subprocess.TimeoutExpired:

@@ -1,0 +1,128 @@
+"""`retkoop crf`, `retkoop dossier`: the CRF of an exercice, and its submission to the AD."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from retkoop_tools.cli.common import UserError, auteur_option, coop_uai, open_ad, parse_author, repo_option, user_errors
+from retkoop_tools.cli.exercice import _finish, _require_git
+from retkoop_tools.ledger.exercice import Exercice
+
+
+@click.command("crf")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier à écrire (défaut : crf-UAI-EXERCICE.pdf, ou .html avec --html ; - pour la sortie standard).")
+@click.option("--html", "as_html", is_flag=True, help="Écrire la page HTML au lieu du PDF.")
+@repo_option
+@user_errors
+def crf(uai, nom, output, as_html, repo: Path) -> None:
+    """Compte rendu financier de l'EXERCICE (ex. 2025-2026) de la coopérative UAI, calculé
+    depuis les livres : PDF (ou HTML)."""
+    from retkoop_tools.documents.crf import compute_crf
+    from retkoop_tools.documents.render import html_to_pdf, render_html
+    from retkoop_tools.documents.source import load_source
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    exercice = Exercice.parse(nom)
+    source = load_source(ad.root, uai)
+    if exercice not in source.books.exercices:
+        raise UserError(f"La coopérative {uai} n'a pas d'exercice {exercice}.")
+    report = compute_crf(source, exercice)
+    html = render_html("crf.html", crf=report, ad=report.ad, coop=report.coop, genere_le=report.genere_le)
+    content: str | bytes = html if as_html else html_to_pdf(html)
+    target = output or Path(f"crf-{uai}-{exercice}.{'html' if as_html else 'pdf'}")
+    if str(target) == "-":
+        if isinstance(content, str):
+            sys.stdout.write(content)
+        else:
+            sys.stdout.buffer.write(content)
+        return
+    from retkoop_tools.fsutil import atomic_write
+
+    atomic_write(target, content)
+    if report.errors:
+        click.echo(f"Attention : les livres ont {len(report.errors)} erreur(s), le CRF est provisoire.", err=True)
+    click.echo(f"CRF {exercice} de {uai} écrit dans {target} "
+               f"(résultat {report.resultat} €, bilan {'équilibré' if report.equilibre else 'DÉSÉQUILIBRÉ'}).")
+
+
+@click.group("dossier")
+def dossier() -> None:
+    """Remise du CRF à l'AD : soumettre (mandataire), verrouiller ou renvoyer (AD), voir l'état."""
+
+
+def _context(uai, nom, repo):
+    from retkoop_tools.store.store import Store
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    _require_git(ad)
+    return ad, Store(ad.root), uai, Exercice.parse(nom)
+
+
+@dossier.command("soumettre")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@auteur_option
+@repo_option
+@user_errors
+def soumettre(uai, nom, auteur, repo: Path) -> None:
+    """Remet à l'AD le CRF de l'EXERCICE clôturé (vérificateurs indiqués)."""
+    from retkoop_tools.cloture.actions import submit_crf
+
+    ad, store, uai, exercice = _context(uai, nom, repo)
+    _finish(submit_crf(store, uai, exercice, parse_author(auteur), rules=ad.config.get("quitus")))
+
+
+@dossier.command("verrouiller")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@auteur_option
+@repo_option
+@user_errors
+def verrouiller(uai, nom, auteur, repo: Path) -> None:
+    """Pour l'AD : accepte le CRF remis ; l'exercice est figé."""
+    from retkoop_tools.cloture.actions import lock_crf
+
+    _ad, store, uai, exercice = _context(uai, nom, repo)
+    _finish(lock_crf(store, uai, exercice, parse_author(auteur)))
+
+
+@dossier.command("renvoyer")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@click.option("--motif", required=True, help="Ce que le mandataire doit corriger.")
+@auteur_option
+@repo_option
+@user_errors
+def renvoyer(uai, nom, motif, auteur, repo: Path) -> None:
+    """Pour l'AD : renvoie le CRF au mandataire et rouvre l'exercice, avec le MOTIF."""
+    from retkoop_tools.cloture.actions import send_back_crf
+
+    _ad, store, uai, exercice = _context(uai, nom, repo)
+    _finish(send_back_crf(store, uai, exercice, parse_author(auteur), motif))
+
+
+@dossier.command("etat")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@repo_option
+@user_errors
+def etat(uai, nom, repo: Path) -> None:
+    """Où en est le CRF de l'EXERCICE : statut, vérificateurs, historique."""
+    from retkoop_tools.documents.dossier import load_dossier
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    d = load_dossier(ad.coop_dir(uai), Exercice.parse(nom))
+    click.echo(f"CRF {d.exercice} de {uai} : {d.statut_libelle}")
+    for v in d.verificateurs:
+        click.echo(f"  vérificateur : {v.nom} ({v.qualite})")
+    for e in d.historique:
+        click.echo(f"  {e.le} {e.action} par {e.par}" + (f" : {e.motif}" if e.motif else ""))
