@@ -10,15 +10,21 @@ from pathlib import Path
 import click
 
 from retkoop_tools.checks.cache import ResultCache
+from retkoop_tools.checks.commits import check_commits
+from retkoop_tools.checks.junit import write_junit
 from retkoop_tools.checks.runner import (
     CoopResult,
     GitRevisionError,
     changed_uais,
     check_many,
 )
-from retkoop_tools.checks.commits import check_commits
-from retkoop_tools.checks.junit import write_junit
-from retkoop_tools.cli.common import UserError, coop_uai, open_ad, repo_option, user_errors
+from retkoop_tools.cli.common import (
+    UserError,
+    coop_uai,
+    open_ad,
+    repo_option,
+    user_errors,
+)
 from retkoop_tools.store.gitcmd import GitError, git
 
 

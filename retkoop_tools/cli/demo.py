@@ -10,7 +10,12 @@ import click
 
 from retkoop_tools.checks.runner import default_workers
 from retkoop_tools.cli.common import UserError, user_errors
-from retkoop_tools.demo.generator import DEMO_AD, DEMO_COOPS, generate_ad, synthetic_coops
+from retkoop_tools.demo.generator import (
+    DEMO_AD,
+    DEMO_COOPS,
+    generate_ad,
+    synthetic_coops,
+)
 
 
 @click.command()

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from retkoop_tools.cli.common import UserError, auteur_option, coop_uai, open_ad, parse_author, repo_option, user_errors
+from retkoop_tools.cli.common import (
+    UserError,
+    auteur_option,
+    coop_uai,
+    open_ad,
+    parse_author,
+    repo_option,
+    user_errors,
+)
 from retkoop_tools.cli.exercice import _finish, _require_git
 from retkoop_tools.ledger.exercice import Exercice
 
