@@ -134,3 +134,46 @@ def etat(uai, nom, repo: Path) -> None:
         click.echo(f"  vérificateur : {v.nom} ({v.qualite})")
     for e in d.historique:
         click.echo(f"  {e.le} {e.action} par {e.par}" + (f" : {e.motif}" if e.motif else ""))
+
+
+EXPORT_FORMATS = ("xlsx", "csv", "fec")
+
+
+def export_content(books, exercice: Exercice, fmt: str, ad_config: dict, uai: str) -> tuple[bytes, str]:
+    """(content, default file name) of an export of the exercice's journal."""
+    from retkoop_tools.documents import exports
+
+    if fmt == "xlsx":
+        return exports.journal_xlsx(books, exercice, f"Journal {exercice} {uai}"), f"journal-{uai}-{exercice}.xlsx"
+    if fmt == "csv":
+        return exports.journal_csv(books, exercice), f"journal-{uai}-{exercice}.csv"
+    closing = books.closed.get(exercice)
+    valid = closing.meta.get("le") if closing is not None else None
+    siren = str(ad_config.get("siren", "") or "")
+    return exports.fec_bytes(books, exercice, valid), exports.fec_filename(siren, exercice)
+
+
+@click.command("export")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="xlsx", show_default=True,
+              help="xlsx (Excel), csv (Excel français : ; et virgule décimale) ou fec (fichier des écritures comptables).")
+@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier à écrire (défaut : journal-UAI-EXERCICE.xlsx…, ou SIRENFECAAAAMMJJ.txt).")
+@repo_option
+@user_errors
+def export(uai, nom, fmt, output, repo: Path) -> None:
+    """Journal de l'EXERCICE de la coopérative UAI, dans un format ouvert."""
+    from retkoop_tools.documents.source import load_source
+    from retkoop_tools.fsutil import atomic_write
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    exercice = Exercice.parse(nom)
+    source = load_source(ad.root, uai)
+    if exercice not in source.books.exercices:
+        raise UserError(f"La coopérative {uai} n'a pas d'exercice {exercice}.")
+    content, default_name = export_content(source.books, exercice, fmt, ad.config, uai)
+    target = output or Path(default_name)
+    atomic_write(target, content)
+    click.echo(f"Journal {exercice} de {uai} ({fmt.upper()}) écrit dans {target}.")

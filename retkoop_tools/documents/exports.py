@@ -1,0 +1,222 @@
+"""The exercice's journal in open formats: XLSX, CSV for French Excel, and the FEC.
+
+One row per line of an operation (posting), as an accountant reads a journal. The CSV opens
+cleanly in a French Excel: `;` separator, UTF-8 with BOM, decimal comma, and no text cell
+can be taken for a formula. The FEC is the 18-column French standard (article A47 A-1 of the
+LPF): tab-separated, dates AAAAMMJJ, the à-nouveaux first.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from retkoop_tools.chart import Chart
+from retkoop_tools.ledger.conventions import NATURE_OUVERTURE
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.tresorier.books import KIND_LABELS, ZERO, Books, Operation
+
+JOURNAL_COLUMNS = ("Date", "Pièce", "Type", "Tiers", "Libellé", "Compte", "Intitulé du compte",
+                   "Débit", "Crédit", "Mode", "N° de chèque", "Pointé au relevé", "Projets")
+FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
+               "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
+               "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class JournalRow:
+    op: Operation
+    account: str
+    code: str
+    label: str
+    aux: str  # the sub-account's name (a régie's teacher), else ""
+    debit: Decimal
+    credit: Decimal
+
+
+def _account_info(chart: Chart, account: str) -> tuple[str, str, str]:
+    compte, is_sub = chart.lookup(account)
+    if compte is None:
+        return account, account, ""
+    aux = account.rsplit(":", 1)[-1] if is_sub else ""
+    return compte.code, compte.libelle, aux
+
+
+def journal_rows(books: Books, exercice: Exercice) -> list[JournalRow]:
+    rows = []
+    for op in books.operations_of(exercice):
+        for posting in op.entry.postings:
+            if posting.units is None:
+                continue
+            number = posting.units.number
+            code, label, aux = _account_info(books.chart, posting.account)
+            rows.append(JournalRow(op, posting.account, code, label, aux,
+                                   number if number > 0 else ZERO, -number if number < 0 else ZERO))
+    return rows
+
+
+def safe_text(value: str) -> str:
+    """A text cell a spreadsheet will never run: a leading = + - @ gets a quote."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _fr_number(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _journal_values(row: JournalRow) -> list:
+    op = row.op
+    return [op.date, op.piece, KIND_LABELS.get(op.kind, op.kind), op.payee, op.narration,
+            row.code + (f" {row.aux}" if row.aux else ""), row.label, row.debit, row.credit,
+            op.mode, op.cheque, op.releve if row.account == op.bank_account else None,
+            " ".join(op.tags)]
+
+
+def journal_csv(books: Books, exercice: Exercice) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(JOURNAL_COLUMNS)
+    for row in journal_rows(books, exercice):
+        cells = []
+        for value in _journal_values(row):
+            if isinstance(value, Decimal):
+                cells.append(_fr_number(value) if value else "")
+            elif isinstance(value, datetime.date):
+                cells.append(value.strftime("%d/%m/%Y"))
+            else:
+                cells.append(safe_text(str(value or "")))
+        writer.writerow(cells)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def journal_xlsx(books: Books, exercice: Exercice, title: str = "") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"Journal {exercice}"
+    sheet.append(list(JOURNAL_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF5")
+    rows = journal_rows(books, exercice)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(_journal_values(row), start=1):
+            cell = sheet.cell(row=r, column=c)
+            if isinstance(value, Decimal):
+                cell.value = float(value) if value else None
+                cell.number_format = '#,##0.00 "€"'
+            elif isinstance(value, datetime.date):
+                cell.value = value
+                cell.number_format = "DD/MM/YYYY"
+            else:
+                cell.value = str(value or "")
+                cell.data_type = "s"  # text stays text, even "=SOMME(…)"
+    total_row = len(rows) + 2
+    sheet.cell(row=total_row, column=7, value="Totaux").font = Font(bold=True)
+    for column, attr in ((8, "debit"), (9, "credit")):
+        total = sum((getattr(r, attr) for r in rows), ZERO)
+        cell = sheet.cell(row=total_row, column=column, value=float(total))
+        cell.number_format = '#,##0.00 "€"'
+        cell.font = Font(bold=True)
+    widths = (11, 8, 18, 26, 36, 10, 34, 12, 12, 7, 12, 12, 14)
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(JOURNAL_COLUMNS))}{max(len(rows) + 1, 1)}"
+    if title:
+        workbook.properties.title = title
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# -- FEC ---------------------------------------------------------------------------------------
+def _journal_of(op: Operation, books: Books) -> tuple[str, str]:
+    if op.nature == NATURE_OUVERTURE:
+        return "AN", "A nouveaux"
+    if op.bank:
+        return "BQ", "Banque"
+    if op.caisse:
+        return "CA", "Caisse"
+    return "OD", "Operations diverses"
+
+
+def _fec_date(value: datetime.date | None) -> str:
+    return value.strftime("%Y%m%d") if value else ""
+
+
+def fec_filename(siren: str, exercice: Exercice) -> str:
+    return f"{siren or '000000000'}FEC{exercice.end.strftime('%Y%m%d')}.txt"
+
+
+_LATIN9 = str.maketrans({"–": "-", "—": "-", "…": "...", "’": "'", "«": '"', "»": '"', "\u00a0": " "})
+
+
+def _fec_text(value: str) -> str:
+    """One line of Latin-9 text: no tab, no line break, typographic signs made plain."""
+    return " ".join(str(value or "").translate(_LATIN9).split())
+
+
+def fec_lines(books: Books, exercice: Exercice, valid: datetime.date | None = None) -> list[list[str]]:
+    """The FEC's rows, header first. `valid` is the closing date (ValidDate)."""
+    lines = [list(FEC_COLUMNS)]
+    number = 0
+
+    def add(journal, op_date, code, label, aux, aux_label, piece, piece_date, text, debit, credit,
+            let="", let_date=None):
+        lines.append([journal[0], journal[1], f"{number:06d}", _fec_date(op_date), code, _fec_text(label),
+                      aux, _fec_text(aux_label), _fec_text(piece), _fec_date(piece_date), _fec_text(text),
+                      _fr_number(debit), _fr_number(credit), let, _fec_date(let_date),
+                      _fec_date(valid or op_date), "", ""])
+
+    # À-nouveaux: what the coop owned on 31/08 of the year before, against the report à nouveau.
+    previous_end = exercice.start - datetime.timedelta(days=1)
+    opening = []
+    for account in sorted({p.account for op in books.operations for p in op.entry.postings}):
+        compte, _ = books.chart.lookup(account)
+        if compte is None or not compte.is_treasury:
+            continue
+        amount = books.balance(account, previous_end)
+        if amount:
+            opening.append((account, amount))
+    if opening:
+        number += 1
+        total = ZERO
+        for account, amount in opening:
+            code, label, aux = _account_info(books.chart, account)
+            add(("AN", "A nouveaux"), exercice.start, code, label, aux, aux, "AN", exercice.start,
+                "Report a nouveau", max(amount, ZERO), max(-amount, ZERO))
+            total += amount
+        fonds = next((c for c in books.chart.comptes if c.sens == "fonds"), None)
+        add(("AN", "A nouveaux"), exercice.start, fonds.code if fonds else "110",
+            fonds.libelle if fonds else "Report a nouveau", "", "", "AN", exercice.start,
+            "Report a nouveau", max(-total, ZERO), max(total, ZERO))
+
+    for op in books.operations_of(exercice):
+        number += 1
+        journal = _journal_of(op, books)
+        text = " - ".join(t for t in (op.payee, op.narration) if t)
+        for posting in op.entry.postings:
+            if posting.units is None:
+                continue
+            amount = posting.units.number
+            code, label, aux = _account_info(books.chart, posting.account)
+            is_bank = posting.account in books.bank_accounts
+            tick = op.releve if is_bank else None
+            add(journal, op.date, code, label, aux, aux, op.piece or f"OP{number}", op.date, text,
+                max(amount, ZERO), max(-amount, ZERO),
+                let=tick.strftime("R%Y%m%d") if tick else "", let_date=tick)
+    return lines
+
+
+def fec_bytes(books: Books, exercice: Exercice, valid: datetime.date | None = None) -> bytes:
+    text = "\r\n".join("\t".join(line) for line in fec_lines(books, exercice, valid)) + "\r\n"
+    # ISO 8859-15 (Latin-9, with €) is one of the encodings the norm accepts.
+    return text.encode("iso-8859-15", errors="replace")
