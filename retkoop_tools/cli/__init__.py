@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from retkoop_tools.cli.adhesion import adhesion, cra
 from retkoop_tools.cli.check import check
 from retkoop_tools.cli.coop import coop
 from retkoop_tools.cli.demo import demo
@@ -22,7 +23,9 @@ def main() -> None:
     """Comptabilité des coopératives scolaires OCCE : livres Beancount, règles, dépôt git."""
 
 
+main.add_command(adhesion)
 main.add_command(check)
+main.add_command(cra)
 main.add_command(coop)
 main.add_command(crf)
 main.add_command(demo)

@@ -29,8 +29,9 @@ from retkoop_tools.ledger.exercice import Exercice
 @repo_option
 @user_errors
 def crf(uai, nom, output, as_html, repo: Path) -> None:
-    """Compte rendu financier de l'EXERCICE (ex. 2025-2026) de la coopérative UAI, calculé
-    depuis les livres : PDF (ou HTML)."""
+    """Compte rendu financier d'un EXERCICE de la coopérative UAI, en PDF ou HTML.
+
+    Calculé depuis les livres (EXERCICE s'écrit 2025-2026)."""
     from retkoop_tools.documents.crf import compute_crf
     from retkoop_tools.documents.render import html_to_pdf, render_html
     from retkoop_tools.documents.source import load_source

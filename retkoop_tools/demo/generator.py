@@ -64,6 +64,24 @@ DEMO_AD = {
     "adresse": "Maison départementale des associations, Évry-Courcouronnes",
     "email": "ad91@example.org",
     "echeances": {"crf": "09-30", "adhesion": "10-15"},
+    "quitus": {"verificateurs_min": 2, "parent_requis": True},
+    "adhesion": {
+        "2025-2026": {"eleve": 2.25, "adulte": 8.00, "assurance": 0.25, "revue": 6.50,
+                      "seuil_biens": 2000, "coefficient_biens": 0.00688},
+        "2026-2027": {"eleve": 2.30, "adulte": 8.20, "assurance": 0.26, "revue": 6.80,
+                      "seuil_biens": 2000, "coefficient_biens": 0.00688},
+    },
+    "cra": {"questions": [
+        {"cle": "conseils", "question": "Nombre de conseils de coopérative tenus avec les élèves",
+         "type": "entier"},
+        {"cle": "eleves", "question": "Nombre d'élèves ayant participé à un projet coopératif",
+         "type": "entier"},
+        {"cle": "domaine", "question": "Domaine principal des projets", "type": "choix",
+         "choix": ["Arts et culture", "Sciences et environnement", "Sport", "Citoyenneté", "Lecture et écriture"]},
+        {"cle": "sortie_nuitee", "question": "Une classe de découverte avec nuitées a-t-elle eu lieu ?",
+         "type": "oui-non"},
+        {"cle": "projets", "question": "Projets menés dans l'année (quelques lignes)", "type": "texte"},
+    ]},
 }
 
 DEMO_COOPS = (
