@@ -140,20 +140,6 @@ def etat(uai, nom, repo: Path) -> None:
 EXPORT_FORMATS = ("xlsx", "csv", "fec")
 
 
-def export_content(books, exercice: Exercice, fmt: str, ad_config: dict, uai: str) -> tuple[bytes, str]:
-    """(content, default file name) of an export of the exercice's journal."""
-    from retkoop_tools.documents import exports
-
-    if fmt == "xlsx":
-        return exports.journal_xlsx(books, exercice, f"Journal {exercice} {uai}"), f"journal-{uai}-{exercice}.xlsx"
-    if fmt == "csv":
-        return exports.journal_csv(books, exercice), f"journal-{uai}-{exercice}.csv"
-    closing = books.closed.get(exercice)
-    valid = closing.meta.get("le") if closing is not None else None
-    siren = str(ad_config.get("siren", "") or "")
-    return exports.fec_bytes(books, exercice, valid), exports.fec_filename(siren, exercice)
-
-
 @click.command("export")
 @click.argument("uai")
 @click.argument("nom", metavar="EXERCICE")
@@ -165,6 +151,7 @@ def export_content(books, exercice: Exercice, fmt: str, ad_config: dict, uai: st
 @user_errors
 def export(uai, nom, fmt, output, repo: Path) -> None:
     """Journal de l'EXERCICE de la coopérative UAI, dans un format ouvert."""
+    from retkoop_tools.documents.exports import export_content
     from retkoop_tools.documents.source import load_source
     from retkoop_tools.fsutil import atomic_write
 

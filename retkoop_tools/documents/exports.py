@@ -220,3 +220,15 @@ def fec_bytes(books: Books, exercice: Exercice, valid: datetime.date | None = No
     text = "\r\n".join("\t".join(line) for line in fec_lines(books, exercice, valid)) + "\r\n"
     # ISO 8859-15 (Latin-9, with €) is one of the encodings the norm accepts.
     return text.encode("iso-8859-15", errors="replace")
+
+
+def export_content(books: Books, exercice: Exercice, fmt: str, ad_config: dict, uai: str) -> tuple[bytes, str]:
+    """(content, file name) of the exercice's journal as `fmt`: xlsx, csv or fec."""
+    if fmt == "xlsx":
+        return journal_xlsx(books, exercice, f"Journal {exercice} {uai}"), f"journal-{uai}-{exercice}.xlsx"
+    if fmt == "csv":
+        return journal_csv(books, exercice), f"journal-{uai}-{exercice}.csv"
+    closing = books.closed.get(exercice)
+    valid = closing.meta.get("le") if closing is not None else None
+    siren = str((ad_config or {}).get("siren", "") or "")
+    return fec_bytes(books, exercice, valid if isinstance(valid, datetime.date) else None), fec_filename(siren, exercice)

@@ -77,6 +77,7 @@ async function post(url, body) {
 function bindForm(form, nextUrl) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (form.dataset.rkConfirm && !window.confirm(form.dataset.rkConfirm)) return;
     clearErrors(form);
     const button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
@@ -319,7 +320,44 @@ function initCaisse(root) {
   update();
 }
 
-const PAGES = { saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse };
+// -- Fin d'exercice, Adhésion: every form posts and reloads; the year selector navigates ------
+function initForms(root) {
+  root.querySelectorAll("form[data-rk-form]").forEach((form) => bindForm(form));
+  root.querySelectorAll("select[data-rk-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+}
+
+function initAdhesion(root) {
+  initForms(root);
+  const form = root.querySelector("form[data-rk-declaration]");
+  if (!form) return;
+  const rates = JSON.parse(form.dataset.rkTarifs || "null");
+  const out = root.querySelector("[data-rk-total-adhesion]");
+  if (!rates || !out) return;
+  const euro = (v) => v.toLocaleString("fr-FR", { style: "currency", currency: "EUR" });
+  const round = (v) => Math.round(v * 100) / 100;
+  function update() {
+    let pupils = 0;
+    let adults = 0;
+    form.querySelectorAll('[name="eleves"]').forEach((i) => { pupils += parseInt(i.value, 10) || 0; });
+    form.querySelectorAll('[name="adultes"]').forEach((i) => { adults += parseInt(i.value, 10) || 0; });
+    const goods = cents(form.querySelector('[name="biens"]').value || "0") / 100 || 0;
+    const extra = cents(form.querySelector('[name="participation"]').value || "0") / 100 || 0;
+    let total = round(pupils * rates.eleve) + round(adults * rates.adulte) + round((pupils + adults) * rates.assurance);
+    total += round(Math.max(goods - rates.seuil_biens, 0) * rates.coefficient_biens);
+    if (form.querySelector('[name="revue"]').checked) total += rates.revue;
+    total += extra;
+    out.textContent = `${pupils + adults} membres : ${euro(round(total))}`;
+  }
+  form.addEventListener("input", update);
+  update();
+}
+
+const PAGES = {
+  saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse,
+  fin: initForms, adhesion: initAdhesion,
+};
 
 function initPage() {
   const root = document.querySelector("[data-rk-page]");

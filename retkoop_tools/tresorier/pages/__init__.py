@@ -15,11 +15,14 @@ MODULES = (
     "retkoop_tools.tresorier.pages.cahier",
     "retkoop_tools.tresorier.pages.pointage",
     "retkoop_tools.tresorier.pages.caisse",
+    "retkoop_tools.tresorier.pages.fin",
+    "retkoop_tools.tresorier.pages.adhesion",
     "retkoop_tools.tresorier.pages.script",
 )
 
 #: Their extension names: the portal lets these write through the store themselves.
-NAMES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "Tresorier")
+NAMES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "FinExercice", "Adhesion",
+         "Tresorier")
 
 #: Fava's default page for a coop: the dashboard.
 DEFAULT_PAGE = "extension/TableauDeBord/"
