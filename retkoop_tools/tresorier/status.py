@@ -141,11 +141,13 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
         done = previous in books.closed
         lines.append(Line(done or books.today <= crf_due, f"CRF {previous}",
                           ("Exercice clôturé." if done else f"À remettre à l'AD avant le {fmt_date(crf_due)}.")
-                          + ("" if done or books.today <= crf_due else " L'échéance est passée."), None))
+                          + ("" if done or books.today <= crf_due else " L'échéance est passée."),
+                          "FinExercice", {"exercice": str(previous)}))
     adhesion_due = _deadline(echeances.get("adhesion"), exercice, 0)
     if adhesion_due:
         declared = coop_dir is not None and (Path(coop_dir) / f"adhesion-{exercice}.yaml").exists()
         lines.append(Line(declared or books.today <= adhesion_due, f"Adhésion {exercice}",
                           "Déclarée." if declared else f"À déclarer avant le {fmt_date(adhesion_due)}"
-                          + ("." if books.today <= adhesion_due else " : l'échéance est passée."), None))
+                          + ("." if books.today <= adhesion_due else " : l'échéance est passée."),
+                          "Adhesion", {"exercice": str(exercice)}))
     return lines
