@@ -8,7 +8,7 @@ from retkoop_tools.cli.adhesion import adhesion, cra
 from retkoop_tools.cli.check import check
 from retkoop_tools.cli.coop import coop
 from retkoop_tools.cli.demo import demo
-from retkoop_tools.cli.documents import crf, dossier, export
+from retkoop_tools.cli.documents import crf, crf_tous, dossier, export
 from retkoop_tools.cli.exercice import exercice
 from retkoop_tools.cli.history import history
 from retkoop_tools.cli.hook import hook
@@ -28,6 +28,7 @@ main.add_command(check)
 main.add_command(cra)
 main.add_command(coop)
 main.add_command(crf)
+main.add_command(crf_tous)
 main.add_command(demo)
 main.add_command(dossier)
 main.add_command(exercice)

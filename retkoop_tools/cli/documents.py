@@ -165,3 +165,34 @@ def export(uai, nom, fmt, output, repo: Path) -> None:
     target = output or Path(default_name)
     atomic_write(target, content)
     click.echo(f"Journal {exercice} de {uai} ({fmt.upper()}) écrit dans {target}.")
+
+
+@click.command("crf-tous")
+@click.argument("nom", metavar="EXERCICE")
+@click.option("-o", "--sortie", "output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Dossier où ranger les PDF (crf-UAI-EXERCICE.pdf).")
+@click.option("--jobs", type=int, default=0, help="Processus en parallèle (défaut : un par cœur).")
+@repo_option
+@user_errors
+def crf_tous(nom, output, jobs, repo: Path) -> None:
+    """Pour l'AD : le CRF de l'EXERCICE de toutes les coopératives, en PDF, avec une barre de progression."""
+    import os
+
+    from retkoop_tools.documents.batch import crf_all
+
+    ad = open_ad(repo)
+    exercice = Exercice.parse(nom)
+    uais = ad.uais()
+    jobs = jobs or os.cpu_count() or 1
+    with click.progressbar(length=len(uais), label=f"CRF {exercice}", file=sys.stderr,
+                           show_pos=True, show_eta=True) as bar:
+        results = crf_all(ad.root, uais, exercice, output, jobs, on_done=lambda _r: bar.update(1))
+    failed = [r for r in results if r.error]
+    provisional = [r for r in results if not r.error and r.warnings]
+    click.echo(f"{len(results) - len(failed)} CRF écrits dans {output}"
+               + (f" ; {len(provisional)} provisoires (livres en erreur)" if provisional else "")
+               + (f" ; {len(failed)} impossibles :" if failed else "."))
+    for r in failed:
+        click.echo(f"  {r.uai} : {r.error}", err=True)
+    if failed:
+        raise SystemExit(1)

@@ -168,3 +168,12 @@ def test_cli_crf_and_closing(hand, tmp_path):
                            "--repo", str(hand.root)], capture_output=True, text=True)
     assert proc.returncode == 1 and "Clôture de l'exercice 2026-2027 impossible" in proc.stderr
     assert head(hand) == before
+
+
+def test_cli_all_crfs_of_the_ad(hand, tmp_path):
+    out = tmp_path / "crfs"
+    proc = subprocess.run([sys.executable, "-m", "retkoop_tools", "crf-tous", "2025-2026", "-o", str(out),
+                           "--jobs", "2", "--repo", str(hand.root)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 CRF écrits" in proc.stdout
+    assert "136,30" in pdf_text((out / f"crf-{UAI}-2025-2026.pdf").read_bytes())
