@@ -36,3 +36,13 @@ if [ ! -f "$STAMP" ]; then
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
 export BEANCOUNT_DISABLE_LOAD_CACHE=1
+# WeasyPrint (the PDF documents) needs Pango from the system.
+if ! .venv/bin/python -c "import weasyprint" >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installation de Pango (Debian) pour les documents PDF…"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; } \
+      > .venv/pango-install.log 2>&1 || { tail -n 20 .venv/pango-install.log >&2; exit 1; }
+  else
+    echo "WeasyPrint ne trouve pas Pango : installez libpango-1.0-0 et libpangoft2-1.0-0 (apt-get install), sinon les PDF ne se font pas." >&2
+  fi
+fi
