@@ -21,24 +21,13 @@ from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.conventions import CURRENCY, MODES
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import insert_position
-from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
-from retkoop_tools.tresorier.actions import Result
+from retkoop_tools.store.store import Author, Store
+from retkoop_tools.tresorier.actions import Result, commit_result
 from retkoop_tools.tresorier.numbering import next_cheque, next_piece
 from retkoop_tools.tresorier.parsing import parse_date
 
 PAYMENT_MODES = ("CHQ", "PRLV", "VIR")
 
-
-def _commit(store: Store, uai: str, changes: dict, author: Author, message: str, result: Result) -> Result:
-    try:
-        result.commit = store.write(uai, changes, author, message)
-    except RuleViolationError as exc:
-        result.errors["general"] = "Refusé par les règles OCCE : " + " ".join(e.message for e in exc.errors)
-    except StoreError as exc:
-        result.errors["general"] = str(exc)
-    if result.ok:
-        result.message = message
-    return result
 
 
 def _current(store: Store, uai: str, exercice: Exercice, result: Result) -> Declaration | None:
@@ -70,7 +59,7 @@ def declare(store: Store, uai: str, declaration: Declaration, author: Author) ->
         declaration.historique = (previous.historique if previous else [])
         declaration.event("modification" if previous else "declaration", author.name)
         verb = "modifiée" if previous else "déclarée"
-        return _commit(store, uai, {adhesion_filename(exercice): declaration.dump()}, author,
+        return commit_result(store, uai, {adhesion_filename(exercice): declaration.dump()}, author,
                        f"Adhésion {exercice} {verb} ({declaration.eleves} élèves, "
                        f"{declaration.adultes} adultes)", result)
 
@@ -87,7 +76,7 @@ def validate(store: Store, uai: str, exercice: Exercice, author: Author) -> Resu
             return result
         declaration.statut = VALIDEE
         declaration.event("validation", author.name)
-        return _commit(store, uai, {adhesion_filename(exercice): declaration.dump()}, author,
+        return commit_result(store, uai, {adhesion_filename(exercice): declaration.dump()}, author,
                        f"Adhésion {exercice} validée par l'AD", result)
 
 
@@ -163,5 +152,5 @@ def record_payment(store: Store, uai: str, exercice: Exercice, author: Author, *
         total = compute(declaration, tarifs(ad_config, exercice)).total
         changes = {file_exercice.filename: current[:at] + text + current[at:],
                    adhesion_filename(exercice): declaration.dump()}
-        return _commit(store, uai, changes, author,
+        return commit_result(store, uai, changes, author,
                        f"{piece} : paiement de l'adhésion {exercice}, {fmt_eur(total)}", result)

@@ -12,12 +12,11 @@ from retkoop_tools.adhesion.model import (
     tarifs,
 )
 from retkoop_tools.documents.render import html_to_pdf, render_html
+from retkoop_tools.documents.source import ad_identity
 
 
 def _context(ad_config: dict, coop: dict, declaration: Declaration) -> dict:
-    ad = {"numero": str(ad_config.get("numero", "")), "nom": str(ad_config.get("nom", "")),
-          "adresse": str(ad_config.get("adresse", "") or ""), "email": str(ad_config.get("email", "") or "")}
-    return {"ad": ad, "coop": coop, "d": declaration, "genere_le": datetime.date.today()}
+    return {"ad": ad_identity(ad_config), "coop": coop, "d": declaration, "genere_le": datetime.date.today()}
 
 
 def bulletin(ad_config: dict, coop: dict, declaration: Declaration, *, html: bool = False) -> str | bytes:

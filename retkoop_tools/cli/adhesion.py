@@ -11,12 +11,13 @@ from retkoop_tools.cli.common import (
     UserError,
     auteur_option,
     coop_uai,
+    finish,
     open_ad,
     parse_author,
     repo_option,
+    require_git,
     user_errors,
 )
-from retkoop_tools.cli.exercice import _finish, _require_git
 from retkoop_tools.ledger.exercice import Exercice
 
 
@@ -79,8 +80,8 @@ def valider(uai, nom, auteur, repo: Path) -> None:
 
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
-    _require_git(ad)
-    _finish(validate(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur)))
+    require_git(ad)
+    finish(validate(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur)))
 
 
 @adhesion.command("pdf")

@@ -108,3 +108,20 @@ def save(ad: AD, uai: str, changes: dict[str, str], author: Author, message: str
         return "(hors dépôt git : aucun commit)"
     commit = Store(ad.root).write(uai, changes, author, message)
     return f"(commit {commit[:10]})" if commit else "(aucun changement)"
+
+
+def require_git(ad) -> None:
+    """Closing, tagging and submitting need the AD's git repository."""
+    from retkoop_tools.store.gitcmd import is_git_repo
+
+    if not is_git_repo(ad.root):
+        raise UserError(f"{ad.root} n'est pas un dépôt git : cette action se commite dans "
+                        "l'historique de l'AD (retkoop init d'abord).")
+
+
+def finish(result) -> None:
+    """Print an action's French message, or raise its errors as one UserError."""
+    if not result.ok:
+        raise UserError(" ".join(result.errors.values()))
+    where = f" (commit {result.commit[:10]})" if result.commit else ""
+    click.echo(result.message + where)

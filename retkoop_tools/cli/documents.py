@@ -11,12 +11,13 @@ from retkoop_tools.cli.common import (
     UserError,
     auteur_option,
     coop_uai,
+    finish,
     open_ad,
     parse_author,
     repo_option,
+    require_git,
     user_errors,
 )
-from retkoop_tools.cli.exercice import _finish, _require_git
 from retkoop_tools.ledger.exercice import Exercice
 
 
@@ -71,7 +72,7 @@ def _context(uai, nom, repo):
 
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
-    _require_git(ad)
+    require_git(ad)
     return ad, Store(ad.root), uai, Exercice.parse(nom)
 
 
@@ -86,7 +87,7 @@ def soumettre(uai, nom, auteur, repo: Path) -> None:
     from retkoop_tools.cloture.actions import submit_crf
 
     ad, store, uai, exercice = _context(uai, nom, repo)
-    _finish(submit_crf(store, uai, exercice, parse_author(auteur), rules=ad.config.get("quitus")))
+    finish(submit_crf(store, uai, exercice, parse_author(auteur), rules=ad.config.get("quitus")))
 
 
 @dossier.command("verrouiller")
@@ -100,7 +101,7 @@ def verrouiller(uai, nom, auteur, repo: Path) -> None:
     from retkoop_tools.cloture.actions import lock_crf
 
     _ad, store, uai, exercice = _context(uai, nom, repo)
-    _finish(lock_crf(store, uai, exercice, parse_author(auteur)))
+    finish(lock_crf(store, uai, exercice, parse_author(auteur)))
 
 
 @dossier.command("renvoyer")
@@ -115,7 +116,7 @@ def renvoyer(uai, nom, motif, auteur, repo: Path) -> None:
     from retkoop_tools.cloture.actions import send_back_crf
 
     _ad, store, uai, exercice = _context(uai, nom, repo)
-    _finish(send_back_crf(store, uai, exercice, parse_author(auteur), motif))
+    finish(send_back_crf(store, uai, exercice, parse_author(auteur), motif))
 
 
 @dossier.command("etat")

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from retkoop_tools.cli.common import (
-    UserError,
     auteur_option,
     coop_uai,
+    finish,
     open_ad,
     parse_author,
     repo_option,
+    require_git,
     save,
     user_errors,
 )
@@ -41,21 +42,6 @@ def ouvrir(uai, nom, auteur, repo: Path) -> None:
     click.echo(f"Exercice ouvert : {(ad.coop_dir(uai) / exercice.filename).relative_to(ad.root)} {where}")
 
 
-def _require_git(ad) -> None:
-    from retkoop_tools.store.gitcmd import is_git_repo
-
-    if not is_git_repo(ad.root):
-        raise UserError(f"{ad.root} n'est pas un dépôt git : la clôture se commite et s'étiquette "
-                        "(retkoop init d'abord).")
-
-
-def _finish(result) -> None:
-    if not result.ok:
-        raise UserError(" ".join(result.errors.values()))
-    where = f" (commit {result.commit[:10]})" if result.commit else ""
-    click.echo(result.message + where)
-
-
 @exercice.command("clore")
 @click.argument("uai")
 @click.argument("nom", metavar="EXERCICE")
@@ -73,9 +59,9 @@ def clore(uai, nom, forcer, auteur, repo: Path) -> None:
 
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
-    _require_git(ad)
+    require_git(ad)
     result = close_exercice(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur), force=forcer)
-    _finish(result)
+    finish(result)
 
 
 @exercice.command("rouvrir")
@@ -92,5 +78,5 @@ def rouvrir(uai, nom, motif, auteur, repo: Path) -> None:
 
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
-    _require_git(ad)
-    _finish(reopen_exercice(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur), motif))
+    require_git(ad)
+    finish(reopen_exercice(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur), motif))

@@ -42,8 +42,8 @@ from retkoop_tools.ledger.layout import (
     insert_position,
 )
 from retkoop_tools.store.gitcmd import git
-from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
-from retkoop_tools.tresorier.actions import Result
+from retkoop_tools.store.store import Author, Store
+from retkoop_tools.tresorier.actions import Result, commit_result
 
 CRF_DIRNAME = "crf"
 
@@ -73,17 +73,6 @@ def _crf_pdf(source: CoopSource, exercice: Exercice, dossier: Dossier, today: da
     return render_pdf("crf.html", crf=crf, ad=crf.ad, coop=crf.coop, genere_le=crf.genere_le)
 
 
-def _commit(store: Store, uai: str, changes: dict, author: Author, message: str, result: Result) -> Result:
-    try:
-        result.commit = store.write(uai, changes, author, message)
-    except RuleViolationError as exc:
-        result.errors["general"] = "Refusé par les règles OCCE : " + " ".join(e.message for e in exc.errors)
-    except StoreError as exc:
-        result.errors["general"] = str(exc)
-    if result.ok:
-        result.message = message
-    return result
-
 
 def _tag(store: Store, uai: str, exercice: Exercice, commit: str, author: Author) -> None:
     with store.locked():
@@ -112,6 +101,7 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
             result.errors["general"] = (f"Clôture de l'exercice {exercice} impossible : "
                                         + " ".join(f"{c.title} – {c.detail}" for c in blocking))
             return result
+        skipped = unmet(conditions) if force else []
         coop_dir = source.coop_dir
         changes: dict[str, str | bytes | None] = {}
         text = (coop_dir / exercice.filename).read_text(encoding="utf-8")
@@ -119,7 +109,7 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
         closing = (f'{exercice.end.isoformat()} custom "{CUSTOM_CLOTURE}" "{exercice}" "{digest}"\n'
                    f'  par: "{_quote(author.name)}"\n'
                    f"  le: {today.isoformat()}\n"
-                   + ('  forcee: "oui"\n' if force and unmet(conditions) else "") + "\n")
+                   + ('  forcee: "oui"\n' if skipped else "") + "\n")
         at = insert_position(text)
         changes[exercice.filename] = text[:at] + closing + text[at:]
 
@@ -137,7 +127,6 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
         except DossierError as exc:
             result.errors["general"] = str(exc)
             return result
-        skipped = [c for c in unmet(conditions)] if force else []
         dossier.event("cloture-forcee" if skipped else "cloture", author.name,
                       "; ".join(str(c) for c in skipped))
         if dossier.statut == RENVOYE:
@@ -146,7 +135,7 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
         changes[crf_document_path(exercice)] = _crf_pdf(source, exercice, dossier, today)
 
         message = f"Clôture de l'exercice {exercice}" + (" (forcée par l'AD)" if skipped else "")
-        _commit(store, uai, changes, author, message, result)
+        commit_result(store, uai, changes, author, message, result)
         if result.ok and result.commit:
             _tag(store, uai, exercice, result.commit, author)
             result.message = (f"Exercice {exercice} clôturé le {fmt_date(today)} ; report à nouveau "
@@ -201,7 +190,7 @@ def reopen_exercice(store: Store, uai: str, exercice: Exercice, author: Author, 
         dossier.event(action, author.name, motif)
         changes[dossier_filename(exercice)] = dossier.dump()
         verb = "renvoyé au mandataire" if action == "renvoi" else "rouvert"
-        _commit(store, uai, changes, author, f"Exercice {exercice} {verb} par {author.name} : {motif}", result)
+        commit_result(store, uai, changes, author, f"Exercice {exercice} {verb} par {author.name} : {motif}", result)
         if result.ok:
             _untag(store, uai, exercice)
     return result
@@ -233,7 +222,7 @@ def save_quitus(store: Store, uai: str, exercice: Exercice, author: Author,
             return result
         dossier.verificateurs = verificateurs
         dossier.date_verification = date
-        return _commit(store, uai, {dossier_filename(exercice): dossier.dump()}, author,
+        return commit_result(store, uai, {dossier_filename(exercice): dossier.dump()}, author,
                        f"Vérificateurs aux comptes {exercice}", result)
 
 
@@ -262,7 +251,7 @@ def submit_crf(store: Store, uai: str, exercice: Exercice, author: Author, *,
         dossier.event("soumission", author.name)
         changes = {dossier_filename(exercice): dossier.dump(),
                    crf_document_path(exercice): _crf_pdf(source, exercice, dossier, today)}
-        return _commit(store, uai, changes, author, f"CRF {exercice} remis à l'AD", result)
+        return commit_result(store, uai, changes, author, f"CRF {exercice} remis à l'AD", result)
 
 
 def lock_crf(store: Store, uai: str, exercice: Exercice, author: Author) -> Result:
@@ -278,7 +267,7 @@ def lock_crf(store: Store, uai: str, exercice: Exercice, author: Author) -> Resu
             return result
         dossier.statut = VERROUILLE
         dossier.event("verrouillage", author.name)
-        return _commit(store, uai, {dossier_filename(exercice): dossier.dump()}, author,
+        return commit_result(store, uai, {dossier_filename(exercice): dossier.dump()}, author,
                        f"CRF {exercice} verrouillé par l'AD", result)
 
 

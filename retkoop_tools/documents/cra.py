@@ -136,12 +136,11 @@ def new_answers(exercice: Exercice, values: dict, par: str) -> Reponses:
 def cra_pdf(ad_config: dict, coop: dict, exercice: Exercice, reponses: Reponses | None, *,
             html: bool = False) -> str | bytes:
     from retkoop_tools.documents.render import html_to_pdf, render_html
+    from retkoop_tools.documents.source import ad_identity
 
     questions = questionnaire(ad_config, exercice)
     values = reponses.valeurs if reponses else {}
-    ad = {"numero": str(ad_config.get("numero", "")), "nom": str(ad_config.get("nom", "")),
-          "adresse": str(ad_config.get("adresse", "") or ""), "email": str(ad_config.get("email", "") or "")}
-    page = render_html("cra.html", ad=ad, coop=coop, exercice=exercice, reponses=reponses,
+    page = render_html("cra.html", ad=ad_identity(ad_config), coop=coop, exercice=exercice, reponses=reponses,
                        lignes=[(q, display(q, values.get(q.cle))) for q in questions],
                        genere_le=datetime.date.today())
     return page if html else html_to_pdf(page)
@@ -150,8 +149,7 @@ def cra_pdf(ad_config: dict, coop: dict, exercice: Exercice, reponses: Reponses 
 def save_answers(store, uai: str, exercice: Exercice, author, form: dict[str, str]):
     """Check the answers and commit them (a tresorier Result: errors by question key)."""
     from retkoop_tools.ad import load_ad
-    from retkoop_tools.store.store import RuleViolationError, StoreError
-    from retkoop_tools.tresorier.actions import Result
+    from retkoop_tools.tresorier.actions import Result, commit_result
 
     result = Result()
     try:
@@ -164,10 +162,8 @@ def save_answers(store, uai: str, exercice: Exercice, author, form: dict[str, st
         result.errors.update(errors)
         return result
     answers = new_answers(exercice, values, author.name)
-    try:
-        result.commit = store.write(uai, {cra_filename(exercice): answers.dump()}, author,
-                                    f"Compte rendu d'activités {exercice}")
+    commit_result(store, uai, {cra_filename(exercice): answers.dump()}, author,
+                  f"Compte rendu d'activités {exercice}", result)
+    if result.ok:
         result.message = f"Compte rendu d'activités {exercice} enregistré."
-    except (RuleViolationError, StoreError) as exc:
-        result.errors["general"] = str(exc)
     return result

@@ -13,7 +13,7 @@ from decimal import Decimal
 from retkoop_tools.chart import Compte, Rubrique
 from retkoop_tools.cloture.conditions import closing_statement
 from retkoop_tools.documents.dossier import Dossier, load_dossier
-from retkoop_tools.documents.source import CoopSource
+from retkoop_tools.documents.source import CoopSource, ad_identity
 from retkoop_tools.ledger.conventions import DENOMINATIONS
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.books import ZERO, Books, Operation
@@ -249,8 +249,7 @@ def compute_crf(source: CoopSource, exercice: Exercice,
     ad = source.ad.config
     return CRF(
         exercice=exercice,
-        ad={"numero": str(ad.get("numero", "")), "nom": str(ad.get("nom", "")),
-            "adresse": str(ad.get("adresse", "") or ""), "email": str(ad.get("email", "") or "")},
+        ad=ad_identity(ad),
         coop=dict(books.identity, uai=source.uai),
         charges=_fonctionnement(books, exercice, "charge"),
         produits=_fonctionnement(books, exercice, "produit"),

@@ -13,6 +13,11 @@ from retkoop_tools.chart import load_chart
 from retkoop_tools.tresorier.books import Books
 
 
+def ad_identity(config: dict) -> dict:
+    """What a document's header shows of the AD (from ad.yaml)."""
+    return {key: str((config or {}).get(key, "") or "") for key in ("numero", "nom", "adresse", "email")}
+
+
 @dataclass
 class CoopSource:
     """One coop as the documents see it."""

@@ -57,6 +57,20 @@ class Result:
         return {"ok": self.ok, "erreurs": self.errors, "message": self.message, "commit": self.commit}
 
 
+def commit_result(store: Store, uai: str, changes: dict, author: Author, message: str,
+                  result: Result) -> Result:
+    """One store write into `result`: its commit, or the French reason it was refused."""
+    try:
+        result.commit = store.write(uai, changes, author, message)
+    except RuleViolationError as exc:
+        result.errors["general"] = "Refusé par les règles OCCE : " + " ".join(e.message for e in exc.errors)
+    except StoreError as exc:
+        result.errors["general"] = str(exc)
+    if result.ok:
+        result.message = message
+    return result
+
+
 def _coop_dir(store: Store, uai: str) -> Path:
     return store.root / LEDGERS_DIRNAME / uai
 
