@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,20 @@ class AD:
         if not self.ledgers_dir.is_dir():
             return []
         return sorted(p.parent.name for p in self.ledgers_dir.glob(f"*/{COOP_FILENAME}"))
+
+
+def echeance(config: dict, name: str, after: datetime.date) -> datetime.date | None:
+    """The AD's deadline `name` (``echeances: {crf: "09-30"}``) falling next on or after `after`."""
+    value = ((config or {}).get("echeances") or {}).get(name)
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", str(value or "").strip())
+    if not match:
+        return None
+    month, day = int(match.group(1)), int(match.group(2))
+    try:
+        due = datetime.date(after.year, month, day)
+        return due if due >= after else datetime.date(after.year + 1, month, day)
+    except ValueError:
+        return None
 
 
 def load_ad(root: Path | str) -> AD:

@@ -27,7 +27,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "retkoop" / "check"
 
 
-def _code_fingerprint() -> str:
+def _code_fingerprint(extra: tuple[Path, ...] = ()) -> str:
     """A hash of the code that decides the results: our rules, messages, Beancount's version."""
     import beancount
 
@@ -41,6 +41,7 @@ def _code_fingerprint() -> str:
         *sorted((Path(retkoop_tools.__file__).parent / "checks").glob("*.py")),
         Path(retkoop_tools.__file__).parent / "chart" / "__init__.py",
         DEFAULT_CHART_PATH,
+        *extra,
     ]
     for path in sources:
         h.update(path.name.encode())
@@ -49,12 +50,19 @@ def _code_fingerprint() -> str:
 
 
 class ResultCache:
-    """Check results on disk, one small JSON file per key."""
+    """Check results on disk, one small JSON file per key.
 
-    def __init__(self, ad_root: Path, directory: Path | None = None):
+    Other results computed from a coop's files (the AD console's summaries) use the same
+    cache with their own `directory`, the `code` they depend on, and the file `contents`
+    (by suffix) that decide them.
+    """
+
+    def __init__(self, ad_root: Path, directory: Path | None = None, *, code: tuple[Path, ...] = (),
+                 contents: tuple[str, ...] = (".beancount",)):
         self.ad_root = Path(ad_root)
         self.directory = directory or default_cache_dir()
-        h = hashlib.sha256(_code_fingerprint().encode())
+        self.contents = contents
+        h = hashlib.sha256(_code_fingerprint(tuple(sorted(code))).encode())
         for name in (AD_FILENAME, AD_CHART_FILENAME):
             path = self.ad_root / name
             h.update(name.encode() + b"\0")
@@ -70,7 +78,7 @@ class ResultCache:
             rel = path.relative_to(coop_dir).as_posix()
             if path.is_file():
                 h.update(rel.encode() + b"\0")
-                if path.suffix == ".beancount":
+                if path.suffix in self.contents:
                     h.update(path.read_bytes())
                 h.update(b"\0")
         return h.hexdigest()

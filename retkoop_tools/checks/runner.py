@@ -71,6 +71,11 @@ def _relative(filename: str, ad_root: Path) -> str:
 
 def check_coop(ad_root: Path, uai: str) -> CoopResult:
     """Load one coop's ledger with its plugins and return its errors in French."""
+    return load_checked(ad_root, uai)[1]
+
+
+def load_checked(ad_root: Path, uai: str) -> tuple[list, CoopResult]:
+    """Load one coop's ledger with its plugins: its entries, and its errors in French."""
     start = time.perf_counter()
     path = Path(ad_root) / LEDGERS_DIRNAME / uai / COOP_FILENAME
     result = CoopResult(uai=uai)
@@ -78,7 +83,7 @@ def check_coop(ad_root: Path, uai: str) -> CoopResult:
         result.errors.append(
             CheckError(uai, _relative(str(path), ad_root), 0, f"La coopérative {uai} n'existe pas.")
         )
-        return result
+        return [], result
     entries, errors, _options = loader.load_file(str(path))
     for entry in entries:
         if isinstance(entry, data.Transaction):
@@ -101,7 +106,7 @@ def check_coop(ad_root: Path, uai: str) -> CoopResult:
             result.errors.append(CheckError(uai, filename, line, message))
     result.errors.sort(key=lambda e: (e.file, e.line))
     result.seconds = time.perf_counter() - start
-    return result
+    return entries, result
 
 
 # Worker-side state: the AD root, set once per worker process.

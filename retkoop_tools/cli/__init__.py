@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from retkoop_tools.cli.ad import ad_group
 from retkoop_tools.cli.adhesion import adhesion, cra
 from retkoop_tools.cli.check import check
 from retkoop_tools.cli.coop import coop
@@ -23,6 +24,7 @@ def main() -> None:
     """Comptabilité des coopératives scolaires OCCE : livres Beancount, règles, dépôt git."""
 
 
+main.add_command(ad_group)
 main.add_command(adhesion)
 main.add_command(check)
 main.add_command(cra)

@@ -8,15 +8,14 @@ LPF): tab-separated, dates AAAAMMJJ, the à-nouveaux first.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from retkoop_tools.chart import Chart
 from retkoop_tools.ledger.conventions import NATURE_OUVERTURE
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.spreadsheet import Sheet, csv_bytes, fr_number, xlsx_bytes
 from retkoop_tools.tresorier.books import KIND_LABELS, ZERO, Books, Operation
 
 JOURNAL_COLUMNS = ("Date", "Pièce", "Type", "Tiers", "Libellé", "Compte", "Intitulé du compte",
@@ -24,7 +23,6 @@ JOURNAL_COLUMNS = ("Date", "Pièce", "Type", "Tiers", "Libellé", "Compte", "Int
 FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
                "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
                "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -59,15 +57,6 @@ def journal_rows(books: Books, exercice: Exercice) -> list[JournalRow]:
     return rows
 
 
-def safe_text(value: str) -> str:
-    """A text cell a spreadsheet will never run: a leading = + - @ gets a quote."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _fr_number(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
-
-
 def _journal_values(row: JournalRow) -> list:
     op = row.op
     return [op.date, op.piece, KIND_LABELS.get(op.kind, op.kind), op.payee, op.narration,
@@ -77,67 +66,16 @@ def _journal_values(row: JournalRow) -> list:
 
 
 def journal_csv(books: Books, exercice: Exercice) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(JOURNAL_COLUMNS)
-    for row in journal_rows(books, exercice):
-        cells = []
-        for value in _journal_values(row):
-            if isinstance(value, Decimal):
-                cells.append(_fr_number(value) if value else "")
-            elif isinstance(value, datetime.date):
-                cells.append(value.strftime("%d/%m/%Y"))
-            else:
-                cells.append(safe_text(str(value or "")))
-        writer.writerow(cells)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(JOURNAL_COLUMNS, (_journal_values(row) for row in journal_rows(books, exercice)),
+                     blank_zero=True)
 
 
 def journal_xlsx(books: Books, exercice: Exercice, title: str = "") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"Journal {exercice}"
-    sheet.append(list(JOURNAL_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8EEF5")
-    rows = journal_rows(books, exercice)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(_journal_values(row), start=1):
-            cell = sheet.cell(row=r, column=c)
-            if isinstance(value, Decimal):
-                cell.value = float(value) if value else None
-                cell.number_format = '#,##0.00 "€"'
-            elif isinstance(value, datetime.date):
-                cell.value = value
-                cell.number_format = "DD/MM/YYYY"
-            else:
-                cell.value = str(value or "")
-                cell.data_type = "s"  # text stays text, even "=SOMME(…)"
-    total_row = len(rows) + 2
-    sheet.cell(row=total_row, column=7, value="Totaux").font = Font(bold=True)
-    for column, attr in ((8, "debit"), (9, "credit")):
-        total = sum((getattr(r, attr) for r in rows), ZERO)
-        cell = sheet.cell(row=total_row, column=column, value=float(total))
-        cell.number_format = '#,##0.00 "€"'
-        cell.font = Font(bold=True)
-    widths = (11, 8, 18, 26, 36, 10, 34, 12, 12, 7, 12, 12, 14)
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(JOURNAL_COLUMNS))}{max(len(rows) + 1, 1)}"
-    if title:
-        workbook.properties.title = title
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    rows = [_journal_values(row) for row in journal_rows(books, exercice)]
+    return xlsx_bytes([Sheet(f"Journal {exercice}", JOURNAL_COLUMNS, rows, blank_zero=True, totals=(7, 8),
+                             widths=(11, 8, 18, 26, 36, 10, 34, 12, 12, 7, 12, 12, 14))], title=title)
 
 
-# -- FEC ---------------------------------------------------------------------------------------
 def _journal_of(op: Operation, books: Books) -> tuple[str, str]:
     if op.nature == NATURE_OUVERTURE:
         return "AN", "A nouveaux"
@@ -173,7 +111,7 @@ def fec_lines(books: Books, exercice: Exercice, valid: datetime.date | None = No
             let="", let_date=None):
         lines.append([journal[0], journal[1], f"{number:06d}", _fec_date(op_date), code, _fec_text(label),
                       aux, _fec_text(aux_label), _fec_text(piece), _fec_date(piece_date), _fec_text(text),
-                      _fr_number(debit), _fr_number(credit), let, _fec_date(let_date),
+                      fr_number(debit), fr_number(credit), let, _fec_date(let_date),
                       _fec_date(valid or op_date), "", ""])
 
     # À-nouveaux: what the coop owned on 31/08 of the year before, against the report à nouveau.

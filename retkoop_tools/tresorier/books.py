@@ -6,7 +6,10 @@ pointage and the dashboard all read the same numbers as `retkoop check`.
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import functools
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -60,7 +63,6 @@ class Operation:
     """One transaction, split the way the cahier shows it."""
 
     entry: data.Transaction
-    id: str
     kind: str
     bank: Decimal = ZERO  # + entrée, − sortie (every bank account)
     caisse: Decimal = ZERO
@@ -69,6 +71,11 @@ class Operation:
     regie_account: str | None = None
     bank_account: str | None = None
     ventilation: list[tuple[Compte, Decimal]] = field(default_factory=list)  # CRF sign: > 0
+
+    @functools.cached_property
+    def id(self) -> str:
+        """The entry's hash, as Fava names it (computed when first asked: it is not cheap)."""
+        return compare.hash_entry(self.entry)
 
     @property
     def date(self) -> datetime.date:
@@ -216,7 +223,6 @@ class Books:
                 names.add(found)
         self.exercices = sorted(names)
         self.operations = [self._operation(e) for e in entries if isinstance(e, data.Transaction)]
-        self.by_id = {op.id: op for op in self.operations}
 
     # -- exercices -------------------------------------------------------------------------
     @property
@@ -254,13 +260,26 @@ class Books:
         """The balance of accounts at the end of `until` (inclusive), or of everything."""
         wanted = {accounts} if isinstance(accounts, str) else set(accounts)
         total = ZERO
-        for op in self.operations:
-            if until is not None and op.date > until:
-                continue
-            for posting in op.entry.postings:
-                if posting.account in wanted and posting.units is not None:
-                    total += posting.units.number
+        for account in wanted:
+            dates, running = self._running_balances.get(account, ((), ()))
+            count = len(dates) if until is None else bisect.bisect_right(dates, until)
+            if count:
+                total += running[count - 1]
         return total
+
+    @functools.cached_property
+    def _running_balances(self) -> dict[str, tuple[list[datetime.date], list[Decimal]]]:
+        """Per account, the dates of its postings and the balance after each (in date order)."""
+        postings: dict[str, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+        for op in self.operations:
+            for posting in op.entry.postings:
+                if posting.units is not None:
+                    postings[posting.account].append((op.date, posting.units.number))
+        result = {}
+        for account, items in postings.items():
+            items.sort(key=lambda item: item[0])
+            result[account] = ([d for d, _ in items], list(itertools.accumulate(n for _, n in items)))
+        return result
 
     def regies(self) -> list[Regie]:
         result = []
@@ -275,7 +294,7 @@ class Books:
 
     # -- operations ------------------------------------------------------------------------
     def _operation(self, entry: data.Transaction) -> Operation:
-        op = Operation(entry=entry, id=compare.hash_entry(entry), kind=AUTRE)
+        op = Operation(entry=entry, kind=AUTRE)
         for posting in entry.postings:
             if posting.units is None:
                 continue
@@ -319,6 +338,10 @@ class Books:
     def operations_of(self, exercice: Exercice) -> list[Operation]:
         return sorted((op for op in self.operations if exercice.contains(op.date)),
                       key=lambda op: (op.date, op.filename, op.lineno))
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Operation]:
+        return {op.id: op for op in self.operations}
 
     def get(self, op_id: str) -> Operation | None:
         return self.by_id.get(op_id)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from retkoop_tools.ad import echeance
 from retkoop_tools.fr import fmt_date, fmt_eur
-from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.books import DEPENSE, REGIE_JUSTIFICATION, Books
 
 #: A statement older than this at the dashboard's date is a reminder to tick the next one.
@@ -45,18 +43,6 @@ def balances(books: Books) -> list[Balance]:
         if regie.balance:
             result.append(Balance(f"Régie de {regie.teacher}", regie.balance))
     return result
-
-
-def _deadline(value: object, exercice: Exercice, year_offset: int) -> datetime.date | None:
-    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", str(value or "").strip())
-    if not match:
-        return None
-    month, day = int(match.group(1)), int(match.group(2))
-    year = exercice.start_year + year_offset
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
 
 
 def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = None,
@@ -134,16 +120,15 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
                       "; ".join(f"{r.teacher} : {fmt_eur(r.balance)} à justifier ou restituer" for r in open_regies)
                       + "." if open_regies else "Aucune régie en cours.", "Saisie", {"type": "regie-justification"}))
 
-    echeances = (ad_config or {}).get("echeances") or {}
     previous = exercice.previous()
-    crf_due = _deadline(echeances.get("crf"), previous, 1)
+    crf_due = echeance(ad_config or {}, "crf", previous.end)
     if crf_due and previous in books.exercices:
         done = previous in books.closed
         lines.append(Line(done or books.today <= crf_due, f"CRF {previous}",
                           ("Exercice clôturé." if done else f"À remettre à l'AD avant le {fmt_date(crf_due)}.")
                           + ("" if done or books.today <= crf_due else " L'échéance est passée."),
                           "FinExercice", {"exercice": str(previous)}))
-    adhesion_due = _deadline(echeances.get("adhesion"), exercice, 0)
+    adhesion_due = echeance(ad_config or {}, "adhesion", exercice.start)
     if adhesion_due:
         declared = coop_dir is not None and (Path(coop_dir) / f"adhesion-{exercice}.yaml").exists()
         lines.append(Line(declared or books.today <= adhesion_due, f"Adhésion {exercice}",

@@ -283,6 +283,84 @@ class Accounts:
             db.execute("UPDATE users SET password = ?, must_change = 0 WHERE id = ?", (hash_password(new), user.id))
             self._log(db, user.login, "mot de passe changé", user.login)
 
+    def mandataires_by_coop(self) -> dict[str, list[str]]:
+        """The names of each coop's active mandataire accounts, by UAI."""
+        with self._db(write=False) as db:
+            rows = db.execute(
+                "SELECT c.uai, u.name FROM users u JOIN user_coops c ON c.user_id = u.id "
+                "WHERE u.role = 'mandataire' AND u.disabled = 0 ORDER BY c.uai, u.login").fetchall()
+        result: dict[str, list[str]] = {}
+        for uai, name in rows:
+            if name != uai and name not in result.setdefault(uai, []):
+                result[uai].append(name)
+        return result
+
+    def change_mandataire(self, uai: str, name: str, email: str = "", actor: str = "système",
+                          ) -> list[tuple[str, str]]:
+        """Hand a coop over to its new mandataire, at the rentrée.
+
+        The outgoing access is closed: the coop's account (its UAI) gets a new one-time
+        password and the new holder's name, its sessions end, and a personal mandataire account
+        of someone else loses this coop (disabled when it has no coop left). With `email`, the
+        incoming mandataire also gets a personal account. Returns the (login, one-time
+        password) pairs to hand over.
+        """
+        uai = uai.strip().upper()
+        name = name.strip()
+        email = email.strip()
+        if not _UAI_RE.match(uai):
+            raise AccountError(f"« {uai} » n'est pas un numéro UAI.")
+        if len(name) < 3:
+            raise AccountError("Indiquez le nom du nouveau mandataire (par exemple « Mme Martin »).")
+        if email and not _EMAIL_RE.match(email):
+            raise AccountError(f"« {email} » n'est pas une adresse e-mail.")
+        handed: list[tuple[str, str]] = []
+        with self._db() as db:
+            previous = [r[0] for r in db.execute(
+                "SELECT u.name FROM users u JOIN user_coops c ON c.user_id = u.id "
+                "WHERE c.uai = ? AND u.role = 'mandataire' AND u.disabled = 0", (uai,))]
+            for user_id, login in db.execute(
+                    "SELECT u.id, u.login FROM users u JOIN user_coops c ON c.user_id = u.id "
+                    "WHERE c.uai = ? AND u.role = 'mandataire' AND u.login != ? AND u.login != ?",
+                    (uai, uai, email)).fetchall():
+                db.execute("DELETE FROM user_coops WHERE user_id = ? AND uai = ?", (user_id, uai))
+                db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+                if not db.execute("SELECT 1 FROM user_coops WHERE user_id = ?", (user_id,)).fetchone():
+                    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (user_id,))
+                self._log(db, actor, "accès de l'ancien mandataire fermé", f"{login} ({uai})")
+            secret = one_time_password()
+            row = db.execute("SELECT id FROM users WHERE login = ?", (uai,)).fetchone()
+            if row is None:
+                cursor = db.execute(
+                    "INSERT INTO users (login, name, role, password, must_change, created_at, created_by)"
+                    " VALUES (?, ?, 'mandataire', ?, 1, ?, ?)",
+                    (uai, name, hash_password(secret), _now().isoformat(), actor))
+                db.execute("INSERT INTO user_coops (user_id, uai) VALUES (?, ?)", (cursor.lastrowid, uai))
+            else:
+                db.execute("UPDATE users SET name = ?, password = ?, must_change = 1, disabled = 0, failures = 0,"
+                           " locked_until = NULL WHERE id = ?", (name, hash_password(secret), row[0]))
+                db.execute("DELETE FROM sessions WHERE user_id = ?", (row[0],))
+            handed.append((uai, secret))
+            if email:
+                secret = one_time_password()
+                row = db.execute("SELECT id, role FROM users WHERE login = ?", (email,)).fetchone()
+                if row is not None and row[1] != "mandataire":
+                    raise AccountError(f"Le compte {email} existe déjà avec un autre rôle.")
+                if row is None:
+                    cursor = db.execute(
+                        "INSERT INTO users (login, name, role, password, must_change, created_at, created_by)"
+                        " VALUES (?, ?, 'mandataire', ?, 1, ?, ?)",
+                        (email, name, hash_password(secret), _now().isoformat(), actor))
+                    user_id = cursor.lastrowid
+                    handed.append((email, secret))
+                else:
+                    user_id = row[0]
+                    db.execute("UPDATE users SET disabled = 0 WHERE id = ?", (user_id,))
+                db.execute("INSERT OR IGNORE INTO user_coops (user_id, uai) VALUES (?, ?)", (user_id, uai))
+            before = ", ".join(n for n in previous if n != uai) or "?"
+            self._log(db, actor, "changement de mandataire", f"{uai} : {before} → {name}")
+        return handed
+
     def _id(self, db: sqlite3.Connection, login: str) -> int:
         row = db.execute("SELECT id FROM users WHERE login = ?", (login.strip(),)).fetchone()
         if row is None:

@@ -1,0 +1,1 @@
+"""The AD console: every coop at a glance, aggregated accounts, sampling, exports."""

@@ -1,0 +1,196 @@
+"""The AD's dashboard: one row per coop, with what is late against the AD's deadlines.
+
+Rows are built from the coops' summaries (`summary.py`) and today's date: the summaries are
+cached, the lateness is decided here, at display time.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from retkoop_tools.ad import echeance
+from retkoop_tools.console.summary import decimal
+from retkoop_tools.documents.dossier import SOUMIS, VERROUILLE
+from retkoop_tools.fr import fmt_date, fmt_eur
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.spreadsheet import Sheet, csv_bytes, xlsx_bytes
+from retkoop_tools.tresorier.status import COUNT_STALE_DAYS, STATEMENT_STALE_DAYS
+
+ETATS = {"absent": "Pas de fichier", "ouvert": "Ouvert", "clos": "Clôturé", "soumis": "CRF remis",
+         "verrouille": "Verrouillé", "renvoye": "Renvoyé au mandataire"}
+CRF_LABELS = {None: "—", "brouillon": "En préparation", "soumis": "Remis à l'AD",
+              "verrouille": "Verrouillé", "renvoye": "Renvoyé", "illisible": "Fichier illisible"}
+ADHESION_LABELS = {None: "Non déclarée", "declaree": "Déclarée", "validee": "Validée",
+                   "payee": "Payée", "illisible": "Fichier illisible"}
+
+#: The columns of the table, its CSV/XLSX exports and its JSON: (key, French title).
+COLUMNS = (
+    ("uai", "UAI"), ("nom", "École"), ("commune", "Commune"), ("mandataires", "Mandataire(s)"),
+    ("derniere_operation", "Dernière opération"), ("dernier_releve", "Dernier relevé pointé"),
+    ("dernier_arrete", "Dernier arrêté de caisse"), ("erreurs", "Erreurs"),
+    ("etat", "Exercice à rendre"), ("crf", "CRF"), ("cra", "CRA"), ("adhesion", "Adhésion"),
+    ("banque", "Banque"), ("caisse", "Caisse"), ("retards", "Retards et alertes"),
+)
+
+
+@dataclass
+class StatusRow:
+    uai: str
+    nom: str
+    commune: str
+    mandataires: list[str]
+    derniere_operation: datetime.date | None
+    dernier_releve: datetime.date | None
+    releve_ecart: Decimal
+    dernier_arrete: datetime.date | None
+    arrete_ecart: Decimal
+    erreurs: int
+    exercice: Exercice
+    etat: str
+    crf: str | None
+    cra: bool
+    annee: Exercice
+    adhesion: str | None
+    banque: Decimal
+    caisse: Decimal
+    operations: int
+    retards: list[str] = field(default_factory=list)
+    alertes: list[str] = field(default_factory=list)
+
+    @property
+    def niveau(self) -> str:
+        """`retard`, `alerte` or `ok`: how the row stands out."""
+        return "retard" if self.retards else "alerte" if self.alertes else "ok"
+
+    def cells(self) -> dict[str, Any]:
+        """Typed values for exports (dates as dates, amounts as Decimal)."""
+        return {
+            "uai": self.uai, "nom": self.nom, "commune": self.commune,
+            "mandataires": ", ".join(self.mandataires),
+            "derniere_operation": self.derniere_operation, "dernier_releve": self.dernier_releve,
+            "dernier_arrete": self.dernier_arrete, "erreurs": self.erreurs,
+            "etat": f"{self.exercice} : {ETATS.get(self.etat, self.etat)}",
+            "crf": CRF_LABELS.get(self.crf, self.crf), "cra": "Rempli" if self.cra else "—",
+            "adhesion": f"{self.annee} : {ADHESION_LABELS.get(self.adhesion, self.adhesion)}",
+            "banque": self.banque, "caisse": self.caisse,
+            "retards": " ; ".join(self.retards + self.alertes),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        cells = self.cells()
+        for key, value in cells.items():
+            if isinstance(value, datetime.date):
+                cells[key] = value.isoformat()
+            elif isinstance(value, Decimal):
+                cells[key] = str(value)
+        cells.update(niveau=self.niveau, exercice=str(self.exercice), etat_code=self.etat,
+                     crf_code=self.crf, adhesion_code=self.adhesion, annee=str(self.annee),
+                     mandataires=list(self.mandataires), retards_liste=self.retards, alertes=self.alertes)
+        return cells
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def exercice_to_submit(today: datetime.date) -> Exercice:
+    """The exercice whose CRF the AD is collecting: the last one that has ended."""
+    return Exercice.of_date(today).previous()
+
+
+def state_of(summary: dict[str, Any], exercice: Exercice) -> str:
+    state = summary.get("exercices", {}).get(str(exercice))
+    if not state or not state.get("fichier"):
+        return "absent"
+    dossier = state.get("dossier")
+    if dossier in (SOUMIS, VERROUILLE, "renvoye"):
+        return dossier
+    return "clos" if state.get("clos") else "ouvert"
+
+
+def status_row(summary: dict[str, Any], ad_config: dict, today: datetime.date,
+               mandataires: list[str] | None = None) -> StatusRow:
+    exercice = exercice_to_submit(today)
+    annee = Exercice.of_date(today)
+    states = summary.get("exercices", {})
+    past = states.get(str(exercice), {})
+    current = states.get(str(annee), {})
+    releve, arrete = summary.get("releve") or {}, summary.get("arrete") or {}
+    row = StatusRow(
+        uai=summary["uai"], nom=summary.get("nom", ""), commune=summary.get("commune", ""),
+        mandataires=list(mandataires or []),
+        derniere_operation=_date(summary.get("derniere_operation")),
+        dernier_releve=_date(releve.get("date")), releve_ecart=decimal(releve.get("ecart")),
+        dernier_arrete=_date(arrete.get("date")), arrete_ecart=decimal(arrete.get("ecart")),
+        erreurs=int(summary.get("nb_erreurs", 0)),
+        exercice=exercice, etat=state_of(summary, exercice), crf=past.get("dossier"),
+        cra=bool(past.get("cra")), annee=annee, adhesion=current.get("adhesion"),
+        banque=decimal(summary.get("soldes", {}).get("banque")),
+        caisse=decimal(summary.get("soldes", {}).get("caisse")),
+        operations=int(summary.get("operations", 0)),
+    )
+    crf_due = echeance(ad_config, "crf", exercice.end)
+    if crf_due and today > crf_due and row.etat not in (SOUMIS, VERROUILLE) and row.etat != "absent":
+        row.retards.append(f"CRF {exercice} attendu le {fmt_date(crf_due)}")
+    if crf_due and today > crf_due and row.etat in (SOUMIS, VERROUILLE) and not row.cra:
+        row.alertes.append(f"CRA {exercice} non rempli")
+    adhesion_due = echeance(ad_config, "adhesion", annee.start)
+    if adhesion_due and today > adhesion_due and not row.adhesion:
+        row.retards.append(f"Adhésion {annee} attendue le {fmt_date(adhesion_due)}")
+    if row.adhesion == "declaree":
+        row.alertes.append(f"Adhésion {annee} à valider")
+    if row.erreurs:
+        row.alertes.append(f"{row.erreurs} erreur(s) dans les livres")
+    if row.dernier_releve is None:
+        row.alertes.append("Aucun relevé pointé")
+    elif (today - row.dernier_releve).days > STATEMENT_STALE_DAYS:
+        row.alertes.append(f"Relevé non pointé depuis le {fmt_date(row.dernier_releve)}")
+    elif row.releve_ecart:
+        row.alertes.append(f"Écart de pointage {fmt_eur(row.releve_ecart)}")
+    if row.dernier_arrete is None:
+        row.alertes.append("Caisse jamais comptée")
+    elif (today - row.dernier_arrete).days > COUNT_STALE_DAYS:
+        row.alertes.append(f"Caisse non comptée depuis le {fmt_date(row.dernier_arrete)}")
+    elif row.arrete_ecart:
+        row.alertes.append(f"Écart de caisse {fmt_eur(row.arrete_ecart)}")
+    return row
+
+
+def status_rows(summaries: dict[str, dict[str, Any]], ad_config: dict, today: datetime.date,
+                people: dict[str, list[str]] | None = None) -> list[StatusRow]:
+    """One row per coop, in UAI order; `people` gives each coop's mandataires by UAI."""
+    people = people or {}
+    return [status_row(summary, ad_config, today, people.get(uai)) for uai, summary in sorted(summaries.items())]
+
+
+def counts(rows: list[StatusRow]) -> dict[str, int]:
+    """The dashboard's headline figures."""
+    return {
+        "coops": len(rows),
+        "retard": sum(1 for r in rows if r.retards),
+        "erreurs": sum(1 for r in rows if r.erreurs),
+        "crf_remis": sum(1 for r in rows if r.etat in (SOUMIS, VERROUILLE)),
+        "adhesions": sum(1 for r in rows if r.adhesion in ("validee", "payee")),
+        "a_valider": sum(1 for r in rows if r.adhesion == "declaree"),
+    }
+
+
+def status_table(rows: list[StatusRow]) -> tuple[list[str], list[list[Any]]]:
+    """Headers and typed values, for the CSV and XLSX exports."""
+    keys = [key for key, _ in COLUMNS]
+    return [title for _, title in COLUMNS], [[row.cells()[key] for key in keys] for row in rows]
+
+
+def status_csv(rows: list[StatusRow]) -> bytes:
+    headers, values = status_table(rows)
+    return csv_bytes(headers, values)
+
+
+def status_xlsx(rows: list[StatusRow], title: str = "") -> bytes:
+    headers, values = status_table(rows)
+    fills = {i: "FDE2E1" if row.retards else "FFF4CE" for i, row in enumerate(rows) if row.niveau != "ok"}
+    return xlsx_bytes([Sheet("Coopératives", headers, values, fills=fills, totals=(12, 13),
+                             widths=(11, 34, 20, 24, 12, 12, 12, 8, 24, 16, 9, 22, 13, 12, 60))], title=title)
