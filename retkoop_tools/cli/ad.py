@@ -81,7 +81,12 @@ def write_output(data: bytes, output: Path | None, default_name: str) -> None:
 @user_errors
 def status(as_json, as_csv, as_xlsx, retard, output, instance, today, jobs, repo) -> None:
     """Une ligne par coopérative : opérations, relevés, caisse, erreurs, CRF, adhésion, soldes."""
-    from retkoop_tools.console.status import counts, status_csv, status_rows, status_xlsx
+    from retkoop_tools.console.status import (
+        counts,
+        status_csv,
+        status_rows,
+        status_xlsx,
+    )
 
     if sum((as_json, as_csv, as_xlsx)) > 1:
         raise UserError("Choisissez un seul format : --json, --csv ou --xlsx.")
@@ -113,3 +118,126 @@ def status(as_json, as_csv, as_xlsx, retard, output, instance, today, jobs, repo
     click.echo(f"\n{figures['coops']} coopératives : {figures['retard']} en retard, "
                f"{figures['erreurs']} avec des erreurs, {figures['crf_remis']} CRF remis, "
                f"{figures['adhesions']} adhésions validées ({figures['a_valider']} à valider).")
+
+
+def exercice_argument(func):
+    return click.argument("exercice")(func)
+
+
+def _exercice(name: str):
+    from retkoop_tools.ledger.exercice import Exercice
+
+    return Exercice.parse(name)
+
+
+@ad_group.command("agreges")
+@exercice_argument
+@click.option("--xlsx", "as_xlsx", is_flag=True, help="Classeur Excel (au lieu du PDF).")
+@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path))
+@jobs_option
+@repo_option
+@user_errors
+def aggregated(exercice, as_xlsx, output, jobs, repo) -> None:
+    """Comptes agrégés d'un exercice (PDF, ou XLSX avec le détail par coopérative)."""
+    from retkoop_tools.chart import load_chart
+    from retkoop_tools.console.aggregate import aggregate, aggregate_pdf, aggregate_xlsx
+
+    ad = open_ad(repo)
+    ex = _exercice(exercice)
+    result = aggregate(collect(ad, jobs), load_chart(ad.root), ad.config, ex)
+    for control in result.controles:
+        click.echo(f"{'OK    ' if control.ok else 'À VOIR'} {control.libelle} : {control.detail}")
+    click.echo(f"Charges {fmt_eur(result.total_charges)}, produits {fmt_eur(result.total_produits)}, "
+               f"résultat {fmt_eur(result.resultat)} ({len(result.coops)} coopératives).")
+    if as_xlsx:
+        write_output(aggregate_xlsx(result), output, f"comptes-agreges-{ex}.xlsx")
+    else:
+        write_output(aggregate_pdf(result), output, f"comptes-agreges-{ex}.pdf")
+
+
+@ad_group.command("echantillon")
+@exercice_argument
+@click.option("--graine", help="Graine du tirage (pour refaire le même tirage) ; tirée au hasard sinon.")
+@click.option("--taux", type=click.IntRange(1, 100), default=10, show_default=True, help="Pourcentage de coopératives.")
+@click.option("--xlsx", "as_xlsx", is_flag=True, help="Classeur Excel (au lieu du CSV).")
+@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path))
+@jobs_option
+@repo_option
+@user_errors
+def sample(exercice, graine, taux, as_xlsx, output, jobs, repo) -> None:
+    """Tire l'échantillon des coopératives à contrôler sur place (stratifié par taille)."""
+    from retkoop_tools.console.sampling import (
+        SamplingError,
+        draw,
+        new_seed,
+        sample_csv,
+        sample_xlsx,
+    )
+
+    ad = open_ad(repo)
+    ex = _exercice(exercice)
+    seed = graine or new_seed()
+    try:
+        result = draw(collect(ad, jobs), ex, seed, taux / 100)
+    except SamplingError as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(f"Graine {result.graine} : {len(result.tirages)} coopératives sur {result.total} "
+               f"({', '.join(f'{n} {name}' for name, n in result.population.items())}).")
+    for t in result.tirages:
+        click.echo(f"  {t.uai} {t.nom} ({t.strate}, {t.operations} opérations)")
+    if as_xlsx:
+        write_output(sample_xlsx(result), output, f"echantillon-{ex}-{result.graine}.xlsx")
+    else:
+        write_output(sample_csv(result), output, f"echantillon-{ex}-{result.graine}.csv")
+
+
+@ad_group.command("export-national")
+@exercice_argument
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path))
+@jobs_option
+@repo_option
+@user_errors
+def national(exercice, fmt, output, jobs, repo) -> None:
+    """Les lignes du CRF de chaque coopérative, pour les statistiques de la fédération."""
+    from retkoop_tools.chart import load_chart
+    from retkoop_tools.console.national import (
+        national_csv,
+        national_parquet,
+        national_rows,
+    )
+
+    ad = open_ad(repo)
+    ex = _exercice(exercice)
+    rows = national_rows(collect(ad, jobs), load_chart(ad.root), ad.numero, ex)
+    data = national_parquet(rows) if fmt == "parquet" else national_csv(rows)
+    click.echo(f"{len(rows)} lignes ({len({r['uai'] for r in rows})} coopératives).")
+    write_output(data, output, f"crf-ad{ad.numero or 'xx'}-{ex}.{fmt}")
+
+
+@ad_group.command("mandataire")
+@click.argument("uai")
+@click.option("--nom", required=True, help="Nom du nouveau mandataire, par exemple « Mme Martin ».")
+@click.option("--email", default="", help="Son adresse e-mail, pour lui créer aussi un compte personnel.")
+@click.option("--instance", type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier des comptes du portail.")
+@repo_option
+@user_errors
+def mandataire(uai, nom, email, instance, repo) -> None:
+    """Changement de mandataire à la rentrée : ferme l'ancien accès, ouvre le nouveau."""
+    import getpass
+
+    from retkoop_tools.cli.common import coop_uai
+    from retkoop_tools.cli.serve import instance_dir
+    from retkoop_tools.web.accounts import AccountError, Accounts
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    accounts = Accounts(instance_dir(ad.root, instance) / "comptes.sqlite")
+    try:
+        handed = accounts.change_mandataire(uai, nom, email, actor=f"{getpass.getuser()} (ligne de commande)")
+    except AccountError as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(f"Coopérative {uai} confiée à {nom}. Ancien accès fermé. À transmettre :")
+    for login, secret in handed:
+        click.echo(f"  identifiant {login}   mot de passe provisoire {secret}")
