@@ -77,8 +77,12 @@ def _document_changes(before: dict[str, Any], after: dict[str, Any], date: datet
 
 
 def coop_history(ad_root: Path, uai: str, exercice: Exercice | None = None,
-                 auteur: str | None = None, limit: int | None = None) -> list[CommitChanges]:
-    """Newest first: the commits that touched the coop, with their entry-level changes."""
+                 auteur: str | None = None, limit: int | None = None,
+                 since: datetime.date | None = None, until: datetime.date | None = None) -> list[CommitChanges]:
+    """Newest first: the commits that touched the coop, with their entry-level changes.
+
+    `since` and `until` (inclusive) filter on the day the commit was made.
+    """
     path = f"{LEDGERS_DIRNAME}/{uai}"
     who = (auteur or "").casefold()
     history = []
@@ -88,6 +92,9 @@ def coop_history(ad_root: Path, uai: str, exercice: Exercice | None = None,
         path = str(prefix / path) if str(prefix) != "." else path
         for commit in repo.iter_commits(paths=path):
             if who and who not in commit.author.name.casefold() and who not in commit.author.email.casefold():
+                continue
+            day = commit.authored_datetime.date()
+            if (since and day < since) or (until and day > until):
                 continue
             parent = commit.parents[0] if commit.parents else None
             before_files, after_files = snapshots.files(parent), snapshots.files(commit)
@@ -106,3 +113,32 @@ def coop_history(ad_root: Path, uai: str, exercice: Exercice | None = None,
             if limit and len(history) >= limit:
                 break
     return history
+
+
+class UnknownCommitError(LookupError):
+    """The commit does not exist or did not touch this coop; the message is in French."""
+
+
+def coop_commit(ad_root: Path, uai: str, commit: str) -> tuple[CommitChanges, str]:
+    """One commit of the coop: its entry-level changes, and its diff limited to the coop's folder."""
+    import re
+
+    if not re.fullmatch(r"[0-9a-f]{7,40}", commit or ""):
+        raise UnknownCommitError("Adresse de commit invalide.")
+    with git.Repo(ad_root, search_parent_directories=True) as repo:
+        prefix = Path(ad_root).resolve().relative_to(Path(repo.working_tree_dir).resolve())
+        path = f"{LEDGERS_DIRNAME}/{uai}" if str(prefix) == "." else str(prefix / LEDGERS_DIRNAME / uai)
+        try:
+            found = repo.commit(commit)
+        except (ValueError, git.BadName):
+            raise UnknownCommitError(f"Le commit {commit} n'existe pas.") from None
+        if not repo.git.diff_tree("--no-commit-id", "--name-only", "-r", "--root", found.hexsha, "--", path).strip():
+            raise UnknownCommitError(f"Le commit {commit[:10]} ne change pas les livres de {uai}.")
+        snapshots = _Snapshots(repo, uai)
+        parent = found.parents[0] if found.parents else None
+        before_files, after_files = snapshots.files(parent), snapshots.files(found)
+        changes = diff_entries(snapshots.entries(before_files), snapshots.entries(after_files))
+        changes += _document_changes(before_files, after_files, found.authored_datetime.date())
+        diff = repo.git.show("--format=", "--patch", "--no-color", found.hexsha, "--", path)
+        return CommitChanges(commit=found.hexsha, author=found.author.name, ident=found.author.email,
+                             date=found.authored_datetime, message=found.message.strip(), changes=changes), diff

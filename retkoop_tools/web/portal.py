@@ -61,6 +61,7 @@ class Portal:
         self.pusher = pusher_for(self.root) if backup else None
         self.store = Store(self.root, pusher=self.pusher)
         self.secure_cookies = secure_cookies
+        self.summaries = None  # the AD console's (web/console.py), set by create_site
         from retkoop_tools.web.site import create_site
 
         self.site = create_site(self)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.layout import LayoutError, read_identity
 from retkoop_tools.web.accounts import ROLES, AccountError, Session
 from retkoop_tools.web.passwords import PasswordPolicyError
@@ -59,6 +60,10 @@ def create_site(portal: Portal) -> Flask:
                 static_folder=str(Path(__file__).with_name("static")), static_url_path="/statique")
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     directory = CoopDirectory(portal)
+    app.jinja_env.filters["eur"] = lambda value: "" if value is None else fmt_eur(value)
+    from retkoop_tools.web.console import create_console
+
+    app.register_blueprint(create_console(portal))
 
     @app.before_request
     def load_session() -> Any:
@@ -174,6 +179,23 @@ def create_site(portal: Portal) -> Flask:
                                    erreur=str(exc)), 400
         return render_template("mot_de_passe_provisoire.html", identifiant=form.get("identifiant", "").strip(),
                                secret=secret)
+
+    @app.post("/admin/mandataire")
+    @admin_required
+    def mandataire_change():
+        form = request.form
+        uai = form.get("uai", "").strip().upper()
+        try:
+            if uai not in portal.ad.uais():
+                raise AccountError(f"Il n'y a pas de coopérative « {uai} » dans cette AD.")
+            handed = portal.accounts.change_mandataire(uai, form.get("nom", ""), form.get("email", ""),
+                                                       actor=g.session.user.login)
+        except AccountError as exc:
+            return render_template("comptes.html", comptes=portal.accounts.list(), roles=ROLES,
+                                   journal=portal.accounts.journal(50), uais=portal.ad.uais(),
+                                   erreur=str(exc)), 400
+        return render_template("mot_de_passe_provisoire.html", remis=handed,
+                               titre=f"Coopérative {uai} confiée à {form.get('nom', '').strip()}")
 
     @app.post("/admin/comptes/<path:login>/reinitialiser")
     @admin_required
