@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import collections
 import datetime
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from beancount.core import data

@@ -13,14 +13,35 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from retkoop_tools.chart import load_chart
 from retkoop_tools.console.aggregate import aggregate, aggregate_pdf, aggregate_xlsx
 from retkoop_tools.console.collect import Summaries
 from retkoop_tools.console.national import national_csv, national_parquet, national_rows
-from retkoop_tools.console.sampling import SamplingError, draw, new_seed, sample_csv, sample_xlsx
-from retkoop_tools.console.status import counts, exercice_to_submit, status_csv, status_rows, status_xlsx
+from retkoop_tools.console.sampling import (
+    SamplingError,
+    draw,
+    new_seed,
+    sample_csv,
+    sample_xlsx,
+)
+from retkoop_tools.console.status import (
+    counts,
+    exercice_to_submit,
+    status_csv,
+    status_rows,
+    status_xlsx,
+)
 from retkoop_tools.history.log import UnknownCommitError, coop_commit, coop_history
 from retkoop_tools.ledger.exercice import Exercice, InvalidExerciceError
 
