@@ -1,0 +1,111 @@
+"""Benchmark of the AD console's dashboard on a synthetic AD (the one of bench/check.py).
+
+Times, on the same AD:
+
+  first      the dashboard's first computation, nothing cached (every coop loaded with its
+             rules, in a pool of worker processes), then the status rows;
+  restart    a new process with the summaries cached on disk (a portal restart);
+  unchanged  a refresh when nothing changed (the dashboard page, most of the time);
+  one coop   a refresh after one coop's file changed: only that coop is loaded again;
+  obvious    the obvious alternative: one `retkoop crf` / `bean-check`-like process per coop
+             (measured on a few coops, extrapolated), and a plain load of every ledger in the
+             same pool (the floor of the first computation).
+
+Usage: python bench/console.py [--coops 650] [--operations 400] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check import build_ad, coop_files, time_bare_load  # noqa: E402
+
+from retkoop_tools.ad import load_ad  # noqa: E402
+from retkoop_tools.checks.runner import default_workers  # noqa: E402
+from retkoop_tools.console.collect import Summaries  # noqa: E402
+from retkoop_tools.console.status import status_rows  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--coops", type=int, default=650)
+    parser.add_argument("--operations", type=int, default=400)
+    parser.add_argument("--jobs", type=int, default=default_workers())
+    args = parser.parse_args()
+    root = build_ad(args.coops, args.operations, args.jobs)
+    files = coop_files(root)
+    for f in files:  # warm the page cache for everyone alike
+        for p in Path(f).parent.glob("*.beancount"):
+            p.read_bytes()
+    config = load_ad(root).config
+    today = datetime.date(2026, 11, 23)
+    cache = Path(tempfile.mkdtemp(prefix="retkoop-console-bench-"))
+    print(f"{len(files)} coops, {args.operations} opérations par exercice visées, {args.jobs} processus, "
+          f"{os.cpu_count()} cœurs")
+    try:
+        summaries = Summaries(root, cache_dir=cache, workers=args.jobs)
+        start = time.perf_counter()
+        stats = summaries.refresh()
+        rows = status_rows(summaries.all(), config, today)
+        first = time.perf_counter() - start
+        print(f"  première construction (rien en cache) : {first:7.2f} s  ({stats.computed} coops chargées, "
+              f"{len(rows)} lignes)")
+
+        restarted = Summaries(root, cache_dir=cache, workers=args.jobs)
+        start = time.perf_counter()
+        stats = restarted.refresh()
+        status_rows(restarted.all(), config, today)
+        restart = time.perf_counter() - start
+        print(f"  nouveau processus, résumés sur disque  : {restart:7.2f} s  ({stats.from_disk} lus sur disque)")
+
+        start = time.perf_counter()
+        stats = summaries.refresh()
+        status_rows(summaries.all(), config, today)
+        unchanged = time.perf_counter() - start
+        print(f"  rafraîchissement, rien de changé       : {unchanged:7.3f} s  ({stats.unchanged} inchangées)")
+
+        one = Path(files[len(files) // 2]).parent / "2025-2026.beancount"
+        original = one.read_text(encoding="utf-8")
+        one.write_text(original.replace("Petit matériel", "Petit matériel ", 1), encoding="utf-8")
+        try:
+            start = time.perf_counter()
+            stats = summaries.refresh()
+            status_rows(summaries.all(), config, today)
+            changed = time.perf_counter() - start
+        finally:
+            one.write_text(original, encoding="utf-8")
+        print(f"  rafraîchissement, 1 coop changée       : {changed:7.3f} s  ({stats.computed} rechargée, "
+              f"{stats.unchanged} inchangées)")
+
+        floor = time_bare_load(files, args.jobs)
+        print(f"  plancher : load_file de chaque coop, {args.jobs} processus : {floor:7.2f} s")
+        sample = files[:5]
+        start = time.perf_counter()
+        for f in sample:
+            subprocess.run([str(BIN / "bean-check"), f], capture_output=True, check=False)
+        per_process = (time.perf_counter() - start) / len(sample)
+        obvious = per_process * len(files)
+        print(f"  évident : un bean-check par coop ({per_process * 1000:.0f} ms chacun), extrapolé : {obvious:7.1f} s")
+        print()
+        print(f"  première construction vs évident      : {obvious / first:6.1f}× plus rapide (cible : < 10 s)")
+        print(f"  première construction / plancher       : {first / floor:6.2f}×")
+        print(f"  1 coop changée vs première            : {first / changed:6.0f}× plus rapide (cible : < 1 s)")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
