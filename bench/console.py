@@ -79,7 +79,7 @@ def main() -> None:
 
         one = Path(files[len(files) // 2]).parent / "2025-2026.beancount"
         original = one.read_text(encoding="utf-8")
-        one.write_text(original.replace("Petit matériel", "Petit matériel ", 1), encoding="utf-8")
+        one.write_text(original + "\n; modifié par le banc d'essai\n", encoding="utf-8")
         try:
             start = time.perf_counter()
             stats = summaries.refresh()
