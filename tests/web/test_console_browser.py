@@ -28,7 +28,7 @@ def server(tmp_path):
     httpd.close()
 
 
-def test_dashboard_sorts_filters_and_downloads(server, page, tmp_path):
+def test_dashboard_sorts_filters_and_downloads(server, page, tmp_path):  # noqa: F811
     page.goto(server + "/connexion")
     page.get_by_label("Identifiant").fill("compta@ad91.test")
     page.get_by_label("Mot de passe").fill(PASSWORD)
