@@ -25,7 +25,7 @@ from retkoop_tools.chart import load_chart
 from retkoop_tools.checks.runner import load_checked
 from retkoop_tools.documents.cra import load_answers
 from retkoop_tools.documents.crf import compute_crf
-from retkoop_tools.documents.dossier import DossierError, load_dossier
+from retkoop_tools.documents.dossier import DossierError, dossier_filename, load_dossier
 from retkoop_tools.documents.source import CoopSource
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.books import ZERO, Books
@@ -81,7 +81,7 @@ def _exercice_state(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
     coop_dir = source.coop_dir
     try:
         dossier = load_dossier(coop_dir, exercice)
-        statut = dossier.statut if (coop_dir / f"crf-{exercice}.yaml").exists() else None
+        statut = dossier.statut if (coop_dir / dossier_filename(exercice)).exists() else None
     except DossierError:
         statut = "illisible"
     try:

@@ -115,6 +115,11 @@ def create_console(portal: Portal) -> Blueprint:
         progress = summaries.progress
         return {"complet": done, "progression": progress, "calcul_erreur": refresher.error}
 
+    def require_complete() -> None:
+        """Downloads wait for the whole computation: a partial file would mislead."""
+        if not fresh()["complet"]:
+            abort(503, "Le calcul des coopératives est en cours : réessayez dans un instant.")
+
     def today() -> datetime.date:
         value = request.args.get("date")
         if value:
@@ -158,8 +163,7 @@ def create_console(portal: Portal) -> Blueprint:
     @console.get("/etat.<any(csv, xlsx, json):fmt>")
     @ad_required
     def status_export(fmt: str):
-        if not fresh()["complet"]:
-            abort(503, "Le tableau de bord est en cours de calcul : réessayez dans un instant.")
+        require_complete()
         day = today()
         filtre = request.args.get("filtre", "tous")
         rows = [r for r in rows_for(day) if FILTERS.get(filtre, FILTERS["tous"])[1](r)]
@@ -195,8 +199,7 @@ def create_console(portal: Portal) -> Blueprint:
     @console.get("/comptes-agreges.<any(pdf, xlsx):fmt>")
     @ad_required
     def aggregated_export(fmt: str):
-        if not fresh()["complet"]:
-            abort(503, "Les comptes sont en cours de calcul : réessayez dans un instant.")
+        require_complete()
         exercice = exercice_param(exercice_to_submit(datetime.date.today()))
         result = aggregated(exercice)
         if fmt == "pdf":
@@ -230,8 +233,7 @@ def create_console(portal: Portal) -> Blueprint:
     @console.get("/echantillon.<any(csv, xlsx):fmt>")
     @ad_required
     def sample_export(fmt: str):
-        if not fresh()["complet"]:
-            abort(503, "Le calcul est en cours : réessayez dans un instant.")
+        require_complete()
         exercice = exercice_param(exercice_to_submit(datetime.date.today()))
         try:
             result = draw(summaries.all(), exercice, request.args.get("graine", ""),
@@ -247,8 +249,7 @@ def create_console(portal: Portal) -> Blueprint:
     @console.get("/export-national.<any(csv, parquet):fmt>")
     @ad_required
     def national_export(fmt: str):
-        if not fresh()["complet"]:
-            abort(503, "Le calcul est en cours : réessayez dans un instant.")
+        require_complete()
         exercice = exercice_param(exercice_to_submit(datetime.date.today()))
         rows = national_rows(summaries.all(), load_chart(portal.root), portal.ad.numero, exercice)
         name = f"crf-ad{portal.ad.numero or 'xx'}-{exercice}.{fmt}"
