@@ -23,6 +23,8 @@ META_CHEQUE = "cheque"
 META_NATURE = "nature"
 META_RELEVE = "releve"
 META_DOCUMENT = "document"
+META_REF_BANQUE = "ref-banque"  # the statement line an operation was ticked from (import)
+META_LIBELLE_BANQUE = "libelle-banque"  # the bank's label of an operation created by an import
 
 #: Payment modes and the treasury account types each one must go through.
 MODES: dict[str, str] = {

@@ -1,0 +1,142 @@
+"""An import plan, with the teacher's choices, written as one validated commit.
+
+Matched operations are ticked (`releve:`), proposed ones the teacher kept are created through
+the Saisie form's own checks (so an imported operation obeys the same rules as a typed one),
+and the statement's closing balance becomes the `custom "releve"` directive, with the file
+itself kept among the coop's documents. Either everything is written, or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retkoop_tools.banque.matching import ImportPlan, Proposal
+from retkoop_tools.fr import fmt_date, fmt_eur
+from retkoop_tools.ledger.conventions import (
+    CURRENCY,
+    CUSTOM_RELEVE,
+    META_LIBELLE_BANQUE,
+    META_REF_BANQUE,
+    META_RELEVE,
+)
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import DOCUMENTS_DIRNAME
+from retkoop_tools.ledger.writer import format_entry
+from retkoop_tools.store.store import Author, Store
+from retkoop_tools.tresorier.actions import Result, _coop_dir, _write
+from retkoop_tools.tresorier.books import Books
+from retkoop_tools.tresorier.editing import EditError, Edits
+from retkoop_tools.tresorier.numbering import next_piece
+from retkoop_tools.tresorier.operations import Form, build_operation, is_receipt
+
+_TRAILING = re.compile(r"^(.*?)(\d+)$")
+
+
+@dataclass
+class Choice:
+    """What the teacher decided for a proposed line."""
+
+    create: bool = True
+    code: str = ""  # chart code of the ventilation
+    libelle: str = ""
+    tiers: str = ""
+
+
+def default_choice(proposal: Proposal) -> Choice:
+    return Choice(create=not proposal.blocked, code=proposal.code, libelle=proposal.narration,
+                  tiers=proposal.payee)
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _bump(piece: str) -> str:
+    match = _TRAILING.match(piece)
+    if not match:
+        return piece + "1"
+    prefix, digits = match.groups()
+    return f"{prefix}{int(digits) + 1:0{len(digits)}d}"
+
+
+def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author: Author,
+                 choices: dict[str, Choice] | None = None, source: tuple[str, bytes] | None = None) -> Result:
+    """Write the plan. `choices` by line reference (default: every proposal as suggested);
+    `source` is the statement file (name, bytes), kept in the coop's documents."""
+    result = Result()
+    if plan.already:
+        result.message = plan.problems[0] if plan.problems else "Ce relevé est déjà importé : rien à faire."
+        return result
+    if plan.problems:
+        result.errors["general"] = " ".join(plan.problems)
+        return result
+    choices = choices or {}
+    edits = Edits(_coop_dir(store, uai))
+    date_text = plan.date.isoformat()
+    pieces: dict[tuple[Exercice, bool], str] = {}
+    left_out, created = [], 0
+    for index, proposal in enumerate(plan.proposals, 1):
+        line = proposal.line
+        choice = choices.get(line.ref) or default_choice(proposal)
+        where = f"Ligne du {fmt_date(line.date)} « {line.label} » ({fmt_eur(line.amount)})"
+        if proposal.blocked:
+            result.errors[f"ligne-{index}"] = f"{where} : {proposal.blocked}."
+            continue
+        if not choice.create:
+            left_out.append(where)
+            continue
+        exercice = Exercice.of_date(line.date)
+        receipt = is_receipt(proposal.kind, proposal.sens)
+        key = (exercice, receipt)
+        pieces[key] = _bump(pieces[key]) if key in pieces else next_piece(books.entries, exercice, books.numbering, receipt)
+        form = Form(type=proposal.kind, date=fmt_date(line.date), piece=pieces[key],
+                    libelle=(choice.libelle or line.label)[:200], tiers=choice.tiers, mode=proposal.mode,
+                    cheque=line.cheque, montant=f"{abs(line.amount):.2f}".replace(".", ","),
+                    comptes=[choice.code] if choice.code else [], sens=proposal.sens)
+        draft = build_operation(books, form)
+        if not draft.ok:
+            messages = " ".join(dict.fromkeys(draft.errors.values()))
+            if not choice.code and proposal.kind in ("recette", "depense"):
+                messages = "choisissez le compte (aucune opération semblable dans vos comptes)."
+            result.errors[f"ligne-{index}"] = f"{where} : {messages}"
+            continue
+        entry = draft.entry
+        meta = {**entry.meta, META_RELEVE: plan.date, META_REF_BANQUE: line.ref, META_LIBELLE_BANQUE: line.label}
+        edits.insert(draft.exercice, format_entry(entry._replace(meta=meta)))
+        created += 1
+    if left_out:
+        result.errors["general"] = (
+            f"{len(left_out)} ligne(s) du relevé sans opération : " + " ; ".join(left_out)
+            + ". Créez-les ici, ou saisissez-les (page Saisie) puis importez à nouveau : sinon le relevé "
+            "ne tombe pas juste.")
+    if result.errors:
+        result.errors.setdefault("general", "Certaines lignes ne peuvent pas être créées : voyez le détail.")
+        return result
+
+    for match in plan.matches:
+        edits.set_meta(match.op.entry.meta, META_RELEVE, date_text)
+        edits.set_meta(match.op.entry.meta, META_REF_BANQUE, _quoted(match.line.ref))
+        edits.set_meta(match.op.entry.meta, META_LIBELLE_BANQUE, _quoted(match.line.label))
+    for op in plan.openings:
+        edits.set_meta(op.entry.meta, META_RELEVE, date_text)
+    lines = [f'{date_text} custom "{CUSTOM_RELEVE}" {plan.account} {plan.balance:.2f} {CURRENCY}',
+             f"  banque: {_quoted(plan.statement.bank)}"]
+    if plan.statement.account_hint:
+        lines.append(f"  compte-banque: {_quoted(plan.statement.account_hint)}")
+    if source is not None:
+        name, content = source
+        suffix = (name.rsplit(".", 1)[-1].lower() if "." in name else "txt")[:5] or "txt"
+        rel = f"{DOCUMENTS_DIRNAME}/{plan.account.replace(':', '/')}/{date_text}.releve-banque.{suffix}"
+        edits.extra[rel] = content
+        lines.append(f"  fichier: {_quoted(rel)}")
+    try:
+        edits.insert(Exercice.of_date(plan.date), "\n".join(lines) + "\n")
+        changes = edits.changes()
+    except EditError as exc:
+        result.errors["general"] = str(exc)
+        return result
+    ticked = len(plan.matches) + len(plan.openings)
+    message = (f"Import du relevé {plan.statement.bank} du {fmt_date(plan.date)} : solde {fmt_eur(plan.balance)}, "
+               f"{ticked} opération(s) pointée(s), {created} créée(s)")
+    return _write(store, uai, changes, author, message, result)
