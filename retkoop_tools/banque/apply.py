@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from beancount.core import data
+
 from retkoop_tools.banque.matching import ImportPlan, Proposal
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.conventions import (
@@ -60,28 +62,29 @@ def _bump(piece: str) -> str:
     return f"{prefix}{int(digits) + 1:0{len(digits)}d}"
 
 
-def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author: Author,
-                 choices: dict[str, Choice] | None = None, source: tuple[str, bytes] | None = None) -> Result:
-    """Write the plan. `choices` by line reference (default: every proposal as suggested);
-    `source` is the statement file (name, bytes), kept in the coop's documents."""
-    result = Result()
-    if plan.already:
-        result.message = plan.problems[0] if plan.problems else "Ce relevé est déjà importé : rien à faire."
-        return result
-    if plan.problems:
-        result.errors["general"] = " ".join(plan.problems)
-        return result
+@dataclass
+class NewOperation:
+    proposal: Proposal
+    entry: data.Transaction  # with its tick, the line's reference and the bank's label
+    exercice: Exercice
+
+
+def new_operations(books: Books, plan: ImportPlan, choices: dict[str, Choice] | None = None
+                   ) -> tuple[list[NewOperation], dict[str, str], list[str]]:
+    """The operations to create, checked by the Saisie form's rules.
+
+    Returns (operations, errors by line key, lines left out by the teacher)."""
     choices = choices or {}
-    edits = Edits(_coop_dir(store, uai))
-    date_text = plan.date.isoformat()
     pieces: dict[tuple[Exercice, bool], str] = {}
-    left_out, created = [], 0
+    created: list[NewOperation] = []
+    errors: dict[str, str] = {}
+    left_out: list[str] = []
     for index, proposal in enumerate(plan.proposals, 1):
         line = proposal.line
         choice = choices.get(line.ref) or default_choice(proposal)
         where = f"Ligne du {fmt_date(line.date)} « {line.label} » ({fmt_eur(line.amount)})"
         if proposal.blocked:
-            result.errors[f"ligne-{index}"] = f"{where} : {proposal.blocked}."
+            errors[f"ligne-{index}"] = f"{where} : {proposal.blocked}."
             continue
         if not choice.create:
             left_out.append(where)
@@ -96,15 +99,30 @@ def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author:
                     comptes=[choice.code] if choice.code else [], sens=proposal.sens)
         draft = build_operation(books, form)
         if not draft.ok:
-            messages = " ".join(dict.fromkeys(draft.errors.values()))
+            messages = " ".join(dict.fromkeys(re.sub(r"^Ligne \d+ : ", "", m) for m in draft.errors.values()))
             if not choice.code and proposal.kind in ("recette", "depense"):
                 messages = "choisissez le compte (aucune opération semblable dans vos comptes)."
-            result.errors[f"ligne-{index}"] = f"{where} : {messages}"
+            errors[f"ligne-{index}"] = f"{where} : {messages}"
             continue
         entry = draft.entry
         meta = {**entry.meta, META_RELEVE: plan.date, META_REF_BANQUE: line.ref, META_LIBELLE_BANQUE: line.label}
-        edits.insert(draft.exercice, format_entry(entry._replace(meta=meta)))
-        created += 1
+        created.append(NewOperation(proposal, entry._replace(meta=meta), draft.exercice))
+    return created, errors, left_out
+
+
+def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author: Author,
+                 choices: dict[str, Choice] | None = None, source: tuple[str, bytes] | None = None) -> Result:
+    """Write the plan. `choices` by line reference (default: every proposal as suggested);
+    `source` is the statement file (name, bytes), kept in the coop's documents."""
+    result = Result()
+    if plan.already:
+        result.message = plan.problems[0] if plan.problems else "Ce relevé est déjà importé : rien à faire."
+        return result
+    if plan.problems:
+        result.errors["general"] = " ".join(plan.problems)
+        return result
+    created, errors, left_out = new_operations(books, plan, choices)
+    result.errors.update(errors)
     if left_out:
         result.errors["general"] = (
             f"{len(left_out)} ligne(s) du relevé sans opération : " + " ; ".join(left_out)
@@ -113,7 +131,10 @@ def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author:
     if result.errors:
         result.errors.setdefault("general", "Certaines lignes ne peuvent pas être créées : voyez le détail.")
         return result
-
+    edits = Edits(_coop_dir(store, uai))
+    date_text = plan.date.isoformat()
+    for new in created:
+        edits.insert(new.exercice, format_entry(new.entry))
     for match in plan.matches:
         edits.set_meta(match.op.entry.meta, META_RELEVE, date_text)
         edits.set_meta(match.op.entry.meta, META_REF_BANQUE, _quoted(match.line.ref))
@@ -138,5 +159,5 @@ def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author:
         return result
     ticked = len(plan.matches) + len(plan.openings)
     message = (f"Import du relevé {plan.statement.bank} du {fmt_date(plan.date)} : solde {fmt_eur(plan.balance)}, "
-               f"{ticked} opération(s) pointée(s), {created} créée(s)")
+               f"{ticked} opération(s) pointée(s), {len(created)} créée(s)")
     return _write(store, uai, changes, author, message, result)

@@ -225,6 +225,7 @@ def _match(plan: ImportPlan, lines: list[StatementLine], pool: list[Operation]) 
                                                    abs((op.date - line.date).days), op.lineno))
             take(line, best, "remise" if best.kind == REMISE else "montant et date")
             done.add(id(line))
+    plan.matches.sort(key=lambda m: (m.line.date, m.line.number))
 
 
 def _in_window(op: Operation, line: StatementLine) -> bool:

@@ -6,6 +6,7 @@ import click
 
 from retkoop_tools.cli.ad import ad_group
 from retkoop_tools.cli.adhesion import adhesion, cra
+from retkoop_tools.cli.banque import import_releve
 from retkoop_tools.cli.check import check
 from retkoop_tools.cli.coop import coop
 from retkoop_tools.cli.demo import demo
@@ -37,6 +38,7 @@ main.add_command(exercice)
 main.add_command(export)
 main.add_command(history)
 main.add_command(hook)
+main.add_command(import_releve)
 main.add_command(init)
 main.add_command(sauvegarde)
 main.add_command(serve)
