@@ -120,6 +120,11 @@ def plan_import(books: Books, statement: BankStatement, account: str | None = No
     if previous is not None and statement.date <= previous.date:
         plan.already = True
         same = next((s for s in statements if s.date == statement.date), None)
+        if same is not None and plan.balance is not None and same.balance != plan.balance:
+            plan.problems.append(
+                f"Un relevé du {fmt_date(same.date)} est déjà pointé, avec un solde de {fmt_eur(same.balance)} ; "
+                f"ce fichier dit {fmt_eur(plan.balance)}. Est-ce le bon compte, le bon fichier ? Rien n'est changé.")
+            return plan
         plan.problems.append(
             f"Ce relevé est déjà importé (relevé du {fmt_date(same.date)}, solde {fmt_eur(same.balance)}) : rien à faire."
             if same else

@@ -30,6 +30,7 @@ from retkoop_tools.store.store import (
     StoreError,
 )
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
+from retkoop_tools.tresorier.pages.pointage import COMMITTED
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
@@ -162,12 +163,18 @@ class Portal:
         if _OWN_ENDPOINT.match(environ["PATH_INFO"]):
             return self._own_write(app, environ, start_response, uai)
         coop_dir = self.ad.coop_dir(uai)
+        environ["retkoop.store"] = self.store
         with self.store.coop_locked(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
             snapshot = Snapshot.take(coop_dir, self.store.git_dir / STAGING_DIRNAME)
             try:
                 try:
                     status, headers, body = _run(app, environ)
+                    if environ.get(COMMITTED):  # an extension recorded it through the store
+                        self.pool.mark_dirty(uai)
+                        self.pool.reload_if_dirty(uai, app)
+                        start_response(status, headers)
+                        return [body]
                     changes = snapshot.changes()
                     if changes:
                         self.pool.mark_dirty(uai)

@@ -285,9 +285,40 @@ function initPointage(root) {
   form.addEventListener("change", update);
   bindForm(form);
   update();
+  initImport(root);
 }
 
 // -- Arrêté de caisse --------------------------------------------------------------------
+function initImport(root) {
+  const form = root.querySelector("form[data-rk-import]");
+  if (!form) return;
+  const out = form.querySelector("[data-rk-import-plan]");
+  const etape = form.querySelector('[name="etape"]');
+  const statut = form.querySelector("[data-rk-import-statut]");
+  form.querySelector('[name="fichier"]').addEventListener("change", () => { out.innerHTML = ""; });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = event.submitter;
+    etape.value = button?.dataset.rkEtape || "lire";
+    clearErrors(form);
+    if (button) button.disabled = true;
+    statut.textContent = etape.value === "lire" ? "Lecture du relevé…" : "Enregistrement du relevé…";
+    const result = await post(form.action, new FormData(form));
+    if (button) button.disabled = false;
+    statut.textContent = "";
+    if (!result.ok) {
+      showErrors(form, result.erreurs || {});
+      return;
+    }
+    if (result.html !== undefined) {
+      out.innerHTML = result.html;
+      out.querySelector("h4")?.focus();
+      return;
+    }
+    await refresh(result.message);
+  });
+}
+
 function initCaisse(root) {
   const form = root.querySelector("form[data-rk-form]");
   const bookCell = form.querySelector("[data-rk-solde-livre]");
