@@ -186,7 +186,10 @@ def _short(exc: Exception) -> str:
 
 # -- CSV --------------------------------------------------------------------------------------
 def _rows(text: str, delimiter: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise StatementError(f"Le fichier n'est pas un CSV lisible ({exc}) : téléchargez à nouveau le relevé.") from None
 
 
 def _norm_cells(row: list[str]) -> list[str]:
