@@ -15,6 +15,7 @@ from retkoop_tools.cli.exercice import exercice
 from retkoop_tools.cli.history import history
 from retkoop_tools.cli.hook import hook
 from retkoop_tools.cli.init import init
+from retkoop_tools.cli.migration import migrer
 from retkoop_tools.cli.sauvegarde import sauvegarde
 from retkoop_tools.cli.serve import serve, serve_demo, user
 
@@ -40,6 +41,7 @@ main.add_command(history)
 main.add_command(hook)
 main.add_command(import_releve)
 main.add_command(init)
+main.add_command(migrer)
 main.add_command(sauvegarde)
 main.add_command(serve)
 main.add_command(serve_demo)
