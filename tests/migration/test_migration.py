@@ -1,0 +1,126 @@
+"""A spreadsheet cahier taken over into an empty coop of a real AD repository."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from retkoop_tools.checks.runner import check_coop
+from retkoop_tools.cli import main
+from retkoop_tools.documents.source import load_source
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import create_coop
+from retkoop_tools.migration.migrate import migrate
+from retkoop_tools.migration.reader import CahierError
+from retkoop_tools.store.init import init_ad_repo
+from retkoop_tools.store.store import Store
+from tests.gitrepo import ADMIN, run_git
+
+HERE = Path(__file__).parent
+UAI = "0910001A"
+OPENING = {"banque": Decimal("1000.00"), "caisse": Decimal("80.00")}
+
+
+@pytest.fixture
+def empty(tmp_path) -> Path:
+    root = tmp_path / "ad"
+    init_ad_repo(root, "91", "OCCE de l'Essonne", ADMIN)
+    create_coop(root, UAI, "École Jean Jaurès", "Évry", Exercice(2025))
+    Store(root).commit_new_coop(UAI, ADMIN, "Nouvelle coopérative")
+    return root
+
+
+def log(root: Path) -> list[str]:
+    return run_git(root, "log", "--format=%s").stdout.splitlines()
+
+
+@pytest.mark.parametrize("name", ["cahier-2025-2026.xlsx", "cahier-2025-2026.csv"])
+def test_a_cahier_becomes_a_valid_ledger_and_a_report(empty, name):
+    report = migrate(Store(empty), empty, UAI, (HERE / name).read_bytes(), name, ADMIN, opening=OPENING)
+    assert report.written and report.commit
+    assert check_coop(empty, UAI).errors == []
+    assert log(empty)[0] == f"Reprise du cahier « {name} » : 9 opération(s), soldes d'ouverture (4 ligne(s) non reprise(s))"
+    reasons = {r.content.split(" | ")[0]: r.reason for r in report.rejected}
+    assert reasons["D03"].startswith("régie d'avance")
+    assert reasons["D04"] == ("la ventilation fait 400,00\u00a0€ pour un montant de 420,00\u00a0€ : c'est la "
+                              "« ligne rouge » du cahier, corrigez-la.")
+    assert reasons["D05"].startswith("Le 31/09/2025 n'existe pas dans le calendrier")
+    assert reasons["Total septembre"].startswith("ligne de total")
+    books = load_source(empty, UAI).books
+    bank, caisse = books.bank_accounts[0], books.caisse_account
+    # 1000 + 150 − 64.80 − 84.90 + 20 + 500 + 240 − 3.50 − 420 (D06); caisse 80 + 20 − 20.
+    assert books.balance(bank) == Decimal("1336.80")
+    assert books.balance(caisse) == Decimal("80.00")
+    by_piece = {op.piece: op for op in books.operations}
+    assert by_piece["D01"].cheque == "1234567" and by_piece["D01"].mode == "CHQ"
+    assert by_piece["R05"].kind == "virement"  # the cash deposit, numbered after every pièce of the cahier
+    assert by_piece["D07"].narration == "Frais de tenue de compte"  # D03…D06 are written in the cahier
+    assert "Ligne;Raison" in report.csv().decode("utf-8-sig")
+
+
+def test_rows_the_rules_refuse_are_reported_and_the_rest_is_written(empty):
+    rows = [["Date", "Libellé", "Caisse entrée", "Caisse sortie", "6063 Fournitures", "7562 Participation"],
+            ["05/09/2025", "Achat de colle", "", "30,00", "30,00", ""],  # the caisse would go negative
+            ["08/09/2025", "Participation Famille Petit", "15,00", "", "", "15,00"]]
+    content = "\r\n".join(";".join(r) for r in rows).encode("utf-8")
+    report = migrate(Store(empty), empty, UAI, content, "cahier.csv", ADMIN)
+    assert [c.row for c in report.converted] == [3]
+    (refused,) = report.rejected
+    assert refused.row == 2 and refused.reason.startswith("refusée par les règles OCCE : ")
+    assert "caisse" in refused.reason.lower()
+    assert check_coop(empty, UAI).errors == []
+
+
+def test_nothing_is_written_when_it_cannot_start(empty, tmp_path):
+    head = log(empty)
+    store = Store(empty)
+    with pytest.raises(CahierError, match="classeur abîmé ou incomplet"):
+        data = (HERE / "cahier-2025-2026.xlsx").read_bytes()
+        migrate(store, empty, UAI, data[: len(data) // 2], "abime.xlsx", ADMIN)
+    with pytest.raises(CahierError, match="Ligne des titres introuvable"):
+        migrate(store, empty, UAI, "Jour;Texte;Somme\r\n01/09/2025;x;3\r\n".encode(), "autre.csv", ADMIN)
+    with pytest.raises(CahierError, match="est un PDF"):
+        migrate(store, empty, UAI, b"%PDF-1.4 ...", "cahier.pdf", ADMIN)
+    assert log(empty) == head
+    migrate(store, empty, UAI, (HERE / "cahier-2025-2026.csv").read_bytes(), "c.csv", ADMIN, opening=OPENING)
+    head = log(empty)
+    with pytest.raises(CahierError, match="a déjà des opérations : la reprise d'un cahier se fait dans des comptes vides"):
+        migrate(store, empty, UAI, (HERE / "cahier-2025-2026.xlsx").read_bytes(), "c.xlsx", ADMIN)
+    assert log(empty) == head
+    assert run_git(empty, "status", "--porcelain").stdout == ""
+
+
+def test_column_titles_are_configurable(empty, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Jour", "Quoi", "Crédit banque", "Débit banque", "7562 Familles"])
+    sheet.append(["12/09/2025", "Participation des familles", 45, None, 45])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    columns = tmp_path / "colonnes.yaml"
+    columns.write_text('date: ["Jour"]\nlibelle: ["Quoi"]\nbanque_entree: ["Crédit banque"]\n'
+                       'banque_sortie: ["Débit banque"]\n', encoding="utf-8")
+    report = migrate(Store(empty), empty, UAI, buffer.getvalue(), "autre-modele.xlsx", ADMIN, columns_file=columns)
+    assert len(report.converted) == 1 and not report.rejected
+
+
+def test_the_command_line(empty, monkeypatch, tmp_path):
+    monkeypatch.chdir(empty)
+    runner = CliRunner()
+    cahier = str(HERE / "cahier-2025-2026.xlsx")
+    trial = runner.invoke(main, ["migrer", UAI, cahier, "--banque", "1 000,00", "--caisse", "80", "--essai"])
+    assert trial.exit_code == 0, trial.output
+    assert "9 opération(s) reprise(s), 4 ligne(s) non reprise(s)" in trial.output and "Essai" in trial.output
+    assert len(log(empty)) == 2
+    bad = runner.invoke(main, ["migrer", UAI, cahier, "--banque", "mille"])
+    assert bad.exit_code == 1 and "--banque : « mille » n'est pas un montant" in bad.output
+    rapport = tmp_path / "rapport.csv"
+    done = runner.invoke(main, ["migrer", UAI, cahier, "--banque", "1000", "--caisse", "80", "--rapport", str(rapport)])
+    assert done.exit_code == 0, done.output
+    assert "ligne 12 : la ventilation fait 400,00" in done.output and "Enregistré (commit" in done.output
+    assert rapport.read_text(encoding="utf-8-sig").count("\n") == 5
