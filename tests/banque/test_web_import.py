@@ -84,7 +84,7 @@ def test_the_pointage_page_reads_then_records_the_statement(portal, books_repo):
 def test_fava_import_page_extracts_and_its_save_is_recorded_by_the_store(portal, books_repo):
     client = login(portal)
     api = f"/coop/{UAI}/{portal.pool.slug(UAI)}/api"
-    assert client.get(f"/coop/{UAI}/{portal.pool.slug(UAI)}/import").status_code == 200  # Fava's page
+    assert client.get(f"/coop/{UAI}/{portal.pool.slug(UAI)}/import/").status_code == 200  # Fava's page
     ofx = (SAMPLES / "releve-2025-09.ofx").read_bytes()
     uploaded = client.put(api + "/upload_import_file", data={"file": (io.BytesIO(ofx), "releve.ofx")},
                           headers=ORIGIN, content_type="multipart/form-data")
