@@ -61,7 +61,7 @@ def books_from_entries(entries: list) -> Books | None:
 
 def plan_entries(plan: ImportPlan, books: Books, path: str) -> list:
     """What Fava's import page shows of a plan (see the module's docstring)."""
-    mark = {MARK_FILE: str(path)}
+    mark = {MARK_FILE: Path(path).name}  # the file, in this coop's upload folder
     account = plan.account
     out: list = []
     if plan.already:

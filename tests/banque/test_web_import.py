@@ -144,3 +144,33 @@ def test_a_teacher_imports_the_bank_file_in_the_browser(portal, books_repo, page
         assert git(books_repo, "log", "-1", "--format=%an").strip() == "Mme Martin"
     finally:
         httpd.close()
+
+
+@browser_mark
+def test_fava_import_page_in_the_browser(portal, books_repo, page):  # noqa: F811
+    import waitress
+
+    httpd = waitress.create_server(portal, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=httpd.run, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.effective_port}"
+    try:
+        page.goto(base + "/connexion")
+        page.get_by_label("Identifiant").fill(UAI)
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.goto(f"{base}/coop/{UAI}/{portal.pool.slug(UAI)}/import/")
+        page.locator("input[type=file]").set_input_files(str(SAMPLES / "releve-2025-09.ofx"))
+        page.get_by_role("button", name="Téléverser").click()
+        page.get_by_role("button", name="Extraire").click()
+        page.get_by_text("Entry 1 of 8", exact=False).wait_for()
+        for _ in range(8):  # Fava's dialog: one entry after the other, then save
+            if page.get_by_role("button", name="Sauvegarder").count():
+                break
+            page.get_by_role("button", name="Suivant").click()
+        page.get_by_role("button", name="Sauvegarder").click()
+        page.get_by_text("Import du relevé OFX du 30/09/2025").wait_for()
+        assert git(books_repo, "log", "-1", "--format=%an|%s").startswith("Mme Martin|Import du relevé OFX")
+        assert git(books_repo, "status", "--porcelain") == ""
+        assert "Aucun fichier à importer" in page.content()
+    finally:
+        httpd.close()

@@ -124,7 +124,7 @@ class Pointage(_base.Page, FavaExtensionBase):
     def _save_fava_import(self, entries: list[dict]):
         folder = imports_dir(self.ad_root, self.uai).resolve()
         names = {str((e.get("meta") or {}).get(MARK_FILE, "")) for e in entries} - {""}
-        path = Path(names.pop()).resolve() if len(names) == 1 else None
+        path = (folder / Path(names.pop()).name).resolve() if len(names) == 1 else None
         if path is None or not path.is_relative_to(folder) or not path.is_file():
             return _json_error("Ce relevé n'est plus dans le dossier d'import : déposez-le à nouveau.", 400)
         if not self.can_write():
