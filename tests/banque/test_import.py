@@ -147,3 +147,31 @@ def test_the_command_line(books_repo, monkeypatch):
     assert len(books_repo.log()) == len(log) + 1
     entries, errors, _ = loader.load_file(str(books_repo.coop_dir / "coop.beancount"))
     assert not errors
+
+
+def _bad_encoding() -> bytes:
+    return (SAMPLES / "credit-agricole-2025-09.csv").read_bytes().replace(b"COOPERATIVE", b"COOP\x81\x8dRATIVE")
+
+
+def _truncated() -> bytes:
+    content = (SAMPLES / "societe-generale-2025-09.csv").read_bytes()
+    return content[: content.index(b"CB LIBRAIRIE") + 20]
+
+
+@pytest.mark.parametrize("name, make, option, expected", [
+    ("encodage.csv", _bad_encoding, [], "caractères illisibles à la ligne 3"),
+    ("coupe.csv", _truncated, [], "la ligne est incomplète"),
+    ("coupe.ofx", lambda: (SAMPLES / "releve-2025-09.ofx").read_bytes()[:900], [], "OFX incomplet ou abîmé"),
+    ("postale.csv", lambda: (SAMPLES / "banque-postale-2025-09.csv").read_bytes(), ["--banque", "bnp-paribas"],
+     "n'est pas un relevé BNP Paribas : il ressemble à un relevé La Banque Postale"),
+])
+def test_malformed_files_give_a_french_message_and_write_nothing(books_repo, monkeypatch, tmp_path, name, make,
+                                                                  option, expected):
+    monkeypatch.chdir(books_repo.root)
+    path = tmp_path / name
+    path.write_bytes(make())
+    log, text = books_repo.log(), books_repo.text()
+    result = CliRunner().invoke(main, ["import", UAI, str(path), *option])
+    assert result.exit_code == 1
+    assert result.output.startswith("Erreur : ") and expected in result.output
+    assert books_repo.log() == log and books_repo.text() == text and status(books_repo) == ""
