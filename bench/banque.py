@@ -25,16 +25,16 @@ from pathlib import Path
 
 os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
 
-from retkoop_tools.banque.apply import apply_import  # noqa: E402
-from retkoop_tools.banque.formats import load_formats  # noqa: E402
-from retkoop_tools.banque.matching import plan_import  # noqa: E402
-from retkoop_tools.banque.readers import read_statement  # noqa: E402
-from retkoop_tools.documents.source import load_source  # noqa: E402
-from retkoop_tools.ledger.exercice import Exercice  # noqa: E402
-from retkoop_tools.ledger.layout import create_coop  # noqa: E402
-from retkoop_tools.migration.migrate import migrate  # noqa: E402
-from retkoop_tools.store.init import init_ad_repo  # noqa: E402
-from retkoop_tools.store.store import Author, Store  # noqa: E402
+from retkoop_tools.banque.apply import apply_import
+from retkoop_tools.banque.formats import load_formats
+from retkoop_tools.banque.matching import plan_import
+from retkoop_tools.banque.readers import read_statement
+from retkoop_tools.documents.source import load_source
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import create_coop
+from retkoop_tools.migration.migrate import migrate
+from retkoop_tools.store.init import init_ad_repo
+from retkoop_tools.store.store import Author, Store
 
 AUTHOR = Author("Bench", "bench@ad.test")
 HEADER = "N° de pièce;Date;Libellé;N° de chèque;Banque entrée;Banque sortie;Caisse entrée;Caisse sortie;6063 Fournitures;6247 Transports;627 Frais bancaires;7562 Participation familles;744 Subvention commune"
@@ -87,7 +87,7 @@ def main() -> None:
         root = new_ad(work, "ad")
         start = time.perf_counter()
         report = migrate(Store(root), root, "0910001A", content, "cahier.csv", AUTHOR,
-                         opening={"banque": Decimal("5000"), "caisse": Decimal("300")})
+                         opening={"banque": Decimal(5000), "caisse": Decimal(300)})
         migration = time.perf_counter() - start
         print(f"Reprise d'un cahier de {args.rows} lignes : {len(report.converted)} opérations, "
               f"{len(report.rejected)} rejetées, un commit en {migration:.2f} s")
@@ -117,7 +117,7 @@ def main() -> None:
         # One month's statement.
         books = load_source(root, "0910001A", datetime.date(2026, 8, 31)).books
         month = [op for op in bank_ops if op[0] < datetime.date(2025, 10, 1)]
-        balance = Decimal("5000") + sum((a for _, _, a in month), Decimal(0))
+        balance = Decimal(5000) + sum((a for _, _, a in month), Decimal(0))
         rows = [f"Solde au 30/09/2025 {balance:.2f} €".replace(".", ","), "Date;Libellé;Débit Euros;Crédit Euros;"]
         for date, label, amount in month:
             debit, credit = (f"{-amount:.2f}", "") if amount < 0 else ("", f"{amount:.2f}")

@@ -22,7 +22,16 @@ from retkoop_tools.banque.suggest import Suggester, Suggestion
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.conventions import META_REF_BANQUE
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.tresorier.books import DEPENSE, OUVERTURE, RECETTE, REMISE, VIREMENT, Books, Operation, Statement
+from retkoop_tools.tresorier.books import (
+    DEPENSE,
+    OUVERTURE,
+    RECETTE,
+    REMISE,
+    VIREMENT,
+    Books,
+    Operation,
+    Statement,
+)
 from retkoop_tools.tresorier.operations import BANK_TO_CAISSE, CAISSE_TO_BANK
 
 ZERO = Decimal("0.00")

@@ -12,7 +12,13 @@ from beancount.core import data
 from retkoop_tools.banque.readers import parse_number
 from retkoop_tools.banque.statement import StatementLine
 from retkoop_tools.fr import fmt_date, fmt_eur, fmt_number
-from retkoop_tools.ledger.conventions import CURRENCY, META_CHEQUE, META_MODE, META_NATURE, META_PIECE
+from retkoop_tools.ledger.conventions import (
+    CURRENCY,
+    META_CHEQUE,
+    META_MODE,
+    META_NATURE,
+    META_PIECE,
+)
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.migration.reader import Sheet, cell_date
 from retkoop_tools.tresorier.books import Books

@@ -80,7 +80,7 @@ def test_a_later_statement_that_overlaps_skips_what_is_already_ticked(books_repo
                "30/09/2025;30/09/2025;;150,00;VIR APE ECOLE JEAN JAURES DON POUR LA BIBLIOTHEQUE;1151,00\r\n"
                "02/10/2025;02/10/2025;-60,00;;CHEQUE 1234568;1091,00\r\n"
                "06/10/2025;06/10/2025;-3,50;;PRLV FRAIS TENUE DE COMPTE;1087,50\r\n"
-               "15/10/2025;15/10/2025;-2,00;;COMMISSION VIREMENT;1085,50\r\n").encode("utf-8")
+               "15/10/2025;15/10/2025;-2,00;;COMMISSION VIREMENT;1085,50\r\n").encode()
     books = books_repo.books(TODAY)
     plan = plan_import(books, statement("cm.csv", october))
     assert plan.ok, plan.problems
@@ -145,7 +145,7 @@ def test_the_command_line(books_repo, monkeypatch):
     again = runner.invoke(main, ["import", UAI, str(SAMPLES / "credit-agricole-2025-09.csv")])
     assert again.exit_code == 0 and "déjà importé" in again.output
     assert len(books_repo.log()) == len(log) + 1
-    entries, errors, _ = loader.load_file(str(books_repo.coop_dir / "coop.beancount"))
+    _entries, errors, _ = loader.load_file(str(books_repo.coop_dir / "coop.beancount"))
     assert not errors
 
 

@@ -12,7 +12,8 @@ from werkzeug.test import Client
 from retkoop_tools.web.accounts import Accounts
 from retkoop_tools.web.portal import Portal
 from tests.gitrepo import run_git
-from tests.web.test_browser import page, pytestmark as browser_mark  # noqa: F401  (fixture)
+from tests.web.test_browser import page  # noqa: F401  (fixture)
+from tests.web.test_browser import pytestmark as browser_mark
 
 from .conftest import SAMPLES, UAI
 
@@ -43,8 +44,8 @@ def git(repo, *args) -> str:
 def test_the_pointage_page_reads_then_records_the_statement(portal, books_repo):
     client = login(portal)
     base = f"/coop/{UAI}/{portal.pool.slug(UAI)}/extension/Pointage"
-    page = client.get(base + "/").get_data(as_text=True)
-    assert "Importer le relevé de la banque" in page and "Crédit Mutuel (CSV)" in page
+    pointage = client.get(base + "/").get_data(as_text=True)
+    assert "Importer le relevé de la banque" in pointage and "Crédit Mutuel (CSV)" in pointage
     content = (SAMPLES / "credit-agricole-2025-09.csv").read_bytes()
 
     def post(**fields):
@@ -67,7 +68,7 @@ def test_the_pointage_page_reads_then_records_the_statement(portal, books_repo):
     assert git(books_repo, "rev-parse", "HEAD") == head
     fields = {f"creer-{r}": "1" for r in refs}
     fields.update({f"compte-{r}": code for r, code in zip(refs, re.findall(
-        r'name="compte-[^"]+".*?<option value="(\d+)" selected>', html, re.S))})
+        r'name="compte-[^"]+".*?<option value="(\d+)" selected>', html, re.DOTALL))})
     fields[f"libelle-{refs[0]}"] = "Libellé corrigé par la maîtresse"
     saved = post(etape="enregistrer", **fields)
     assert saved.status_code == 200, saved.get_json()

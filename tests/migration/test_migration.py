@@ -83,7 +83,7 @@ def test_nothing_is_written_when_it_cannot_start(empty, tmp_path):
         data = (HERE / "cahier-2025-2026.xlsx").read_bytes()
         migrate(store, empty, UAI, data[: len(data) // 2], "abime.xlsx", ADMIN)
     with pytest.raises(CahierError, match="Ligne des titres introuvable"):
-        migrate(store, empty, UAI, "Jour;Texte;Somme\r\n01/09/2025;x;3\r\n".encode(), "autre.csv", ADMIN)
+        migrate(store, empty, UAI, b"Jour;Texte;Somme\r\n01/09/2025;x;3\r\n", "autre.csv", ADMIN)
     with pytest.raises(CahierError, match="est un PDF"):
         migrate(store, empty, UAI, b"%PDF-1.4 ...", "cahier.pdf", ADMIN)
     assert log(empty) == head
