@@ -24,7 +24,7 @@ from retkoop_tools.ledger.conventions import (
 )
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import DOCUMENTS_DIRNAME
-from retkoop_tools.ledger.writer import format_entry
+from retkoop_tools.ledger.writer import format_entry, quote_string
 from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.actions import Result, _coop_dir, _write
 from retkoop_tools.tresorier.books import Books
@@ -48,10 +48,6 @@ class Choice:
 def default_choice(proposal: Proposal) -> Choice:
     return Choice(create=not proposal.blocked, code=proposal.code, libelle=proposal.narration,
                   tiers=proposal.payee)
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _bump(piece: str) -> str:
@@ -137,20 +133,20 @@ def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author:
         edits.insert(new.exercice, format_entry(new.entry))
     for match in plan.matches:
         edits.set_meta(match.op.entry.meta, META_RELEVE, date_text)
-        edits.set_meta(match.op.entry.meta, META_REF_BANQUE, _quoted(match.line.ref))
-        edits.set_meta(match.op.entry.meta, META_LIBELLE_BANQUE, _quoted(match.line.label))
+        edits.set_meta(match.op.entry.meta, META_REF_BANQUE, quote_string(match.line.ref))
+        edits.set_meta(match.op.entry.meta, META_LIBELLE_BANQUE, quote_string(match.line.label))
     for op in plan.openings:
         edits.set_meta(op.entry.meta, META_RELEVE, date_text)
     lines = [f'{date_text} custom "{CUSTOM_RELEVE}" {plan.account} {plan.balance:.2f} {CURRENCY}',
-             f"  banque: {_quoted(plan.statement.bank)}"]
+             f"  banque: {quote_string(plan.statement.bank)}"]
     if plan.statement.account_hint:
-        lines.append(f"  compte-banque: {_quoted(plan.statement.account_hint)}")
+        lines.append(f"  compte-banque: {quote_string(plan.statement.account_hint)}")
     if source is not None:
         name, content = source
         suffix = (name.rsplit(".", 1)[-1].lower() if "." in name else "txt")[:5] or "txt"
         rel = f"{DOCUMENTS_DIRNAME}/{plan.account.replace(':', '/')}/{date_text}.releve-banque.{suffix}"
         edits.extra[rel] = content
-        lines.append(f"  fichier: {_quoted(rel)}")
+        lines.append(f"  fichier: {quote_string(rel)}")
     try:
         edits.insert(Exercice.of_date(plan.date), "\n".join(lines) + "\n")
         changes = edits.changes()

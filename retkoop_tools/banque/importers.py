@@ -15,7 +15,6 @@ the accounts and labels the teacher edited.
 from __future__ import annotations
 
 import datetime
-import os
 from pathlib import Path
 
 import beangulp
@@ -30,17 +29,10 @@ from retkoop_tools.banque.statement import BankStatement, StatementError
 from retkoop_tools.chart import load_chart
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.tresorier.books import Books
+from retkoop_tools.tresorier.pages._base import today
 
 MARK_FILE = "retkoop-releve"
 MARK_LINE = "retkoop-ligne"
-TODAY_ENV = "RETKOOP_AUJOURDHUI"
-
-
-def _today() -> datetime.date:
-    pinned = os.environ.get(TODAY_ENV)
-    return datetime.date.fromisoformat(pinned) if pinned else datetime.date.today()
-
-
 def _formats_for(path: str):
     return load_formats(find_ad_root(Path(path).resolve().parent))
 
@@ -56,7 +48,7 @@ def books_from_entries(entries: list) -> Books | None:
     if coop_dir is None:
         return None
     ad_root = find_ad_root(coop_dir)
-    return Books(list(entries), load_chart(ad_root), coop_dir, _today())
+    return Books(list(entries), load_chart(ad_root), coop_dir, today())
 
 
 def plan_entries(plan: ImportPlan, books: Books, path: str) -> list:
@@ -121,7 +113,7 @@ class _StatementImporter(beangulp.Importer):
         try:
             statement = self._read(filepath)
         except StatementError as exc:
-            return [data.Note({"filename": filepath, "lineno": 0}, _today(),
+            return [data.Note({"filename": filepath, "lineno": 0}, today(),
                               books.bank_accounts[0] if books and books.bank_accounts else "Actif:512-Banque",
                               f"À régler : {exc}", None, None)]
         if books is None:

@@ -95,10 +95,6 @@ class ImportPlan:
         return self.statement.date
 
     @property
-    def ticked_before(self) -> Decimal:
-        return self._ticked_before
-
-    @property
     def gap(self) -> Decimal | None:
         """Statement balance − what the ticked operations will add up to (if all lines are taken)."""
         if self.balance is None:

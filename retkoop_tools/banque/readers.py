@@ -198,8 +198,11 @@ def _norm_cells(row: list[str]) -> list[str]:
 
 def _find_format(text: str, formats: dict[str, BankFormat]) -> tuple[BankFormat, list[list[str]], int] | None:
     best = None
+    parsed: dict[str, list[list[str]]] = {}  # the text split once per separator, not per bank
     for fmt in formats.values():
-        rows = _rows(text, fmt.delimiter)
+        rows = parsed.get(fmt.delimiter)
+        if rows is None:
+            rows = parsed[fmt.delimiter] = _rows(text, fmt.delimiter)
         wanted = [normalize(h) for h in fmt.header]
         for index, row in enumerate(rows[:40]):
             cells = _norm_cells(row)

@@ -29,16 +29,20 @@ from retkoop_tools.tresorier.books import KIND_LABELS
 from retkoop_tools.tresorier.parsing import parse_amount
 
 
-def _line_choices(values: tuple[str, ...], option: str) -> dict[int, str]:
+def _line_number(text: str, option: str, example: str) -> int:
+    if not text.strip().isdigit():
+        raise UserError(f"{option} : écrivez le numéro de la ligne proposée, par exemple {option} {example}.")
+    return int(text)
+
+
+def _accounts(values: tuple[str, ...]) -> dict[int, str]:
+    """`--compte 2=6168` → {2: "6168"}."""
     result = {}
     for value in values:
-        number, sep, rest = value.partition("=")
-        if option == "--ignorer":
-            number, rest, sep = value, "", "="
-        if not sep or not number.strip().isdigit():
-            raise UserError(f"{option} {value} : écrivez le numéro de la ligne proposée"
-                            + (", un signe = et le compte (par exemple 2=6168)." if option == "--compte" else "."))
-        result[int(number)] = rest.strip()
+        number, sep, code = value.partition("=")
+        if not sep:
+            raise UserError(f"--compte {value} : écrivez le numéro de la ligne, = et le compte (par exemple 2=6168).")
+        result[_line_number(number, "--compte", "2=6168")] = code.strip()
     return result
 
 
@@ -95,6 +99,8 @@ def import_releve(uai, fichier: Path, banque, account, solde, comptes, ignorer, 
     compte que la coopérative a le plus utilisé pour un libellé semblable ; le solde du relevé
     est enregistré. Réimporter le même fichier ne change rien.
     """
+    accounts = _accounts(comptes)
+    skipped = {_line_number(value, "--ignorer", "3") for value in ignorer}
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
     content = fichier.read_bytes()
@@ -117,8 +123,6 @@ def import_releve(uai, fichier: Path, banque, account, solde, comptes, ignorer, 
     if plan.already:
         click.echo(plan.problems[0])
         return
-    accounts = _line_choices(comptes, "--compte")
-    skipped = _line_choices(ignorer, "--ignorer")
     choices: dict[str, Choice] = {}
     for number, proposal in enumerate(plan.proposals, 1):
         choice = default_choice(proposal)

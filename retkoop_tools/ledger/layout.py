@@ -23,6 +23,7 @@ from retkoop_tools.fr import fmt_date
 from retkoop_tools.fsutil import atomic_write
 from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.writer import quote_string
 from retkoop_tools.tresorier.pages import DEFAULT_PAGE as TRESORIER_DEFAULT_PAGE
 from retkoop_tools.tresorier.pages import MODULES as TRESORIER_PAGES
 from retkoop_plugins import ALL_PLUGINS
@@ -69,8 +70,7 @@ class CoopIdentity:
     numerotation: str
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_quote = quote_string
 
 
 def render_coop_file(identity: CoopIdentity, exercices: list[Exercice]) -> str:

@@ -18,6 +18,11 @@ def _cents(posting: data.Posting) -> data.Posting:
     return posting._replace(units=data.Amount(units.number.quantize(CENT), units.currency))
 
 
+def quote_string(text: str) -> str:
+    """A Beancount string literal: `Mme "Lili"` → `"Mme \\"Lili\\""`."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def format_entry(entry: Any) -> str:
     """One entry, followed by a blank line."""
     if isinstance(entry, data.Transaction):

@@ -29,8 +29,8 @@ from retkoop_tools.store.store import (
     Store,
     StoreError,
 )
+from retkoop_tools.tresorier.pages import COMMITTED
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
-from retkoop_tools.tresorier.pages.pointage import COMMITTED
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool

@@ -24,5 +24,9 @@ MODULES = (
 NAMES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "FinExercice", "Adhesion",
          "Tresorier")
 
+#: Set in the request's environ when a page committed through the store itself (the portal
+#: then has nothing left to capture).
+COMMITTED = "retkoop.committed"
+
 #: Fava's default page for a coop: the dashboard.
 DEFAULT_PAGE = "extension/TableauDeBord/"

@@ -9,9 +9,11 @@ importers into Fava's own import page and records what is saved there the same w
 from __future__ import annotations
 
 import datetime
+from http import HTTPStatus
 from pathlib import Path
 
 from fava.ext import FavaExtensionBase, extension_endpoint
+from fava.json_api import json_err
 from flask import abort, jsonify, request
 
 from retkoop_tools.banque import fava_config
@@ -23,13 +25,10 @@ from retkoop_tools.banque.readers import read_statement
 from retkoop_tools.banque.statement import StatementError
 from retkoop_tools.tresorier import actions
 from retkoop_tools.tresorier.actions import Result
-from retkoop_tools.tresorier.books import DEPENSE, RECETTE, VIREMENT
-from retkoop_tools.tresorier.pages import _base
+from retkoop_tools.tresorier.books import DEPENSE, RECETTE
+from retkoop_tools.tresorier.operations import ventilation_choices
+from retkoop_tools.tresorier.pages import COMMITTED, _base
 from retkoop_tools.tresorier.parsing import parse_amount
-
-#: Set in the request's environ when an endpoint committed through the store itself.
-COMMITTED = "retkoop.committed"
-
 
 class Pointage(_base.Page, FavaExtensionBase):
     report_title = "Pointage"
@@ -83,7 +82,8 @@ class Pointage(_base.Page, FavaExtensionBase):
         plan = plan_import(books, statement, request.form.get("compte") or None, balance)
         if request.form.get("etape") != "enregistrer":
             html = self.jinja_env.get_template("_import_releve.html").render(
-                extension=self, plan=plan, books=books, choices=ventilation_choices(books))
+                extension=self, plan=plan, books=books,
+                choices={kind: ventilation_choices(books, kind) for kind in (RECETTE, DEPENSE)})
             return jsonify({"ok": True, "html": html, "pret": plan.ok})
         choices = {}
         for proposal in plan.proposals:
@@ -161,14 +161,5 @@ class Pointage(_base.Page, FavaExtensionBase):
         return response
 
 
-def ventilation_choices(books) -> dict[str, list]:
-    """The accounts a new line may be ventilated on, by kind."""
-    comptes = books.chart.ventilation_comptes()
-    return {RECETTE: [c for c in comptes if c.sens == "produit"],
-            DEPENSE: [c for c in comptes if c.sens == "charge"], VIREMENT: []}
-
-
 def _json_error(message: str, status: int):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
+    return json_err(message, HTTPStatus(status))
