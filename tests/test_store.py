@@ -156,15 +156,48 @@ def test_a_writer_killed_mid_write_leaves_old_or_new_and_a_clean_history(store, 
         time.sleep(0.4 + 0.13 * attempt)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        # A git command of the killed writer may still be running: it holds the lock until it
+        # ends, so taking the lock waits for it (fsck while a commit is written sees objects
+        # that are not listed yet).
+        with store.locked():
+            run_git(store.root, "fsck", "--strict")
         text = path.read_text()
         # Whole: a version that starts with the generated accounts and ends with a full line.
         assert text.startswith("; Comptes de la coopérative") and text.endswith("\n")
         if "; padding" in text:
             n = int(text.split("; padding ")[1].split("\n")[0])
             assert text.count("x" * 200) == 2000 + n % 7
-        run_git(store.root, "fsck", "--strict")
         # The next write recovers whatever was left uncommitted and commits cleanly.
         assert store.insert_entries(UAI, sale(100 + attempt, day=1 + attempt), TEACHER, "Après", EX)
         assert run_git(store.root, "status", "--porcelain").stdout == ""
     recovered = list((store.git_dir / "retkoop-recovered").glob("*")) if (store.git_dir / "retkoop-recovered").exists() else []
     assert all((d / "status.txt").exists() for d in recovered)
+
+
+HELD_THEN_KILLED = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from retkoop_tools.store.gitcmd import git
+    from retkoop_tools.store.store import Store
+    store = Store(Path(sys.argv[1]))
+    with store.locked():
+        print("verrou", flush=True)
+        # A slow git command that outlives this process (killed while it runs).
+        git(store.root, "-c", "alias.lent=!sleep 1.5 && touch fini", "lent")
+""")
+
+
+def test_a_git_command_left_running_by_a_killed_writer_keeps_the_lock_until_it_ends(store, tmp_path):
+    script = tmp_path / "held.py"
+    script.write_text(HELD_THEN_KILLED)
+    proc = subprocess.Popen([sys.executable, str(script), str(store.root)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "verrou"
+    time.sleep(0.3)  # git has started
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (store.root / "fini").exists()
+    # The writer is dead, its git is not: the lock is only ours once that git has finished.
+    with store.locked():
+        assert (store.root / "fini").exists()
+    (store.root / "fini").unlink()

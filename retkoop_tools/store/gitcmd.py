@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from retkoop_tools.store.lock import held_fds
+
 
 class GitError(RuntimeError):
     """A git command failed; the message says which, with git's own words."""
@@ -23,8 +25,10 @@ def git(cwd: Path | str, *args: str, env: dict[str, str] | None = None, input: s
     full_env.setdefault("LC_ALL", "C")
     if env:
         full_env.update(env)
+    # The locks held go with the command: killed here, we leave them held until git is done.
     proc = subprocess.run(
-        ["git", *args], cwd=str(cwd), env=full_env, input=input, capture_output=True, text=True
+        ["git", *args], cwd=str(cwd), env=full_env, input=input, capture_output=True, text=True,
+        pass_fds=held_fds(),
     )
     if check and proc.returncode != 0:
         raise GitError(f"git {' '.join(args[:3])} a échoué : {proc.stderr.strip() or proc.stdout.strip()}")

@@ -3,6 +3,11 @@
 Threads of one process share a re-entrant thread lock; processes (web workers, CLI, hooks)
 serialise on an `flock` of `.git/retkoop.lock`. A process killed while holding it releases
 the file lock with its file descriptors.
+
+The git commands run under a lock inherit its descriptor (`held_fds`): an `flock` lasts until
+every descriptor of it is closed, so when a writer is killed while git runs, the lock stays
+held until that orphaned git exits too. The next writer never sees, nor cleans up after, a git
+command that is still running.
 """
 
 from __future__ import annotations
@@ -17,6 +22,12 @@ from pathlib import Path
 _THREAD_LOCKS: dict[str, threading.RLock] = {}
 _GUARD = threading.Lock()
 _HELD = threading.local()
+_FDS = threading.local()
+
+
+def held_fds() -> tuple[int, ...]:
+    """The descriptors of the file locks this thread holds (to pass on to child processes)."""
+    return tuple(getattr(_FDS, "fds", {}).values())
 
 
 def _thread_lock(key: str) -> threading.RLock:
@@ -46,9 +57,14 @@ def repo_lock(git_dir: Path, name: str = "retkoop.lock") -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             setattr(_HELD, key, 1)
+            fds = getattr(_FDS, "fds", None)
+            if fds is None:
+                fds = _FDS.fds = {}
+            fds[key] = fd
             try:
                 yield
             finally:
+                fds.pop(key, None)
                 setattr(_HELD, key, 0)
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
