@@ -183,7 +183,7 @@ HELD_THEN_KILLED = textwrap.dedent("""
     with store.locked():
         print("verrou", flush=True)
         # A slow git command that outlives this process (killed while it runs).
-        git(store.root, "-c", "alias.lent=!sleep 1.5 && touch fini", "lent")
+        git(store.root, "-c", "alias.lent=!touch parti && sleep 1.5 && touch fini", "lent")
 """)
 
 
@@ -193,7 +193,10 @@ def test_a_git_command_left_running_by_a_killed_writer_keeps_the_lock_until_it_e
     proc = subprocess.Popen([sys.executable, str(script), str(store.root)],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "verrou"
-    time.sleep(0.3)  # git has started
+    deadline = time.monotonic() + 60
+    while not (store.root / "parti").exists():  # git has started
+        assert time.monotonic() < deadline, "git n'a pas démarré"
+        time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (store.root / "fini").exists()
@@ -201,3 +204,4 @@ def test_a_git_command_left_running_by_a_killed_writer_keeps_the_lock_until_it_e
     with store.locked():
         assert (store.root / "fini").exists()
     (store.root / "fini").unlink()
+    (store.root / "parti").unlink()
