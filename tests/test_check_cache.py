@@ -36,3 +36,31 @@ def test_a_new_document_or_chart_change_invalidates(coop, tmp_path):
     assert cache.key(UAI) != key
     (coop.root / "plan-comptable.yaml").write_text("comptes: []\n")
     assert ResultCache(coop.root, tmp_path / "cache").key(UAI) != cache.key(UAI)
+
+
+def test_the_cache_stays_under_its_size_removing_what_was_used_longest_ago(coop, tmp_path, monkeypatch):
+    import os
+
+    from retkoop_tools.checks import cache as cache_module
+
+    monkeypatch.setenv(cache_module.MAX_SIZE_ENV, "1")  # 1 Mo
+    cache = ResultCache(coop.root, tmp_path / "cache")
+    filler = "x" * 20_000
+    keys = [f"{n:02x}" + "0" * 62 for n in range(80)]  # 80 × 20 ko = 1,6 Mo
+    for n, key in enumerate(keys):
+        cache.put(key, {"n": n, "filler": filler})
+        os.utime(cache._path(key), (1_000_000 + n, 1_000_000 + n))  # written in this order
+    # The oldest is read again: used now, it is kept.
+    assert cache.get(keys[0])["n"] == 0
+    # The first put looked at the size (nothing to do then); the next look is due later.
+    assert len(list((tmp_path / "cache").glob("*/*.json"))) == 80
+    os.utime(tmp_path / "cache" / cache_module.PRUNE_MARKER, (0, 0))
+    cache.put("ff" + "1" * 62, {"n": "dernier"})
+    kept = {p.stem for p in (tmp_path / "cache").glob("*/*.json")}
+    size = sum(p.stat().st_size for p in (tmp_path / "cache").glob("*/*.json"))
+    assert size <= 0.8 * 1024 * 1024
+    assert keys[0] in kept and "ff" + "1" * 62 in kept  # read or written last
+    assert keys[1] not in kept and keys[2] not in kept  # the oldest went first
+    assert keys[-1] in kept
+    # A result removed is only computed again.
+    assert cache.get(keys[1]) is None

@@ -4,6 +4,11 @@ The key of a coop is a hash of everything its check depends on: the text of its 
 the names of its documents, the AD's `ad.yaml` and chart, and the code of the rules
 (our plugins, the messages, Beancount's version). Change any of it and the coop is checked
 again. None of the rules depends on today's date.
+
+Every write makes a new key, so the cache is bounded: a result read is touched, and once in
+a while (at most every `PRUNE_INTERVAL` seconds, across processes) the results read or
+written the longest ago are removed until the folder is back under its size
+(`RETKOOP_CACHE_MAX_MO`, 200 Mo by default). A result removed is only computed again.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME
@@ -18,6 +24,54 @@ from retkoop_tools.chart import AD_CHART_FILENAME, DEFAULT_CHART_PATH
 from retkoop_tools.fsutil import atomic_write
 
 CACHE_ENV = "RETKOOP_CACHE_DIR"
+MAX_SIZE_ENV = "RETKOOP_CACHE_MAX_MO"
+DEFAULT_MAX_MB = 200
+PRUNE_INTERVAL = 600  # seconds between two looks at the folder's size
+PRUNE_MARKER = ".elagage"
+
+
+def max_cache_bytes() -> int:
+    try:
+        return max(1, int(os.environ.get(MAX_SIZE_ENV, DEFAULT_MAX_MB))) * 1024 * 1024
+    except ValueError:
+        return DEFAULT_MAX_MB * 1024 * 1024
+
+
+def prune(directory: Path, max_bytes: int) -> int:
+    """Remove the results used the longest ago until `directory` holds at most 80 % of
+    `max_bytes` (when it holds more than `max_bytes`). Returns how many were removed."""
+    files: list[tuple[float, int, str]] = []
+    total = 0
+    try:
+        folders = [d for d in os.scandir(directory) if d.is_dir() and len(d.name) == 2]
+    except OSError:
+        return 0
+    for folder in folders:
+        try:
+            with os.scandir(folder.path) as it:
+                for item in it:
+                    if item.name.endswith(".json"):
+                        try:
+                            stat = item.stat()
+                        except OSError:
+                            continue
+                        files.append((stat.st_mtime, stat.st_size, item.path))
+                        total += stat.st_size
+        except OSError:
+            continue
+    if total <= max_bytes:
+        return 0
+    removed = 0
+    for _, size, path in sorted(files):
+        if total <= max_bytes * 0.8:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
 
 
 def default_cache_dir() -> Path:
@@ -83,14 +137,39 @@ class ResultCache:
                 h.update(b"\0")
         return h.hexdigest()
 
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
     def get(self, key: str) -> dict | None:
+        path = self._path(key)
         try:
-            return json.loads((self.directory / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+            value = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        try:
+            os.utime(path)  # used now: pruned last
+        except OSError:
+            pass
+        return value
 
     def put(self, key: str, value: dict) -> None:
         try:
-            atomic_write(self.directory / key[:2] / f"{key}.json", json.dumps(value, ensure_ascii=False), durable=False)
+            atomic_write(self._path(key), json.dumps(value, ensure_ascii=False), durable=False)
         except OSError:
-            pass  # a cache that cannot be written is only slower
+            return  # a cache that cannot be written is only slower
+        self._maybe_prune()
+
+    def _maybe_prune(self) -> None:
+        marker = self.directory / PRUNE_MARKER
+        try:
+            if time.time() - marker.stat().st_mtime < PRUNE_INTERVAL:
+                return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        try:
+            marker.touch()
+        except OSError:
+            return
+        prune(self.directory, max_cache_bytes())
