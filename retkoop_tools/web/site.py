@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask import Flask, abort, g, redirect, render_template, request, send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 
 from retkoop_tools.fr import fmt_eur
@@ -101,6 +101,14 @@ def create_site(portal: Portal) -> Flask:
                 abort(403, "Réservé aux administrateurs de l'AD.")
             return view(*args, **kwargs)
         return wrapper
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Fava's icon, for our own pages too (browsers ask for it on every site)."""
+        import fava
+
+        return send_from_directory(Path(fava.__file__).parent / "static", "favicon.ico",
+                                   max_age=86400)
 
     @app.get("/connexion")
     def login_form():

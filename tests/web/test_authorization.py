@@ -83,6 +83,10 @@ def test_anonymous_gets_nothing(env):
     for path in ("/", "/admin/comptes", "/mot-de-passe"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/connexion")
+    # Public: the login page and the site's icon (asked for by every browser).
+    assert client.get("/connexion").status_code == 200
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"
 
 
 def test_a_coop_app_cannot_read_another_coops_files(env):
