@@ -2,4 +2,4 @@
 
 from retkoop_tools.cli import main
 
-main()
+main(prog_name="retkoop")

@@ -183,3 +183,31 @@ def test_entete_brings_an_old_coop_file_up_to_date(coop):
     text = path.read_text()
     assert 'custom "fava-extension" "retkoop_tools.tresorier.pages.saisie"' in text
     assert 'numerotation: "RD"' in text and coop.errors() == []
+
+
+def test_clicks_own_errors_are_in_french(tmp_path):
+    missing = retkoop("import", "0910001A", str(tmp_path / "absent.ofx"))
+    assert missing.returncode == 2
+    assert "Essayez « retkoop import --help » pour l'aide." in missing.stderr
+    assert f"Erreur : Valeur incorrecte pour 'FICHIER' : Fichier « {tmp_path / 'absent.ofx'} » introuvable." \
+        in missing.stderr
+    unknown = retkoop("check", "--nope")
+    assert "Erreur : Option inconnue : « --nope »." in unknown.stderr
+    typo = retkoop("imprt")
+    assert "Commande inconnue : « imprt ». Vouliez-vous dire 'import' ?" in typo.stderr
+    short = retkoop("import")
+    assert "Erreur : Argument manquant 'UAI'." in short.stderr
+    assert "Afficher cette aide et quitter." in retkoop("crf", "--help").stdout
+    for proc in (missing, unknown, typo, short):
+        assert "Error" not in proc.stderr and "Usage :" in proc.stderr
+
+
+def test_the_french_catalog_only_holds_clicks_messages():
+    """Click upgraded: a message it no longer has would silently stay in English."""
+    import click
+
+    from retkoop_tools.cli.francais import MESSAGES, PLURALS
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(click.__file__).parent.glob("*.py"))
+    for message in [*MESSAGES, *(m for pair in PLURALS for m in pair)]:
+        assert repr(message)[1:-1] in source or message in source, message

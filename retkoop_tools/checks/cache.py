@@ -84,8 +84,8 @@ def default_cache_dir() -> Path:
 def _code_fingerprint(extra: tuple[Path, ...] = ()) -> str:
     """A hash of the code that decides the results: our rules, messages, Beancount's version."""
     import beancount
-
     import retkoop_plugins
+
     import retkoop_tools
 
     h = hashlib.sha256(f"beancount {beancount.__version__}\n".encode())

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import click
 
+from retkoop_tools.cli import francais
+
+francais.install()  # before the commands are declared: Click translates some words then
+
 from retkoop_tools.cli.ad import ad_group
 from retkoop_tools.cli.adhesion import adhesion, cra
 from retkoop_tools.cli.banque import import_releve
