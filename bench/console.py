@@ -39,6 +39,39 @@ from retkoop_tools.console.status import status_rows  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
+def _load_without_rules(path: str) -> int:
+    """Beancount's own load of the coop (parse, booking, validation), without our plugins."""
+    from beancount import loader
+
+    main = Path(path)
+    text = "".join(line for line in main.read_text(encoding="utf-8").splitlines(keepends=True)
+                   if not line.startswith("plugin "))
+    bare = main.with_name(".sans-regles.beancount")  # beside it: the includes are relative
+    bare.write_text(text, encoding="utf-8")
+    try:
+        entries, errors, _ = loader.load_file(str(bare))
+    finally:
+        bare.unlink()
+    return len(entries)
+
+
+def _parse_only(path: str) -> int:
+    """Beancount's parser alone, on each file of the coop."""
+    from beancount.parser import parser
+
+    return sum(len(parser.parse_file(str(p))[0]) for p in sorted(Path(path).parent.glob("*.beancount")))
+
+
+def time_pool(function, files: list[str], jobs: int) -> float:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    start = time.perf_counter()
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(function, files, chunksize=max(1, len(files) // (jobs * 8))))
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--coops", type=int, default=650)
@@ -92,6 +125,10 @@ def main() -> None:
 
         floor = time_bare_load(files, args.jobs)
         print(f"  plancher : load_file de chaque coop, {args.jobs} processus : {floor:7.2f} s")
+        bare = time_pool(_load_without_rules, files, args.jobs)
+        print(f"  plancher sans nos règles (load_file, plugins retirés)  : {bare:7.2f} s")
+        parse = time_pool(_parse_only, files, args.jobs)
+        print(f"  plancher de l'analyse seule (parser Beancount)        : {parse:7.2f} s")
         sample = files[:5]
         start = time.perf_counter()
         for f in sample:
@@ -102,6 +139,8 @@ def main() -> None:
         print()
         print(f"  première construction vs évident      : {obvious / first:6.1f}× plus rapide (cible : < 10 s)")
         print(f"  première construction / plancher       : {first / floor:6.2f}×")
+        print(f"  Beancount sans nos règles pèse {bare / first:.0%} de la première construction ; "
+              f"l'analyse seule {parse / first:.0%}")
         print(f"  1 coop changée vs première            : {first / changed:6.0f}× plus rapide (cible : < 1 s)")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
