@@ -78,13 +78,22 @@ def load_checked(ad_root: Path, uai: str) -> tuple[list, CoopResult]:
     """Load one coop's ledger with its plugins: its entries, and its errors in French."""
     start = time.perf_counter()
     path = Path(ad_root) / LEDGERS_DIRNAME / uai / COOP_FILENAME
-    result = CoopResult(uai=uai)
     if not path.is_file():
+        result = CoopResult(uai=uai)
         result.errors.append(
             CheckError(uai, _relative(str(path), ad_root), 0, f"La coopérative {uai} n'existe pas.")
         )
         return [], result
     entries, errors, _options = loader.load_file(str(path))
+    result = result_of_load(ad_root, uai, entries, errors)
+    result.seconds = time.perf_counter() - start
+    return entries, result
+
+
+def result_of_load(ad_root: Path, uai: str, entries: list, errors: list) -> CoopResult:
+    """The check's result from a load of the coop's ledger done elsewhere (e.g. by Fava, whose
+    loader is Beancount's with the same plugins)."""
+    result = CoopResult(uai=uai)
     for entry in entries:
         if isinstance(entry, data.Transaction):
             result.operations += 1
@@ -105,8 +114,7 @@ def load_checked(ad_root: Path, uai: str) -> tuple[list, CoopResult]:
             seen.add(key)
             result.errors.append(CheckError(uai, filename, line, message))
     result.errors.sort(key=lambda e: (e.file, e.line))
-    result.seconds = time.perf_counter() - start
-    return entries, result
+    return result
 
 
 # Worker-side state: the AD root, set once per worker process.

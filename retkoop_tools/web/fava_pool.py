@@ -18,6 +18,8 @@ from fava.application import create_app
 from flask import Flask
 
 from retkoop_tools.ad import COOP_FILENAME, LEDGERS_DIRNAME
+from retkoop_tools.checks.cache import ResultCache
+from retkoop_tools.checks.runner import result_of_load
 
 MAX_UPLOAD = 20 * 1024 * 1024  # a phone photo of a receipt, a bank statement
 
@@ -51,9 +53,12 @@ _patch_fava_url_cache()
 
 
 class FavaPool:
-    def __init__(self, ad_root: Path, size: int = 50):
+    def __init__(self, ad_root: Path, size: int = 50, results: ResultCache | None = None):
         self.ad_root = Path(ad_root)
         self.size = max(1, size)
+        #: The rules' results (the store's cache): each load by Fava is also a check, kept so
+        #: that the next write on the coop need not load its books once more to compare.
+        self.results = results
         self._apps: collections.OrderedDict[str, Flask] = collections.OrderedDict()
         self._lock = threading.Lock()
         self._creating: dict[str, threading.Lock] = {}
@@ -80,7 +85,9 @@ class FavaPool:
                 if app is not None:
                     return app
             signature = self._signature(uai)
+            key = self._results_key(uai)
             app = self._create(uai)
+            self._keep_results(uai, app, key)
             with self._lock:
                 self._loaded_sig[uai] = signature
                 self._apps[uai] = app
@@ -150,10 +157,25 @@ class FavaPool:
         with self._lock:
             if self._loaded_sig.get(uai) == current:
                 return
+        key = self._results_key(uai)
         for ledger in app.config["LEDGERS"].ledgers:
             ledger.load_file()
+        self._keep_results(uai, app, key)
         with self._lock:
             self._loaded_sig[uai] = current
+
+    def _results_key(self, uai: str) -> str | None:
+        return self.results.key(uai) if self.results is not None else None
+
+    def _keep_results(self, uai: str, app: Flask, key: str | None) -> None:
+        """Store the check result of the load Fava just did, if the files did not change
+        during it (same key before and after) and it is not stored yet."""
+        if key is None or self.results is None or self.results.get(key) is not None:
+            return
+        ledger = app.config["LEDGERS"].ledgers[0]
+        result = result_of_load(self.results.ad_root, uai, ledger.all_entries, ledger.load_errors)
+        if self.results.key(uai) == key:
+            self.results.put(key, result.as_dict())
 
     def slug(self, uai: str) -> str:
         return self.get(uai).config["LEDGERS"].first_slug()

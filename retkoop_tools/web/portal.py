@@ -58,9 +58,9 @@ class Portal:
         self.root = self.ad.root.resolve()
         self.instance_dir = Path(instance_dir)
         self.accounts = Accounts(self.instance_dir / "comptes.sqlite")
-        self.pool = FavaPool(self.root, lru_size)
         self.pusher = pusher_for(self.root) if backup else None
         self.store = Store(self.root, pusher=self.pusher)
+        self.pool = FavaPool(self.root, lru_size, results=self.store.cache)
         self.secure_cookies = secure_cookies
         self.summaries = None  # the AD console's (web/console.py), set by create_site
         from retkoop_tools.web.site import create_site

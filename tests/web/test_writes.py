@@ -77,3 +77,24 @@ def test_document_upload_and_delete_are_committed(env):
     assert not uploaded.exists()
     assert "Suppression du document" in last_commit(env.root)
     assert git(env.root, "status", "--porcelain") == ""
+
+
+def test_a_save_loads_the_books_once_for_the_rules_fava_s_load_serves_as_the_check_before(env, monkeypatch):
+    import retkoop_tools.store.store as store_module
+    from retkoop_tools.checks.runner import check_coop
+
+    client = env.client("mandataire")
+    slug = env.slug(OWN)  # the coop's Fava app is loaded: its load is also the rules' result
+    cache = env.portal.store.cache
+    stored = cache.get(cache.key(OWN))
+    assert stored is not None
+    assert stored == check_coop(env.root, OWN).as_dict() | {"seconds": stored["seconds"]}
+    checked = []
+    monkeypatch.setattr(store_module, "check_coop", lambda root, uai: checked.append(root) or check_coop(root, uai))
+    response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(checked) == 1 and checked[0] != env.root  # only the books as they would be after
+    # A refused write still names only the error it adds.
+    bad = dict(ENTRY, meta={"mode": "VIR"})
+    response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [bad]}, headers=ORIGIN)
+    assert response.status_code == 400 and response.get_json()["error"].count("Pièce manquante") == 1
