@@ -98,12 +98,17 @@ def _load(path: str) -> int:
     return len(errors)
 
 
-def time_bare_load(files: list[str], jobs: int) -> float:
+def time_pool(function, files: list[str], jobs: int) -> tuple[float, list]:
+    """Run `function` on every coop's file in a pool of `jobs` processes: (seconds, results)."""
     start = time.perf_counter()
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        errors = sum(pool.map(_load, files, chunksize=max(1, len(files) // (jobs * 8))))
-    elapsed = time.perf_counter() - start
-    if errors:
+        results = list(pool.map(function, files, chunksize=max(1, len(files) // (jobs * 8))))
+    return time.perf_counter() - start, results
+
+
+def time_bare_load(files: list[str], jobs: int) -> float:
+    elapsed, errors = time_pool(_load, files, jobs)
+    if sum(errors):
         sys.exit("load_file a trouvé des erreurs dans l'AD synthétique")
     return elapsed
 

@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check import build_ad, coop_files, time_bare_load  # noqa: E402
+from check import build_ad, coop_files, time_bare_load, time_pool  # noqa: E402
 
 from retkoop_tools.ad import load_ad  # noqa: E402
 from retkoop_tools.checks.runner import default_workers  # noqa: E402
@@ -49,7 +49,7 @@ def _load_without_rules(path: str) -> int:
     bare = main.with_name(".sans-regles.beancount")  # beside it: the includes are relative
     bare.write_text(text, encoding="utf-8")
     try:
-        entries, errors, _ = loader.load_file(str(bare))
+        entries, _errors, _ = loader.load_file(str(bare))
     finally:
         bare.unlink()
     return len(entries)
@@ -60,16 +60,6 @@ def _parse_only(path: str) -> int:
     from beancount.parser import parser
 
     return sum(len(parser.parse_file(str(p))[0]) for p in sorted(Path(path).parent.glob("*.beancount")))
-
-
-def time_pool(function, files: list[str], jobs: int) -> float:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    start = time.perf_counter()
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        list(pool.map(function, files, chunksize=max(1, len(files) // (jobs * 8))))
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -125,9 +115,9 @@ def main() -> None:
 
         floor = time_bare_load(files, args.jobs)
         print(f"  plancher : load_file de chaque coop, {args.jobs} processus : {floor:7.2f} s")
-        bare = time_pool(_load_without_rules, files, args.jobs)
+        bare, _ = time_pool(_load_without_rules, files, args.jobs)
         print(f"  plancher sans nos règles (load_file, plugins retirés)  : {bare:7.2f} s")
-        parse = time_pool(_parse_only, files, args.jobs)
+        parse, _ = time_pool(_parse_only, files, args.jobs)
         print(f"  plancher de l'analyse seule (parser Beancount)        : {parse:7.2f} s")
         sample = files[:5]
         start = time.perf_counter()

@@ -10,12 +10,12 @@ import click
 from retkoop_tools.cli.common import (
     UserError,
     auteur_option,
+    coop_action_context,
     coop_uai,
     finish,
     open_ad,
     parse_author,
     repo_option,
-    require_git,
     user_errors,
 )
 from retkoop_tools.ledger.exercice import Exercice
@@ -76,12 +76,9 @@ def etat(uai, nom, repo: Path) -> None:
 def valider(uai, nom, auteur, repo: Path) -> None:
     """Pour l'AD : valide l'adhésion déclarée ; la coopérative peut télécharger son attestation."""
     from retkoop_tools.adhesion.actions import validate
-    from retkoop_tools.store.store import Store
 
-    ad = open_ad(repo)
-    uai = coop_uai(ad, uai)
-    require_git(ad)
-    finish(validate(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur)))
+    _ad, store, uai, exercice = coop_action_context(uai, nom, repo)
+    finish(validate(store, uai, exercice, parse_author(auteur)))
 
 
 @adhesion.command("pdf")

@@ -119,6 +119,17 @@ def require_git(ad) -> None:
                         "l'historique de l'AD (retkoop init d'abord).")
 
 
+def coop_action_context(uai: str, nom: str, repo: Path):
+    """What an action committed in the AD's history needs: (ad, store, UAI, exercice)."""
+    from retkoop_tools.ledger.exercice import Exercice
+    from retkoop_tools.store.store import Store
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    require_git(ad)
+    return ad, Store(ad.root), uai, Exercice.parse(nom)
+
+
 def finish(result) -> None:
     """Print an action's French message, or raise its errors as one UserError."""
     if not result.ok:

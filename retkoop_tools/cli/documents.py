@@ -10,12 +10,12 @@ import click
 from retkoop_tools.cli.common import (
     UserError,
     auteur_option,
+    coop_action_context,
     coop_uai,
     finish,
     open_ad,
     parse_author,
     repo_option,
-    require_git,
     user_errors,
 )
 from retkoop_tools.ledger.exercice import Exercice
@@ -67,15 +67,6 @@ def dossier() -> None:
     """Remise du CRF à l'AD : soumettre (mandataire), verrouiller ou renvoyer (AD), voir l'état."""
 
 
-def _context(uai, nom, repo):
-    from retkoop_tools.store.store import Store
-
-    ad = open_ad(repo)
-    uai = coop_uai(ad, uai)
-    require_git(ad)
-    return ad, Store(ad.root), uai, Exercice.parse(nom)
-
-
 @dossier.command("soumettre")
 @click.argument("uai")
 @click.argument("nom", metavar="EXERCICE")
@@ -86,7 +77,7 @@ def soumettre(uai, nom, auteur, repo: Path) -> None:
     """Remet à l'AD le CRF de l'EXERCICE clôturé (vérificateurs indiqués)."""
     from retkoop_tools.cloture.actions import submit_crf
 
-    ad, store, uai, exercice = _context(uai, nom, repo)
+    ad, store, uai, exercice = coop_action_context(uai, nom, repo)
     finish(submit_crf(store, uai, exercice, parse_author(auteur), rules=ad.config.get("quitus")))
 
 
@@ -100,7 +91,7 @@ def verrouiller(uai, nom, auteur, repo: Path) -> None:
     """Pour l'AD : accepte le CRF remis ; l'exercice est figé."""
     from retkoop_tools.cloture.actions import lock_crf
 
-    _ad, store, uai, exercice = _context(uai, nom, repo)
+    _ad, store, uai, exercice = coop_action_context(uai, nom, repo)
     finish(lock_crf(store, uai, exercice, parse_author(auteur)))
 
 
@@ -115,7 +106,7 @@ def renvoyer(uai, nom, motif, auteur, repo: Path) -> None:
     """Pour l'AD : renvoie le CRF au mandataire et rouvre l'exercice, avec le MOTIF."""
     from retkoop_tools.cloture.actions import send_back_crf
 
-    _ad, store, uai, exercice = _context(uai, nom, repo)
+    _ad, store, uai, exercice = coop_action_context(uai, nom, repo)
     finish(send_back_crf(store, uai, exercice, parse_author(auteur), motif))
 
 

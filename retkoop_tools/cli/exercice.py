@@ -8,12 +8,12 @@ import click
 
 from retkoop_tools.cli.common import (
     auteur_option,
+    coop_action_context,
     coop_uai,
     finish,
     open_ad,
     parse_author,
     repo_option,
-    require_git,
     save,
     user_errors,
 )
@@ -55,13 +55,9 @@ def clore(uai, nom, forcer, auteur, repo: Path) -> None:
     report à nouveau dans l'exercice suivant, range le CRF en PDF, commite et étiquette
     UAI/EXERCICE."""
     from retkoop_tools.cloture.actions import close_exercice
-    from retkoop_tools.store.store import Store
 
-    ad = open_ad(repo)
-    uai = coop_uai(ad, uai)
-    require_git(ad)
-    result = close_exercice(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur), force=forcer)
-    finish(result)
+    _ad, store, uai, exercice = coop_action_context(uai, nom, repo)
+    finish(close_exercice(store, uai, exercice, parse_author(auteur), force=forcer))
 
 
 @exercice.command("rouvrir")
@@ -74,9 +70,6 @@ def clore(uai, nom, forcer, auteur, repo: Path) -> None:
 def rouvrir(uai, nom, motif, auteur, repo: Path) -> None:
     """Pour l'AD : rouvre l'EXERCICE clôturé de la coopérative UAI, avec le MOTIF."""
     from retkoop_tools.cloture.actions import reopen_exercice
-    from retkoop_tools.store.store import Store
 
-    ad = open_ad(repo)
-    uai = coop_uai(ad, uai)
-    require_git(ad)
-    finish(reopen_exercice(Store(ad.root), uai, Exercice.parse(nom), parse_author(auteur), motif))
+    _ad, store, uai, exercice = coop_action_context(uai, nom, repo)
+    finish(reopen_exercice(store, uai, exercice, parse_author(auteur), motif))

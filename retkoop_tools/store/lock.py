@@ -21,13 +21,19 @@ from pathlib import Path
 
 _THREAD_LOCKS: dict[str, threading.RLock] = {}
 _GUARD = threading.Lock()
-_HELD = threading.local()
-_FDS = threading.local()
+_HELD = threading.local()  # .fds: lock path → descriptor, for the file locks this thread holds
+
+
+def _held() -> dict[str, int]:
+    fds = getattr(_HELD, "fds", None)
+    if fds is None:
+        fds = _HELD.fds = {}
+    return fds
 
 
 def held_fds() -> tuple[int, ...]:
     """The descriptors of the file locks this thread holds (to pass on to child processes)."""
-    return tuple(getattr(_FDS, "fds", {}).values())
+    return tuple(_held().values())
 
 
 def _thread_lock(key: str) -> threading.RLock:
@@ -43,29 +49,19 @@ def repo_lock(git_dir: Path, name: str = "retkoop.lock") -> Iterator[None]:
     files while a write is checked, so that coops are checked in parallel.
     """
     key = str(Path(git_dir).resolve() / name)
-    lock = _thread_lock(key)
-    with lock:
-        depth = getattr(_HELD, key, 0)
-        if depth:  # re-entered by the same thread: the file lock is already ours
-            setattr(_HELD, key, depth + 1)
-            try:
-                yield
-            finally:
-                setattr(_HELD, key, depth)
+    held = _held()
+    with _thread_lock(key):
+        if key in held:  # re-entered by the same thread: the outer frame holds the file lock
+            yield
             return
         fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            setattr(_HELD, key, 1)
-            fds = getattr(_FDS, "fds", None)
-            if fds is None:
-                fds = _FDS.fds = {}
-            fds[key] = fd
+            held[key] = fd
             try:
                 yield
             finally:
-                fds.pop(key, None)
-                setattr(_HELD, key, 0)
+                del held[key]
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)

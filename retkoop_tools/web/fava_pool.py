@@ -170,7 +170,7 @@ class FavaPool:
     def _keep_results(self, uai: str, app: Flask, key: str | None) -> None:
         """Store the check result of the load Fava just did, if the files did not change
         during it (same key before and after) and it is not stored yet."""
-        if key is None or self.results is None or self.results.get(key) is not None:
+        if key is None or self.results is None or self.results.has(key):
             return
         ledger = app.config["LEDGERS"].ledgers[0]
         result = result_of_load(self.results.ad_root, uai, ledger.all_entries, ledger.load_errors)
