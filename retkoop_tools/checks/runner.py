@@ -24,6 +24,7 @@ from retkoop_tools.chart import AD_CHART_FILENAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.messages import is_ours, to_french
 from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
+from retkoop_tools.ledger.load import UnsafeLedgerError, load_coop
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,14 @@ def load_checked(ad_root: Path, uai: str) -> tuple[list, CoopResult]:
             CheckError(uai, _relative(str(path), ad_root), 0, f"La coopérative {uai} n'existe pas.")
         )
         return [], result
-    entries, errors, _options = loader.load_file(str(path))
+    try:
+        entries, errors, _options = load_coop(path.parent, uai)
+    except UnsafeLedgerError as exc:  # not loaded: what it holds is the coop's error
+        result = CoopResult(uai=uai)
+        result.errors = [CheckError(uai, f"{LEDGERS_DIRNAME}/{uai}/{v.file}", v.line, v.message)
+                         for v in exc.violations]
+        result.seconds = time.perf_counter() - start
+        return [], result
     result = result_of_load(ad_root, uai, entries, errors)
     result.seconds = time.perf_counter() - start
     return entries, result

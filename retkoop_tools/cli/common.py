@@ -101,12 +101,13 @@ def save(ad: AD, uai: str, changes: dict[str, str], author: Author, message: str
     """
     from retkoop_tools.ledger.layout import apply_changes
     from retkoop_tools.store.gitcmd import is_git_repo
+    from retkoop_tools.policy.writes import Scope
     from retkoop_tools.store.store import Store
 
     if not is_git_repo(ad.root):
         apply_changes(ad.coop_dir(uai), changes)
         return "(hors dépôt git : aucun commit)"
-    commit = Store(ad.root).write(uai, changes, author, message)
+    commit = Store(ad.root).write(uai, changes, author, message, scope=Scope.SYSTEM)
     return f"(commit {commit[:10]})" if commit else "(aucun changement)"
 
 

@@ -41,6 +41,7 @@ from retkoop_tools.ledger.layout import (
     exercice_changes,
     insert_position,
 )
+from retkoop_tools.policy.writes import Scope
 from retkoop_tools.store.gitcmd import git
 from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.actions import Result, commit_result
@@ -135,7 +136,7 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
         changes[crf_document_path(exercice)] = _crf_pdf(source, exercice, dossier, today)
 
         message = f"Clôture de l'exercice {exercice}" + (" (forcée par l'AD)" if skipped else "")
-        commit_result(store, uai, changes, author, message, result)
+        commit_result(store, uai, changes, author, message, result, Scope.SYSTEM)
         if result.ok and result.commit:
             _tag(store, uai, exercice, result.commit, author)
             result.message = (f"Exercice {exercice} clôturé le {fmt_date(today)} ; report à nouveau "
@@ -190,7 +191,8 @@ def reopen_exercice(store: Store, uai: str, exercice: Exercice, author: Author, 
         dossier.event(action, author.name, motif)
         changes[dossier_filename(exercice)] = dossier.dump()
         verb = "renvoyé au mandataire" if action == "renvoi" else "rouvert"
-        commit_result(store, uai, changes, author, f"Exercice {exercice} {verb} par {author.name} : {motif}", result)
+        commit_result(store, uai, changes, author, f"Exercice {exercice} {verb} par {author.name} : {motif}", result,
+                      Scope.SYSTEM)
         if result.ok:
             _untag(store, uai, exercice)
     return result

@@ -6,10 +6,9 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from beancount import loader
-
-from retkoop_tools.ad import AD, COOP_FILENAME, LEDGERS_DIRNAME, load_ad
+from retkoop_tools.ad import AD, LEDGERS_DIRNAME, load_ad
 from retkoop_tools.chart import load_chart
+from retkoop_tools.ledger.load import load_coop
 from retkoop_tools.tresorier.books import Books
 
 
@@ -35,6 +34,6 @@ class CoopSource:
 def load_source(ad_root: Path | str, uai: str, today: datetime.date | None = None) -> CoopSource:
     ad = load_ad(ad_root)
     coop_dir = ad.root / LEDGERS_DIRNAME / uai
-    entries, errors, _options = loader.load_file(str(coop_dir / COOP_FILENAME))
+    entries, errors, _options = load_coop(coop_dir, uai)
     books = Books(entries, load_chart(ad.root), coop_dir, today)
     return CoopSource(ad, uai, books, list(errors))

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from beancount import loader
-
-from retkoop_tools.ad import COOP_FILENAME
 from retkoop_tools.ledger.digest import entries_digest
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.load import load_coop
 from retkoop_plugins.exercice import sealed_entries
 
 
 def exercice_digest(coop_dir: Path, exercice: Exercice) -> str:
     """The digest of the entries of `exercice`, as loaded with the coop's plugins."""
-    entries, _errors, options = loader.load_file(str(Path(coop_dir) / COOP_FILENAME))
+    entries, _errors, options = load_coop(Path(coop_dir))
     paths = [p for p in options["include"] if Exercice.from_filename(p) == exercice]
     if not paths:
         raise FileNotFoundError(f"{coop_dir}: pas de fichier pour l'exercice {exercice}")

@@ -258,11 +258,16 @@ _OPEN_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}) open (\S+)\s+EUR(?:\s*;\s*(.*))?$")
 
 def sub_accounts_of(coop_dir: Path, chart: Chart) -> list[tuple[str, datetime.date, str]]:
     """The sub-accounts (régies…) opened in a coop's comptes.beancount."""
-    result = []
     path = coop_dir / COMPTES_FILENAME
     if not path.exists():
-        return result
-    for line in path.read_text(encoding="utf-8").splitlines():
+        return []
+    return sub_accounts_in(path.read_text(encoding="utf-8"), chart)
+
+
+def sub_accounts_in(text: str, chart: Chart) -> list[tuple[str, datetime.date, str]]:
+    """The sub-accounts (régies…) that the text of a comptes.beancount opens."""
+    result = []
+    for line in text.splitlines():
         match = _OPEN_RE.match(line)
         if match and chart.lookup(match.group(2))[1]:
             result.append(
@@ -274,9 +279,24 @@ def sub_accounts_of(coop_dir: Path, chart: Chart) -> list[tuple[str, datetime.da
 def comptes_changes(ad_root: Path, coop_dir: Path) -> dict[str, str]:
     """comptes.beancount from the AD's current chart, keeping the sub-accounts."""
     chart = load_chart(ad_root)
+    return {COMPTES_FILENAME: render_comptes_file(chart, _opening(coop_dir), sub_accounts_of(coop_dir, chart))}
+
+
+def _opening(coop_dir: Path) -> datetime.date:
     exercices = exercices_of(coop_dir)
-    opening = exercices[0].start if exercices else Exercice.current().start
-    return {COMPTES_FILENAME: render_comptes_file(chart, opening, sub_accounts_of(coop_dir, chart))}
+    return exercices[0].start if exercices else Exercice.current().start
+
+
+def is_generated_comptes(ad_root: Path, coop_dir: Path, text: str) -> bool:
+    """Whether `text` is the comptes.beancount retkoop generates, with the coop's sub-accounts
+    kept and only new régies added (what the Saisie page writes when it opens a régie)."""
+    chart = load_chart(ad_root)
+    subs = sub_accounts_in(text, chart)
+    old = set(sub_accounts_of(coop_dir, chart))
+    regie_parents = tuple(c.account + ":" for c in chart.accounts_of_type("regie") if c.sous_comptes)
+    if not old <= set(subs) or any(not a.startswith(regie_parents) for a, _, _ in set(subs) - old):
+        return False
+    return text == render_comptes_file(chart, _opening(coop_dir), subs)
 
 
 def regie_changes(ad_root: Path, coop_dir: Path, teacher: str,

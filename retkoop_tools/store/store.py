@@ -36,7 +36,9 @@ from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import CheckError, CoopResult, check_coop
 from retkoop_tools.fsutil import atomic_write
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.ledger.layout import DOCUMENTS_DIRNAME, insert_position
+from retkoop_tools.ledger.layout import insert_position
+from retkoop_tools.policy.documents import DOCUMENTS_DIRNAME
+from retkoop_tools.policy.writes import PolicyError, Scope, check_changes
 from retkoop_tools.store.gitcmd import GitError, git, git_dir
 from retkoop_tools.store.lock import repo_lock
 
@@ -63,6 +65,15 @@ DEFAULT_COMMITTER = Author("retkoop", "retkoop@localhost")
 
 class StoreError(Exception):
     """A write that cannot be done; the message is in French."""
+
+
+class WritePolicyError(StoreError):
+    """The write changes what its writer may not (a system file, a seal, markup…); nothing
+    was written."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("Modification refusée : " + " ".join(messages[:10]))
 
 
 class RuleViolationError(StoreError):
@@ -116,17 +127,24 @@ class Store:
 
     # -- public API -----------------------------------------------------------------------
     def write(self, uai: str, changes: Mapping[str, str | bytes | None], author: Author,
-              message: str, *, validate: bool = True) -> str | None:
+              message: str, *, validate: bool = True, scope: Scope = Scope.ENTRIES) -> str | None:
         """Apply `changes` (path in the coop's folder → new content, None to delete).
 
+        `scope` says what kind of change the caller may make (`policy.writes`): entries and
+        documents unless the caller is one of the AD's commands or our own records.
         Returns the new commit's id, or None when the files already had that content.
-        Raises RuleViolationError (nothing written) when the books would break a rule.
+        Raises PolicyError or RuleViolationError (nothing written) when the write is outside
+        the policy or the books would break a rule.
         """
         rels = {_safe_relpath(p): c for p, c in changes.items()}
         with self.coop_locked(uai):
             coop_dir = self._coop_dir(uai)
             with self.locked():
                 self._recover(uai)
+            try:
+                check_changes(coop_dir, rels, scope)
+            except PolicyError as exc:
+                raise WritePolicyError(exc.messages) from None
             # Checking takes the time; it needs this coop's lock only, not git's.
             after = self._validate(uai, rels) if validate else None
             with self.locked():
@@ -145,7 +163,7 @@ class Store:
             return commit
 
     def insert_entries(self, uai: str, text: str, author: Author, message: str,
-                       exercice: Exercice) -> str | None:
+                       exercice: Exercice, scope: Scope = Scope.ENTRIES) -> str | None:
         """Insert entries' text at the end of an exercice file (before Fava's marker)."""
         coop_dir = self._coop_dir(uai)
         path = coop_dir / exercice.filename
@@ -155,7 +173,8 @@ class Store:
             current = path.read_text(encoding="utf-8")
             at = insert_position(current)
             body = text.strip("\n") + "\n\n"
-            return self.write(uai, {exercice.filename: current[:at] + body + current[at:]}, author, message)
+            return self.write(uai, {exercice.filename: current[:at] + body + current[at:]}, author, message,
+                              scope=scope)
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -215,14 +234,14 @@ class Store:
                     shutil.copy2(self.root / name, root / name)
             src = self.root / LEDGERS_DIRNAME / uai
             dst = root / LEDGERS_DIRNAME / uai
-            touches_documents = any(r.parts[0] == DOCUMENTS_DIRNAME for r in rels)
             dst.mkdir(parents=True)
             for item in src.iterdir():
+                if item.is_symlink():
+                    continue  # never followed; the verification of the coop's folder reports it
                 if item.name == DOCUMENTS_DIRNAME:
-                    if touches_documents:  # hard links: cheap, and the originals stay intact
-                        shutil.copytree(item, dst / item.name, copy_function=os.link)
-                    else:
-                        os.symlink(item, dst / item.name)
+                    # Hard links: cheap, and the originals stay intact (changed files are
+                    # unlinked below before being written). Links are not followed.
+                    shutil.copytree(item, dst / item.name, copy_function=os.link, symlinks=True)
                 elif item.is_file():
                     shutil.copy2(item, dst / item.name)
             for rel, content in rels.items():

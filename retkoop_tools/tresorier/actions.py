@@ -27,6 +27,7 @@ from retkoop_tools.ledger.describe import describe
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import DOCUMENTS_DIRNAME, LayoutError, regie_changes
 from retkoop_tools.ledger.writer import format_entry
+from retkoop_tools.policy.writes import Scope
 from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
 from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.editing import EditError, Edits
@@ -58,10 +59,11 @@ class Result:
 
 
 def commit_result(store: Store, uai: str, changes: dict, author: Author, message: str,
-                  result: Result) -> Result:
-    """One store write into `result`: its commit, or the French reason it was refused."""
+                  result: Result, scope: Scope = Scope.RECORDS) -> Result:
+    """One store write of our own records or actions into `result`: its commit, or the French
+    reason it was refused."""
     try:
-        result.commit = store.write(uai, changes, author, message)
+        result.commit = store.write(uai, changes, author, message, scope=scope)
     except RuleViolationError as exc:
         result.errors["general"] = "Refusé par les règles OCCE : " + " ".join(e.message for e in exc.errors)
     except StoreError as exc:

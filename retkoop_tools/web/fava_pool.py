@@ -20,6 +20,7 @@ from flask import Flask
 from retkoop_tools.ad import COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import result_of_load
+from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 
 MAX_UPLOAD = 20 * 1024 * 1024  # a phone photo of a receipt, a bank statement
 
@@ -50,6 +51,13 @@ def _patch_fava_url_cache() -> None:
 
 
 _patch_fava_url_cache()
+
+
+def verify_loadable(coop_dir: Path, uai: str) -> None:
+    """Refuse to let Fava load a coop whose files name code, options or other files."""
+    violations = verify_coop_dir(coop_dir, uai)
+    if violations:
+        raise UnsafeLedgerError(violations)
 
 
 class FavaPool:
@@ -101,6 +109,7 @@ class FavaPool:
 
     def _create(self, uai: str) -> Flask:
         path = (self.ad_root / LEDGERS_DIRNAME / uai / COOP_FILENAME).resolve()
+        verify_loadable(path.parent, uai)  # Fava imports and runs what the files name
         app = create_app([str(path)], load=True, poll_watcher=True)
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
         return app
@@ -158,6 +167,7 @@ class FavaPool:
             if self._loaded_sig.get(uai) == current:
                 return
         key = self._results_key(uai)
+        verify_loadable(self.ad_root / LEDGERS_DIRNAME / uai, uai)
         for ledger in app.config["LEDGERS"].ledgers:
             ledger.load_file()
         self._keep_results(uai, app, key)

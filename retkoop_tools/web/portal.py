@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from http import HTTPStatus
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from retkoop_tools.store.store import (
 from retkoop_tools.tresorier.pages import COMMITTED
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
 from retkoop_tools.web.accounts import Accounts, Session
+from retkoop_tools.policy.files import UnsafeLedgerError
+from retkoop_tools.web import fava_guard
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
 from retkoop_tools.web.security import (
@@ -76,7 +79,19 @@ class Portal:
 
         match = _COOP_PATH.match(environ.get("PATH_INFO", ""))
         if match:
-            return self._coop_request(environ, with_headers, match.group(1), match.group(2) or "/")
+            def coop_headers(status: str, headers: list, exc_info: Any = None):
+                # Every answer about a coop is private to the logged-in user: never cached.
+                if not any(n.lower() == "cache-control" for n, _ in headers):
+                    headers = [*headers, ("Cache-Control", "no-store")]
+                return with_headers(status, headers, exc_info)
+
+            try:
+                return self._coop_request(environ, coop_headers, match.group(1), match.group(2) or "/")
+            except UnsafeLedgerError as exc:
+                return self._page(environ, coop_headers, 409, "Livres à réparer par l'AD",
+                                  "Les livres de cette coopérative ne peuvent pas être ouverts : "
+                                  + " ".join(v.message for v in exc.violations[:3])
+                                  + " Prévenez l'AD, qui les répare ; rien n'a été modifié.")
         return self.site(environ, with_headers)
 
     def session_of(self, environ: dict) -> Session | None:
@@ -136,14 +151,49 @@ class Portal:
             # Readers of this coop wait while a write is checked (Fava wrote in place).
             with self.pool.reading(uai):
                 self.pool.reload_if_dirty(uai, app)
+                guarded = self._guard(app, environ, start_response, uai, is_api)
+                if guarded is not None:
+                    return guarded
                 if is_api:
-                    return _buffered(app, environ, start_response)
+                    return self._finish(environ, start_response, *_run(app, environ), is_api=True)
                 return self._with_bar(app, environ, start_response, session)
         return self._write_request(app, environ, start_response, uai, session, is_api)
+
+    def _guard(self, app, environ: dict, start_response: StartResponse, uai: str, is_api: bool):
+        """What the portal answers itself (documents, jump) or refuses, before Fava runs."""
+        try:
+            answer = fava_guard.guard(app, environ, self.ad.coop_dir(uai), environ["SCRIPT_NAME"])
+        except fava_guard.Refusal as exc:
+            if is_api:
+                return self._json_error(start_response, _status_line(exc.status), str(exc))
+            return self._page(environ, start_response, exc.status, _ERROR_TITLES.get(exc.status, "Erreur"),
+                              str(exc))
+        if answer is None:
+            return None
+        start_response(answer[0], answer[1])
+        return [answer[2]]
+
+    def _finish(self, environ: dict, start_response: StartResponse, status: str, headers: list,
+                body: bytes, is_api: bool):
+        """Fava's answer, its errors in French: our error page, or its JSON message translated."""
+        code = int(status.split()[0])
+        if code >= 400:
+            content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+            if content_type.startswith("application/json"):
+                body = fava_guard.french_api_error(code, body)
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                headers.append(("Content-Length", str(len(body))))
+            elif not is_api or content_type.startswith("text/html"):
+                return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"),
+                                  fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500]))
+        start_response(status, headers)
+        return [body]
 
     def _with_bar(self, app, environ: dict, start_response: StartResponse, session: Session):
         """Fava's HTML pages get our bar: who is logged in, back to the list, log out."""
         status, headers, body = _run(app, environ)
+        if int(status.split()[0]) >= 400:
+            return self._finish(environ, start_response, status, headers, body, is_api=False)
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         if content_type.startswith("text/html") and b"</body>" in body:
             body = body.replace(b"</body>", _bar_html(session).encode() + b"</body>", 1)
@@ -166,6 +216,9 @@ class Portal:
         environ["retkoop.store"] = self.store
         with self.store.coop_locked(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
+            guarded = self._guard(app, environ, start_response, uai, is_api)
+            if guarded is not None:
+                return guarded
             snapshot = Snapshot.take(coop_dir, self.store.git_dir / STAGING_DIRNAME)
             try:
                 try:
@@ -178,6 +231,7 @@ class Portal:
                     changes = snapshot.changes()
                     if changes:
                         self.pool.mark_dirty(uai)
+                        changes = fava_guard.rename_uploads(changes)
                         message = commit_message(snapshot, changes)
                 except BaseException:
                     # Whatever failed, what Fava wrote unchecked must not stay on disk.
@@ -198,8 +252,7 @@ class Portal:
                         self.pool.reload_if_dirty(uai, app)
             finally:
                 snapshot.discard()
-        start_response(status, headers)
-        return [body]
+        return self._finish(environ, start_response, status, headers, body, is_api)
 
     def _own_write(self, app, environ: dict, start_response: StartResponse, uai: str):
         """Our pages' endpoints check and commit through the store (with the user as author)."""
@@ -212,6 +265,15 @@ class Portal:
                 self.pool.reload_if_dirty(uai, app)
         start_response(status, headers)
         return [body]
+
+
+_ERROR_TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable",
+                 405: "Méthode non autorisée", 409: "Conflit", 413: "Fichier trop gros",
+                 500: "Erreur du serveur"}
+
+
+def _status_line(code: int) -> str:
+    return f"{code} {HTTPStatus(code).phrase.upper()}"
 
 
 def _force_time(query: str, exercice: str | None) -> str:
@@ -256,9 +318,3 @@ def _run(app, environ: dict) -> tuple[str, list, bytes]:
         if hasattr(result, "close"):
             result.close()
     return captured["status"], captured["headers"], body
-
-
-def _buffered(app, environ: dict, start_response: StartResponse) -> list[bytes]:
-    status, headers, body = _run(app, environ)
-    start_response(status, headers)
-    return [body]

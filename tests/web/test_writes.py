@@ -68,9 +68,10 @@ def test_document_upload_and_delete_are_committed(env):
             "folder": "documents", "account": "Charges:6247-Transports"}
     response = client.put(f"{base}/api/add_document", data=data, headers=ORIGIN, content_type="multipart/form-data")
     assert response.status_code == 200, response.get_data(as_text=True)
-    uploaded = env.root / "ledgers" / OWN / "documents" / "Charges" / "6247-Transports" / "2026-03-02 facture.pdf"
+    # Stored under the name the system gives it (date, plain slug, extension of its real type).
+    uploaded = env.root / "ledgers" / OWN / "documents" / "Charges" / "6247-Transports" / "2026-03-02.facture.pdf"
     assert uploaded.read_bytes() == b"%PDF-1.4 facture"
-    assert "Ajout du document documents/Charges/6247-Transports/2026-03-02 facture.pdf" in last_commit(env.root)
+    assert "Ajout du document documents/Charges/6247-Transports/2026-03-02.facture.pdf" in last_commit(env.root)
     assert git(env.root, "status", "--porcelain") == ""
     response = client.delete(f"{base}/api/document?filename={uploaded}", headers=ORIGIN)
     assert response.status_code == 200, response.get_data(as_text=True)

@@ -99,9 +99,9 @@ class Pointage(_base.Page, FavaExtensionBase):
     # -- Fava's own import page ------------------------------------------------------------
     def after_load_file(self) -> None:
         """Give Fava's import page our importers and this coop's own upload folder."""
+        # Always ours: an import configuration is a Python file that Fava runs, so no ledger
+        # file ever chooses it (the files' verification refuses Fava options anyway).
         options = self.ledger.fava_options  # type: ignore[attr-defined]
-        if options.import_config:
-            return  # the coop's file chose its own
         options.import_config = fava_config.__file__
         options.import_dirs = [str(imports_dir(self.ad_root, self.uai))]
         self.ledger.ingest.load_file()  # type: ignore[attr-defined]

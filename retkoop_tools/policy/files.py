@@ -1,0 +1,137 @@
+"""A coop's folder, verified before anything loads it.
+
+Beancount imports the plugins, follows the includes and reads the documents folder that the
+top-level file names; Fava imports the extensions and runs the import configuration that any
+file names. So before a check, a hook, CI, the console, a document or a Fava app loads a coop:
+
+- `coop.beancount` must be exactly the file this version of retkoop generates for the coop's
+  identity and exercice files (`retkoop coop entete` rewrites it after an upgrade);
+- every other `.beancount` file must declare nothing (`scan.scan_included`);
+- nothing in the folder may be a symbolic link.
+
+When one of these fails, the coop is not loaded at all: the violations are its errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from beancount.core import data
+from beancount.parser import parser
+
+from retkoop_tools.ad import COOP_FILENAME
+from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import COMPTES_FILENAME, CoopIdentity, render_coop_file
+from retkoop_tools.policy.scan import Violation, decode, scan_included
+
+_CLEAN_CACHE_SIZE = 4096
+_clean: OrderedDict[tuple[str, str], bool] = OrderedDict()
+_clean_lock = threading.Lock()
+
+
+class UnsafeLedgerError(Exception):
+    """A coop's files hold what no load may follow; nothing was loaded."""
+
+    def __init__(self, violations: list[Violation]):
+        self.violations = violations
+        shown = "\n".join(f"  {v.message}" for v in violations[:10])
+        super().__init__("Les livres de la coopérative n'ont pas été chargés : ils contiennent des "
+                         f"lignes interdites.\n{shown}")
+
+
+def identity_of(text: str) -> CoopIdentity | None:
+    """The coop's identity from the text of its coop.beancount (parsed, nothing followed)."""
+    entries, _errors, _options = parser.parse_string(text)
+    for entry in entries:
+        if isinstance(entry, data.Custom) and entry.type == CUSTOM_COOPERATIVE and entry.values:
+            return CoopIdentity(
+                uai=str(entry.values[0].value),
+                nom=str(entry.meta.get("nom", "")),
+                commune=str(entry.meta.get("commune", "")),
+                numerotation=str(entry.meta.get("numerotation", "RD")),
+            )
+    return None
+
+
+def included_files(coop_dir: Path) -> list[str]:
+    """The files coop.beancount includes: the chart's accounts and one file per exercice."""
+    exercices = sorted(e for e in (Exercice.from_filename(p.name) for p in coop_dir.glob("*.beancount"))
+                       if e is not None)
+    return [COMPTES_FILENAME] + [e.filename for e in exercices]
+
+
+def expected_coop_file(coop_dir: Path, text: str) -> str | None:
+    """coop.beancount as this version writes it, for the identity that `text` declares."""
+    identity = identity_of(text)
+    exercices = [e for e in (Exercice.from_filename(n) for n in included_files(coop_dir)) if e]
+    if identity is None or not exercices:
+        return None
+    return render_coop_file(identity, exercices)
+
+
+def header_violations(coop_dir: Path, uai: str | None = None) -> list[Violation]:
+    """Whether coop.beancount is the one retkoop generates (first differing line named)."""
+    path = coop_dir / COOP_FILENAME
+    text, problems = decode(path.read_bytes(), COOP_FILENAME)
+    if text is None:
+        return problems
+    expected = expected_coop_file(coop_dir, text)
+    fix = f"l'AD le régénère avec « retkoop coop entete {uai or coop_dir.name} »"
+    if expected is None:
+        return [Violation(COOP_FILENAME, 0, f"{COOP_FILENAME} n'a pas d'identité de coopérative "
+                                            f"ou la coopérative n'a aucun exercice : {fix}.")]
+    if identity_of(text).uai != (uai or coop_dir.name):  # type: ignore[union-attr]
+        return [Violation(COOP_FILENAME, 0, f"{COOP_FILENAME} déclare une autre coopérative que "
+                                            f"{uai or coop_dir.name} : {fix}.")]
+    if text == expected:
+        return []
+    have, want = text.splitlines(), expected.splitlines()
+    for number, (line, wanted) in enumerate(zip(have + [""] * len(want), want + [""] * len(have)), 1):
+        if line != wanted:
+            shown = (line or wanted).strip()
+            shown = shown if len(shown) <= 90 else shown[:87] + "…"
+            what = f"« {shown} » n'est pas" if line else f"il manque « {shown} »"
+            return [Violation(COOP_FILENAME, number,
+                              f"{COOP_FILENAME}, ligne {number} : {what} dans l'en-tête que retkoop "
+                              f"génère (options, règles OCCE, pages, fichiers inclus). Ce fichier "
+                              f"système ne se modifie pas à la main : {fix}.")]
+    return []
+
+
+def _included_clean(path: Path, rel: str) -> list[Violation]:
+    content = path.read_bytes()
+    key = (rel, hashlib.sha256(content).hexdigest())
+    with _clean_lock:
+        if key in _clean:
+            _clean.move_to_end(key)
+            return []
+    problems = scan_included(content, rel)
+    if not problems:
+        with _clean_lock:
+            _clean[key] = True
+            while len(_clean) > _CLEAN_CACHE_SIZE:
+                _clean.popitem(last=False)
+    return problems
+
+
+def verify_coop_dir(coop_dir: Path, uai: str | None = None) -> list[Violation]:
+    """Everything in a coop's folder that no load may follow (empty: safe to load)."""
+    coop_dir = Path(coop_dir)
+    problems: list[Violation] = []
+    for path in coop_dir.rglob("*"):
+        if path.is_symlink():
+            rel = path.relative_to(coop_dir).as_posix()
+            problems.append(Violation(rel, 0, f"{rel} est un lien symbolique : les livres et les "
+                                              "documents d'une coopérative sont de vrais fichiers."))
+    if problems:
+        return problems
+    problems += header_violations(coop_dir, uai)
+    for rel in included_files(coop_dir):
+        path = coop_dir / rel
+        if path.is_file():
+            problems += _included_clean(path, rel)
+    return problems

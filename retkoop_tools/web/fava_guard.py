@@ -1,0 +1,199 @@
+"""What the portal decides before and after a coop's Fava app, whatever Fava would do.
+
+Fava trusts whoever uses it: it serves, deletes or moves any file a `document` directive names,
+serves documents inline with a type guessed from their name, redirects `jump` to any Referer and
+answers its errors in English. In front of it:
+
+- documents are served by us, only from the coop's own `documents/` folder (links resolved),
+  only if Fava's ledger knows them as documents, with the type read from their content, as
+  downloads under a sandboxing CSP: never as HTML, SVG or script in the portal's origin;
+- deleting or moving a document names a document of this coop, or is refused;
+- a document Fava stores for an upload gets a name set by the system;
+- `jump` only goes back to a page of this coop;
+- error answers are in French.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+from retkoop_tools.policy.documents import (
+    DOCUMENTS_DIRNAME,
+    MIME_TYPES,
+    document_kind,
+    resolve_document,
+    safe_document_name,
+)
+
+#: Headers of every document we serve: a download, never run, never sniffed.
+DOCUMENT_HEADERS = [
+    ("Content-Security-Policy", "sandbox; default-src 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+]
+_DOC_ROUTE = re.compile(r"^/[^/]+/(document|statement)/$")
+_JUMP_ROUTE = re.compile(r"^(/[^/]+)?/jump/?$")
+_FILE_API = re.compile(r"^/[^/]+/api/(document|move)$")
+MAX_BODY = 25 * 1024 * 1024
+
+
+class Refusal(Exception):
+    """A request the portal answers itself: status and French message."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message)
+
+
+def read_body(environ: dict) -> bytes:
+    """The request's body, read once and put back for Fava."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        raise Refusal(413, "Le fichier envoyé est trop gros (25 Mo au plus).")
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _ledger(app):
+    return app.config["LEDGERS"].ledgers[0]
+
+
+def known_document(app, coop_dir: Path, filename: str) -> Path | None:
+    """The document a request names, if it is one of this coop's and Fava's ledger lists it."""
+    path = resolve_document(coop_dir, filename)
+    if path is None:
+        return None
+    known = {Path(d.filename).resolve() for d in _ledger(app).all_entries_by_type.Document}
+    return path if path in known else None
+
+
+def document_response(path: Path) -> tuple[str, list, bytes]:
+    """A document as a download: type from its content, sandboxed, never rendered by us."""
+    content = path.read_bytes()
+    kind = document_kind(content)
+    mime = MIME_TYPES.get(kind, "application/octet-stream") if kind else "application/octet-stream"
+    name = path.name.encode("ascii", "replace").decode().replace('"', "")
+    headers = [
+        ("Content-Type", mime),
+        ("Content-Length", str(len(content))),
+        ("Content-Disposition", f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(path.name)}"),
+        *DOCUMENT_HEADERS,
+    ]
+    return "200 OK", headers, content
+
+
+def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, list, bytes] | None:
+    """Answer the request ourselves (a document, a jump) or refuse it; None lets Fava run it."""
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    path = environ.get("PATH_INFO", "")
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    doc = _DOC_ROUTE.match(path)
+    if doc and method in ("GET", "HEAD"):
+        if doc.group(1) == "document":
+            filename = (query.get("filename") or [""])[0]
+        else:
+            filename = _statement_path(app, (query.get("entry_hash") or [""])[0], (query.get("key") or [""])[0])
+        found = known_document(app, coop_dir, filename) if filename else None
+        if found is None:
+            raise Refusal(404, "Ce document n'existe pas dans les justificatifs de cette coopérative.")
+        return document_response(found)
+    if _JUMP_ROUTE.match(path):
+        referer = urlsplit(environ.get("HTTP_REFERER", ""))
+        host = environ.get("HTTP_HOST", "")
+        if not referer.path.startswith(coop_prefix + "/") or (referer.netloc and referer.netloc != host):
+            return "302 FOUND", [("Location", coop_prefix + "/"), ("Content-Length", "0")], b""
+        return None
+    api = _FILE_API.match(path)
+    if api and method not in ("GET", "HEAD"):
+        if api.group(1) == "document":
+            filename = (query.get("filename") or [""])[0]
+        else:
+            try:
+                filename = str(json.loads(read_body(environ) or b"{}").get("filename", ""))
+            except (ValueError, AttributeError):
+                filename = ""
+        if known_document(app, coop_dir, filename) is None:
+            raise Refusal(403, "Seuls les justificatifs du dossier documents/ de cette coopérative "
+                               "peuvent être supprimés ou déplacés.")
+    return None
+
+
+def _statement_path(app, entry_hash: str, key: str) -> str:
+    try:
+        with app.test_request_context():
+            return _ledger(app).statement_path(entry_hash, key)
+    except Exception:  # noqa: BLE001 - any failure: no such statement
+        return ""
+
+
+def rename_uploads(changes: dict[str, bytes | None]) -> dict[str, bytes | None]:
+    """Documents Fava stored under the uploader's name get the system's name.
+
+    Fava records the name it stored in a `document:` metadata of the entry the upload was
+    attached to: that text is renamed in the changed ledger files too.
+    """
+    renamed: dict[str, str] = {}
+    result: dict[str, bytes | None] = {}
+    for rel, content in changes.items():
+        parts = rel.split("/")
+        if content is not None and parts[0] == DOCUMENTS_DIRNAME and len(parts) >= 2 and parts[-1] != ".gitkeep":
+            name = safe_document_name(parts[-1], content)
+            if name != parts[-1]:
+                renamed[parts[-1]] = name
+                rel = "/".join([*parts[:-1], name])
+        result[rel] = content
+    if not renamed:
+        return result
+    for rel, content in list(result.items()):
+        if rel.endswith(".beancount") and content is not None:
+            text = content.decode("utf-8", "replace")
+            for old, new in renamed.items():
+                text = text.replace(json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False))
+            result[rel] = text.encode("utf-8")
+    return result
+
+
+_FRENCH_API = (
+    ("changed externally", "Le fichier a été modifié entre-temps : rechargez la page avant d'enregistrer."),
+    ("does not exist", "Ce fichier n'existe pas."),
+    ("already exists", "Un fichier de ce nom existe déjà."),
+    ("No entry found for hash", "Cette opération n'existe plus : rechargez la page."),
+    ("Not valid document", "Ce fichier n'est pas un justificatif de cette coopérative."),
+    ("not a valid account", "Ce compte n'existe pas dans le plan comptable de la coopérative."),
+    ("No file uploaded", "Aucun fichier n'a été envoyé."),
+    ("Invalid", "Requête invalide."),
+)
+ERROR_MESSAGES = {
+    400: "La requête est invalide.",
+    401: "Session expirée : reconnectez-vous.",
+    403: "Accès refusé.",
+    404: "Cette page n'existe pas dans les livres de la coopérative.",
+    405: "Cette action n'est pas possible ici.",
+    409: "Conflit : les livres ont changé entre-temps ; rechargez la page.",
+    413: "Le fichier envoyé est trop gros.",
+    500: "Erreur du serveur : réessayez, et prévenez l'AD si elle revient.",
+}
+
+
+def french_api_error(status: int, body: bytes) -> bytes:
+    """Fava's JSON error answer, with its message in French (ours pass unchanged)."""
+    try:
+        message = str(json.loads(body).get("error", ""))
+    except (ValueError, AttributeError):
+        message = ""
+    for english, french in _FRENCH_API:
+        if english.lower() in message.lower():
+            message = french
+            break
+    else:
+        if not message or message.isascii():  # Fava's own, in English
+            message = ERROR_MESSAGES.get(status, ERROR_MESSAGES[400 if status < 500 else 500])
+    return json.dumps({"error": message}, ensure_ascii=False).encode()

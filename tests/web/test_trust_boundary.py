@@ -1,0 +1,223 @@
+"""The trust boundary: a logged-in mandataire writes entries through Fava, never code, paths
+or markup. Each test is one attack tried against a demo portal, replayed through the real
+application (real Fava apps, real git)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from urllib.parse import unquote
+
+import pytest
+
+from tests.web.conftest import ORIGIN, OTHER, OWN
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def git(root, *args):
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+class Editor:
+    """Fava's editor as the attacker uses it: read a file's source, save a new one."""
+
+    def __init__(self, env, role="mandataire", uai=OWN):
+        self.env, self.uai = env, uai
+        self.client = env.client(role)
+        self.base = f"/coop/{uai}/{env.slug(uai)}"
+
+    def path(self, name):
+        return self.env.root / "ledgers" / self.uai / name
+
+    def save(self, name, change):
+        path = self.path(name)
+        source = self.client.get(f"{self.base}/api/source?filename={path}").get_json()["data"]
+        return self.client.put(f"{self.base}/api/source", headers=ORIGIN, json={
+            "file_path": str(path), "source": change(source["source"]), "sha256sum": source["sha256sum"]})
+
+
+def unchanged(env):
+    """A snapshot of the repository: HEAD and a clean tree."""
+    return git(env.root, "rev-parse", "HEAD"), git(env.root, "status", "--porcelain")
+
+
+def add_before_marker(text, lines):
+    at = text.rindex('custom "fava-option" "insert-entry"')
+    at = text.rindex("\n", 0, at) + 1
+    return text[:at] + lines + "\n\n" + text[at:]
+
+
+@pytest.mark.parametrize("line", [
+    '2025-10-01 document Actif:512-Banque "{other}"',
+    '2025-10-01 document Actif:512-Banque "../0910002B/2025-2026.beancount"',
+    '2025-10-01 document Actif:512-Banque "documents/../../0910002B/2025-2026.beancount"',
+])
+def test_a_document_line_cannot_name_another_coops_file(env, line):
+    other = env.root / "ledgers" / OTHER / "2025-2026.beancount"
+    before = unchanged(env)
+    response = Editor(env).save("2025-2026.beancount", lambda t: add_before_marker(t, line.format(other=other)))
+    assert response.status_code == 400
+    assert "documents/" in response.get_json()["error"]
+    assert unchanged(env) == before
+    # Nor can Fava be asked to serve or delete it directly.
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    served = client.get(f"{base}/document/?filename={other}")
+    assert served.status_code == 404 and b"2025-2026" not in served.get_data()
+    db = env.portal.instance_dir / "comptes.sqlite"
+    assert client.get(f"{base}/document/?filename={db}").status_code == 404
+    deleted = client.delete(f"{base}/api/document?filename={other}", headers=ORIGIN)
+    assert deleted.status_code == 403 and other.exists()
+
+
+def test_a_document_already_in_the_books_outside_the_folder_is_neither_served_nor_deleted(env):
+    """Even if a document line got in by git, the portal serves only the coop's own documents."""
+    path = env.root / "ledgers" / OWN / "2025-2026.beancount"
+    other = env.root / "ledgers" / OTHER / "2025-2026.beancount"
+    client, base = env.client("ad_admin"), f"/coop/{OWN}/{env.slug(OWN)}"
+    path.write_text(add_before_marker(path.read_text(), f'2025-10-01 document Actif:512-Banque "{other}"'))
+    git(env.root, "commit", "-q", "--no-verify", "-am", "document line pushed by git")
+    page = client.get(f"{base}/journal/")
+    assert page.status_code == 409 and "documents/" in page.get_data(as_text=True)
+    assert client.get(f"{base}/document/?filename={other}").status_code in (404, 409)
+    client.delete(f"{base}/api/document?filename={other}", headers=ORIGIN)
+    assert other.exists()
+
+
+@pytest.mark.parametrize("name,what", [
+    ("coop.beancount", lambda t: t.replace('plugin "retkoop_plugins.tresorerie"\n', "")),
+    ("coop.beancount", lambda t: t + '\n2024-09-01 custom "fava-option" "import-config" "documents/x.py"\n'),
+    ("coop.beancount", lambda t: t + '\noption "insert_pythonpath" "TRUE"\nplugin "evil"\n'),
+    ("comptes.beancount", lambda t: t + "\n2025-09-01 open Actif:999-Cache EUR\n"),
+])
+def test_system_files_are_not_written_from_the_web(env, name, what):
+    before = unchanged(env)
+    text_before = (env.root / "ledgers" / OWN / name).read_text()
+    response = Editor(env).save(name, what)
+    assert response.status_code == 400
+    assert "fichier système" in response.get_json()["error"]
+    assert unchanged(env) == before
+    assert (env.root / "ledgers" / OWN / name).read_text() == text_before
+
+
+@pytest.mark.parametrize("line,expected", [
+    ('include "../0910002B/2025-2026.beancount"', "include"),
+    ('plugin "evil"', "plugin"),
+    ('option "insert_pythonpath" "TRUE"', "insert_pythonpath"),
+    ('2025-09-01 custom "fava-option" "import-config" "documents/x.py"', "fava-option"),
+    ('2025-09-01 custom "fava\\-extension" "evil"', "fava-extension"),
+    ('2025-09-01 open Actif:999-Cache EUR', "open"),
+    ('2025-09-01 open Actif:A\rinclude "../0910002B/2025-2026.beancount"', "code 13"),
+    ('  include "../0910002B/2025-2026.beancount"', "include"),
+    ('pushtag #x', "pushtag"),
+])
+def test_exercice_files_hold_entries_only(env, line, expected):
+    before = unchanged(env)
+    response = Editor(env).save("2025-2026.beancount", lambda t: add_before_marker(t, line))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert expected in response.get_json()["error"]
+    assert unchanged(env) == before
+
+
+def test_the_seal_of_a_closed_exercice_cannot_be_removed_from_the_web(env):
+    before = unchanged(env)
+
+    def reopen(text):
+        lines = [ln for ln in text.splitlines(keepends=True) if 'custom "cloture"' not in ln]
+        return "".join(lines).replace("Frais de tenue de compte", "Frais changés", 1)
+
+    response = Editor(env, "ad_staff").save("2024-2025.beancount", reopen)
+    assert response.status_code == 400
+    assert "seule l'AD" in response.get_json()["error"]
+    assert unchanged(env) == before
+
+
+@pytest.mark.parametrize("payee,narration", [
+    ('<iframe srcdoc="<script>alert(1)</script>">', "Don"),
+    ("Famille Test", '<img src=x onerror="alert(1)">'),
+])
+def test_markup_in_a_libelle_is_refused_on_every_write_path(env, payee, narration):
+    before = unchanged(env)
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    entry = {"t": "Transaction", "date": "2026-06-15", "flag": "*", "payee": payee, "narration": narration,
+             "tags": [], "links": [], "meta": {"piece": "W001", "mode": "VIR"},
+             "postings": [{"account": "Actif:512-Banque", "amount": "12.00 EUR"},
+                          {"account": "Produits:771-Dons", "amount": "-12.00 EUR"}]}
+    response = client.put(f"{base}/api/add_entries", json={"entries": [entry]}, headers=ORIGIN)
+    assert response.status_code == 400 and "« < »" in response.get_json()["error"]
+    response = Editor(env).save("2025-2026.beancount", lambda t: t.replace(
+        '"Frais de tenue de compte"', f'"Frais {(payee + narration).replace(chr(34), "")}"', 1))
+    assert response.status_code == 400
+    assert unchanged(env) == before
+
+
+def test_a_nul_byte_in_a_libelle_is_refused(env):
+    before = unchanged(env)
+    response = Editor(env).save("2025-2026.beancount",
+                                lambda t: t.replace('"Frais de tenue de compte"', '"Frais\x00 de tenue"', 1))
+    assert response.status_code == 400 and "caractère de contrôle" in response.get_json()["error"]
+    assert unchanged(env) == before
+
+
+@pytest.mark.parametrize("name,content", [
+    ("2025-10-01 x.py", b"import os\nos.system('id')\n"),
+    ("2025-10-01 z.js", b"fetch('/admin/comptes')"),
+    ("2025-10-01 page.html", b"<script>alert(1)</script>"),
+    ("2025-10-01 image.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+    ("2025-10-01 faux.pdf", b"<script>alert(1)</script>"),
+])
+def test_uploads_are_pdf_jpeg_or_png_by_their_content(env, name, content):
+    before = unchanged(env)
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    response = client.put(f"{base}/api/add_document", headers=ORIGIN, data={
+        "folder": "documents", "account": "Actif:512-Banque", "file": (io.BytesIO(content), name)})
+    assert response.status_code == 400
+    assert "PDF" in response.get_json()["error"]
+    assert unchanged(env) == before
+    assert not list((env.root / "ledgers" / OWN / "documents").rglob("*2025-10-01*"))
+
+
+def test_an_uploaded_pdf_gets_a_system_name_and_is_served_as_a_sandboxed_download(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    response = client.put(f"{base}/api/add_document", headers=ORIGIN, data={
+        "folder": "documents", "account": "Actif:512-Banque",
+        "file": (io.BytesIO(PDF), "2025-10-01 Facture Dupont & Fils.pdf")})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    stored = env.root / "ledgers" / OWN / "documents" / "Actif" / "512-Banque" / "2025-10-01.facture-dupont-fils.pdf"
+    assert stored.read_bytes() == PDF
+    assert git(env.root, "status", "--porcelain") == ""
+    served = client.get(f"{base}/document/?filename={stored}")
+    assert served.status_code == 200 and served.get_data() == PDF
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert served.headers["Cache-Control"] == "no-store"
+
+
+def test_jump_only_goes_back_to_a_page_of_the_coop(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    for referer in (None, "https://evil.example/phish", f"http://localhost/coop/{OTHER}/x/"):
+        headers = {"Referer": referer} if referer else {}
+        response = client.get(f"/coop/{OWN}/jump?time=2025", headers=headers)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/coop/{OWN}/"), response.headers["Location"]
+    response = client.get(f"/coop/{OWN}/jump?time=2025", headers={"Referer": f"http://localhost{base}/journal/"})
+    assert response.status_code == 302 and f"{base}/journal/?time=2025" in unquote(response.headers["Location"])
+
+
+def test_errors_inside_a_coop_are_in_french_and_never_cached(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    page = client.get(f"{base}/nothing-here/")
+    assert page.status_code == 404 and "introuvable" in page.get_data(as_text=True)
+    assert "Not Found" not in page.get_data(as_text=True)
+    answer = client.get(f"{base}/api/context?entry_hash=nope")
+    assert answer.status_code >= 400 and "rechargez" in answer.get_json()["error"]
+    assert client.get(f"{base}/income_statement/").headers["Cache-Control"] == "no-store"
+
+
+def test_fava_import_config_is_always_ours(env):
+    """A ledger never chooses the Python file Fava runs for its import page."""
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    assert client.get(f"{base}/import/").status_code == 200
+    ledger = env.portal.pool.get(OWN).config["LEDGERS"].ledgers[0]
+    assert ledger.fava_options.import_config.endswith("retkoop_tools/banque/fava_config.py")
