@@ -71,10 +71,18 @@ def materialize_commit(repo: Path, commit: str, uais: list[str], dest: Path) -> 
         cwd=repo, capture_output=True, check=True,
     )
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-        try:
-            tar.extractall(dest, filter="data")
-        except TypeError:  # Python 3.11 before 3.11.4: no extraction filters
-            tar.extractall(dest)
+        if not hasattr(tarfile, "data_filter"):  # Python 3.11 before 3.11.4
+            tar.extractall(dest, members=[m for m in tar.getmembers() if not (m.issym() or m.islnk())])
+            return
+        tar.extractall(dest, filter=_link_kept_harmless)
+
+
+def _link_kept_harmless(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """A link of the commit stays a link (the verification reports it) but never points out."""
+    if member.issym() or member.islnk():
+        member = member.replace(linkname=".", deep=False)
+        member.type = tarfile.SYMTYPE
+    return tarfile.data_filter(member, dest)
 
 
 def check_commit(repo: Path, commit: str, workers: int | None = None) -> CommitResult:

@@ -14,6 +14,7 @@ When one of these fails, the coop is not loaded at all: the violations are its e
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -90,16 +91,28 @@ def header_violations(coop_dir: Path, uai: str | None = None) -> list[Violation]
     if text == expected:
         return []
     have, want = text.splitlines(), expected.splitlines()
-    for number, (line, wanted) in enumerate(zip(have + [""] * len(want), want + [""] * len(have)), 1):
-        if line != wanted:
-            shown = (line or wanted).strip()
-            shown = shown if len(shown) <= 90 else shown[:87] + "…"
-            what = f"« {shown} » n'est pas" if line else f"il manque « {shown} »"
-            return [Violation(COOP_FILENAME, number,
-                              f"{COOP_FILENAME}, ligne {number} : {what} dans l'en-tête que retkoop "
-                              f"génère (options, règles OCCE, pages, fichiers inclus). Ce fichier "
-                              f"système ne se modifie pas à la main : {fix}.")]
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=have, b=want, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        # Name the first line that is not blank in what differs.
+        i1 = next((i for i in range(i1, i2) if have[i].strip()), i1)
+        j1 = next((j for j in range(j1, j2) if want[j].strip()), j1)
+        if tag == "delete" or (tag == "replace" and not want[j1].strip()):
+            what = f"« {_short(have[i1])} » n'est pas"
+        elif tag == "insert" or not have[i1].strip():
+            what = f"il manque « {_short(want[j1])} »"
+        else:
+            what = f"« {_short(have[i1])} » remplace « {_short(want[j1])} »"
+        return [Violation(COOP_FILENAME, i1 + 1,
+                          f"{COOP_FILENAME}, ligne {i1 + 1} : {what} dans l'en-tête que retkoop "
+                          f"génère (options, règles OCCE, pages, fichiers inclus). Ce fichier "
+                          f"système ne se modifie pas à la main : {fix}.")]
     return []
+
+
+def _short(line: str) -> str:
+    line = line.strip()
+    return line if len(line) <= 90 else line[:87] + "…"
 
 
 def _included_clean(path: Path, rel: str) -> list[Violation]:
