@@ -19,12 +19,16 @@ from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
-from beancount.parser import parser
+from beancount.parser import lexer, parser
+from beancount.parser.grammar import ValueType
 
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.conventions import (
     CUSTOM_ARRETE_CAISSE,
     CUSTOM_CLOTURE,
+    CUSTOM_COOPERATIVE,
+    CUSTOM_FAVA_EXTENSION,
+    CUSTOM_FAVA_OPTION,
     CUSTOM_RELEVE,
     META_CHEQUE,
     META_MODE,
@@ -35,7 +39,6 @@ from retkoop_tools.ledger.describe import describe, operation_amount
 from retkoop_tools.ledger.digest import canonical_text
 from retkoop_tools.ledger.exercice import Exercice
 
-_TRACKED_CUSTOMS = (CUSTOM_RELEVE, CUSTOM_ARRETE_CAISSE, CUSTOM_CLOTURE)
 
 
 @dataclass
@@ -52,14 +55,45 @@ class Change:
                 "details": list(self.details)}
 
 
+#: A declaration of a file (option, plugin, include…), followed as a pseudo-directive.
+DECLARATION = "declaration"
+_DECLARATION_TOKENS = {"OPTION": "option", "PLUGIN": "plugin", "INCLUDE": "include",
+                       "PUSHTAG": "pushtag", "POPTAG": "poptag", "PUSHMETA": "pushmeta",
+                       "POPMETA": "popmeta"}
+
+
+def _declarations(text: str, filename: str, entries: list[Any]) -> list[Any]:
+    """The file's options, plugins and includes, as Custom pseudo-entries (by Beancount's lexer)."""
+    exercice = Exercice.from_filename(filename.rsplit("/", 1)[-1])
+    dated = [e.date for e in entries if hasattr(e, "date")]
+    date = exercice.start if exercice else (min(dated) if dated else datetime.date.today())
+    tokens = list(lexer.lex_iter_string(text.encode("utf-8")))
+    out = []
+    for i, (kind, line, _raw, _value) in enumerate(tokens):
+        if kind not in _DECLARATION_TOKENS:
+            continue
+        words = [_DECLARATION_TOKENS[kind]]
+        for token in tokens[i + 1:]:
+            if token[0] == "EOL":
+                break
+            words.append(f'"{token[3]}"' if token[0] == "STRING" else token[2].decode("utf-8", "replace"))
+        out.append(data.Custom(data.new_metadata(filename, line), date, DECLARATION,
+                               [ValueType(" ".join(words), str)]))
+    return out
+
+
 def parse_entries(text: str, filename: str = "<git>") -> list[Any]:
-    """The entries of one ledger file that the history follows."""
+    """The entries of one ledger file that the history follows: every directive, and the
+    file's declarations (options, plugins, includes)."""
     entries, _errors, _options = parser.parse_string(text, filename)
-    return [
-        e for e in entries
-        if isinstance(e, (data.Transaction, data.Open))
-        or (isinstance(e, data.Custom) and e.type in _TRACKED_CUSTOMS)
-    ]
+    followed = [e for e in entries if not _is_insert_marker(e)]
+    return followed + _declarations(text, filename, entries)
+
+
+def _is_insert_marker(entry: Any) -> bool:
+    """Fava's insertion marker at the end of each exercice file: layout, not bookkeeping."""
+    return (isinstance(entry, data.Custom) and entry.type == CUSTOM_FAVA_OPTION
+            and bool(entry.values) and entry.values[0].value == "insert-entry")
 
 
 def _ticks(entry: Any) -> dict[str, datetime.date]:
@@ -128,13 +162,18 @@ def _details(old: Any, new: Any) -> list[str]:
     return out or ["autres informations modifiées"]
 
 
+_KINDS = {data.Open: "compte", data.Close: "fermeture", data.Note: "note", data.Document: "document",
+          data.Balance: "solde", data.Pad: "directive", data.Event: "directive", data.Query: "directive",
+          data.Price: "directive", data.Commodity: "directive"}
+
+
 def _kind_of_added(entry: Any) -> str:
     if isinstance(entry, data.Custom):
         return {CUSTOM_RELEVE: "relevé", CUSTOM_ARRETE_CAISSE: "arrêté de caisse",
-                CUSTOM_CLOTURE: "clôture"}[entry.type]
-    if isinstance(entry, data.Open):
-        return "compte"
-    return "ajout"
+                CUSTOM_CLOTURE: "clôture", DECLARATION: "déclaration", CUSTOM_FAVA_OPTION: "déclaration",
+                CUSTOM_FAVA_EXTENSION: "déclaration", CUSTOM_COOPERATIVE: "déclaration",
+                }.get(entry.type, "directive")
+    return _KINDS.get(type(entry), "ajout")
 
 
 def _label(kind: str) -> str:
@@ -143,6 +182,9 @@ def _label(kind: str) -> str:
         "modification": "Opération modifiée", "relevé": "Relevé enregistré",
         "arrêté de caisse": "Caisse comptée", "clôture": "Exercice clos", "compte": "Compte ouvert",
         "pointage": "Opération pointée", "dépointage": "Pointage retiré",
+        "fermeture": "Compte fermé", "note": "Note ajoutée", "document": "Document ajouté",
+        "solde": "Solde (report à nouveau) ajouté", "directive": "Directive ajoutée",
+        "déclaration": "Déclaration ajoutée",
     }[kind]
 
 
@@ -189,8 +231,18 @@ def diff_entries(old: list[Any], new: list[Any]) -> list[Change]:
         kind = _kind_of_added(entry)
         changes.append(Change(kind, entry.date, f"{_label(kind)} : {describe(entry)}"))
     for entry in unmatched_old:
+        kind = _kind_of_added(entry)
+        if kind == "déclaration":
+            changes.append(Change(kind, entry.date, f"Déclaration retirée : {describe(entry)}"))
+            continue
         label = "Opération supprimée" if isinstance(entry, data.Transaction) else "Supprimé"
         changes.append(Change("suppression", entry.date, f"{label} : {describe(entry)}"))
+    declared = [c for c in changes if c.kind == "déclaration"]
+    if len(declared) > 3:  # a new coop, or its header rewritten: one line
+        changes = [c for c in changes if c.kind != "déclaration"]
+        changes.append(Change("déclaration", min(c.date for c in declared),
+                              f"En-tête des livres : {len(declared)} déclarations ajoutées ou retirées "
+                              "(options, règles OCCE, pages, fichiers inclus)"))
     opened = [c for c in changes if c.kind == "compte"]
     if len(opened) > 3:  # a new coop, or the chart regenerated: one line, not thirty
         changes = [c for c in changes if c.kind != "compte"]

@@ -46,7 +46,19 @@ def describe(entry: Any) -> str:
             return f"arrêté de caisse du {fmt_date(entry.date)} : {fmt_eur(total)}"
         if entry.type == CUSTOM_CLOTURE and values:
             return f"clôture de l'exercice {values[0]}"
+        if entry.type == "declaration" and values:
+            return f"« {values[0]} »"
+        if entry.type in ("fava-option", "fava-extension", "cooperative"):
+            return "« custom " + " ".join(f'"{v}"' for v in [entry.type, *values]) + " »"
         return f"directive {entry.type} du {fmt_date(entry.date)}"
     if isinstance(entry, data.Open):
         return entry.account
-    return f"{type(entry).__name__} du {fmt_date(entry.date)}"
+    if isinstance(entry, data.Note):
+        return f"{entry.account} du {fmt_date(entry.date)} : {entry.comment}"
+    if isinstance(entry, data.Document):
+        return f"{entry.filename} ({entry.account}, {fmt_date(entry.date)})"
+    if isinstance(entry, data.Balance):
+        return f"{entry.account} au {fmt_date(entry.date)} : {fmt_eur(entry.amount.number)}"
+    if isinstance(entry, data.Close):
+        return f"{entry.account} au {fmt_date(entry.date)}"
+    return f"{type(entry).__name__.lower()} du {fmt_date(entry.date)}"

@@ -221,3 +221,24 @@ def test_fava_import_config_is_always_ours(env):
     assert client.get(f"{base}/import/").status_code == 200
     ledger = env.portal.pool.get(OWN).config["LEDGERS"].ledgers[0]
     assert ledger.fava_options.import_config.endswith("retkoop_tools/banque/fava_config.py")
+
+
+def test_commit_messages_say_what_changed_for_notes_and_documents(env):
+    editor = Editor(env, "ad_staff")
+    response = editor.save("2025-2026.beancount", lambda t: add_before_marker(
+        t, '2025-10-03 note Actif:512-Banque "Appel de la banque au sujet du chèque 1234"'))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    subject = git(env.root, "log", "-1", "--format=%s")
+    assert subject.startswith("Note ajoutée : Actif:512-Banque du 03/10/2025 : Appel de la banque"), subject
+    assert "Mise en forme" not in subject
+
+
+def test_history_names_option_and_plugin_changes(tmp_path):
+    from retkoop_tools.history.diff import diff_entries, parse_entries
+
+    old = 'option "title" "A"\nplugin "retkoop_plugins.exercice"\n'
+    new = 'option "title" "B"\n'
+    described = [c.description for c in diff_entries(parse_entries(old, "coop.beancount"),
+                                                      parse_entries(new, "coop.beancount"))]
+    assert 'Déclaration ajoutée : « option "title" "B" »' in described
+    assert 'Déclaration retirée : « plugin "retkoop_plugins.exercice" »' in described
