@@ -29,7 +29,7 @@ def atomic_write(path: Path | str, text: str | bytes, durable: bool = True) -> N
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         else:
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -44,3 +44,30 @@ def atomic_write(path: Path | str, text: str | bytes, durable: bool = True) -> N
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def current_umask() -> int:
+    """The process's umask (read from /proc when it can be, without changing it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def make_private(*folders: Path) -> None:
+    """Files created from now on, and these folders, are for this user only (0700/0600).
+
+    The AD's repository holds every coop's books and the instance folder the accounts'
+    password hashes: another user of the server reads neither.
+    """
+    os.umask(0o077)
+    for folder in folders:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, folder.stat().st_mode & 0o700)

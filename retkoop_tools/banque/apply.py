@@ -143,7 +143,8 @@ def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author:
         lines.append(f"  compte-banque: {quote_string(plan.statement.account_hint)}")
     if source is not None:
         name, content = source
-        suffix = (name.rsplit(".", 1)[-1].lower() if "." in name else "txt")[:5] or "txt"
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else "txt"
+        suffix = suffix if suffix in ("ofx", "qfx", "csv", "xlsx", "qif") else "txt"  # never .html
         rel = f"{DOCUMENTS_DIRNAME}/{plan.account.replace(':', '/')}/{date_text}.releve-banque.{suffix}"
         edits.extra[rel] = content
         lines.append(f"  fichier: {quote_string(rel)}")

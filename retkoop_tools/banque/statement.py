@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from retkoop_tools.policy.text import plain_text
+
 
 class StatementError(Exception):
     """The file cannot be read as a statement; the message, in French, says why and what to do."""
@@ -24,6 +26,10 @@ class StatementLine:
     ref: str  # the bank's id of the line (OFX FITID), or a stable hash of it (CSV)
     cheque: str = ""  # the cheque number, when the bank gives it
     number: int = 0  # 1-based position in the file, for messages
+
+    def __post_init__(self) -> None:
+        # The bank's label is shown in pages and written in the books: plain text only.
+        object.__setattr__(self, "label", plain_text(self.label))
 
     @property
     def is_remise(self) -> bool:

@@ -40,7 +40,6 @@ from retkoop_tools.ledger.digest import canonical_text
 from retkoop_tools.ledger.exercice import Exercice
 
 
-
 @dataclass
 class Change:
     """One change in French: `kind` is ajout, modification, suppression, pointage, …"""

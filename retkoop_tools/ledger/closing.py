@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from retkoop_plugins.exercice import sealed_entries
+
 from retkoop_tools.ledger.digest import entries_digest
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.load import load_coop
-from retkoop_plugins.exercice import sealed_entries
 
 
 def exercice_digest(coop_dir: Path, exercice: Exercice) -> str:

@@ -11,10 +11,10 @@ import importlib
 from pathlib import Path
 
 from beancount import loader
+from retkoop_plugins import ALL_PLUGINS
 
 from retkoop_tools.ad import COOP_FILENAME
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
-from retkoop_plugins import ALL_PLUGINS
 
 __all__ = ["UnsafeLedgerError", "load_coop"]
 

@@ -21,6 +21,7 @@ from retkoop_tools.ledger.conventions import (
 )
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.migration.reader import Sheet, cell_date
+from retkoop_tools.policy.text import plain_text
 from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.numbering import STYLE_CONTINUE
 
@@ -66,7 +67,7 @@ def _text(value: object) -> str:
         return str(int(value)) if value.is_integer() else fmt_number(Decimal(str(round(value, 2))))
     if isinstance(value, (datetime.date, datetime.datetime)):
         return fmt_date(value if isinstance(value, datetime.date) else value.date())
-    return re.sub(r"\s+", " ", str(value)).strip()
+    return re.sub(r"\s+", " ", plain_text(str(value))).strip()
 
 
 def _amount(value: object, column: str) -> Decimal:

@@ -41,8 +41,13 @@ from retkoop_tools.ledger.conventions import (
 )
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import COMPTES_FILENAME, is_generated_comptes
-from retkoop_tools.policy.documents import DOCUMENTS_DIRNAME, PLACEHOLDERS, upload_problem
+from retkoop_tools.policy.documents import (
+    DOCUMENTS_DIRNAME,
+    PLACEHOLDERS,
+    upload_problem,
+)
 from retkoop_tools.policy.scan import decode, scan_included
+from retkoop_tools.policy.text import MARKUP
 
 
 class Scope(enum.Enum):
@@ -66,7 +71,6 @@ GENERATED_DIRS = ("crf",)
 #: Bank statements are kept as the bank exported them, under a name the system sets.
 STATEMENT_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.releve-banque\.(ofx|qfx|csv|xlsx|qif|txt)$")
 _PATH_PART = re.compile(r"^\w[\w.-]{0,150}$")
-_MARKUP = re.compile(r"[<>]")
 #: Custom directives a coop's books may hold, written by the treasurer's pages or the editor.
 ENTRY_CUSTOMS = (CUSTOM_RELEVE, CUSTOM_ARRETE_CAISSE)
 _SEAL_HINT = ("la clôture et le report à nouveau d'un exercice ne se modifient pas ici : ils "
@@ -195,7 +199,7 @@ def _exercice_problems(coop_dir: Path, name: str, content: str | bytes) -> list[
     known = {s for entry in old_entries for s in _strings(entry)}
     for entry in new_entries:
         for value in _strings(entry):
-            if value not in known and _MARKUP.search(value):
+            if value not in known and MARKUP.search(value):
                 shown = value if len(value) <= 60 else value[:57] + "…"
                 problems.append(
                     f"{name}, ligne {entry.meta.get('lineno', 0)} : le texte « {shown} » contient « < » "

@@ -30,6 +30,7 @@ from retkoop_tools.ledger.conventions import (
     MODES,
 )
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.policy.text import MARKUP
 from retkoop_tools.tresorier.books import (
     DEPENSE,
     KIND_LABELS,
@@ -140,6 +141,11 @@ def build_operation(books: Books, form: Form) -> Draft:
     libelle = form.libelle or _default_label(kind, form)
     if not libelle:
         errors["libelle"] = "Écrivez le libellé : ce qui a été acheté ou reçu, par exemple « Achat de peinture »."
+    for key in ("libelle", "tiers", "enseignant", "projet"):
+        value = getattr(form, key)
+        if MARKUP.search(value) or any(ord(c) < 32 for c in value):
+            errors[key] = ("Les caractères « < », « > » et les caractères de contrôle ne sont pas acceptés : "
+                           "écrivez par exemple « moins de 5 ans » plutôt que « <5 ans ».")
     piece = form.piece.strip()
     if not piece:
         errors["piece"] = "Indiquez le numéro de pièce, reporté sur le justificatif."

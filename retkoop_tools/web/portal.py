@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from http import HTTPStatus
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request
 
 from retkoop_tools.ad import load_ad
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.policy.files import UnsafeLedgerError
 from retkoop_tools.store.push import pusher_for
 from retkoop_tools.store.store import (
     STAGING_DIRNAME,
@@ -32,9 +33,8 @@ from retkoop_tools.store.store import (
 )
 from retkoop_tools.tresorier.pages import COMMITTED
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
-from retkoop_tools.web.accounts import Accounts, Session
-from retkoop_tools.policy.files import UnsafeLedgerError
 from retkoop_tools.web import fava_guard
+from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
 from retkoop_tools.web.security import (
