@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from retkoop_tools.store.store import Store
 from tests.gitrepo import env_with_retkoop, make_ad_repo, run_git
 
 UAI, OTHER = "0910001A", "0910002B"
@@ -130,3 +131,37 @@ def test_a_header_rewritten_by_coop_entete_passes(central, tmp_path):
                           capture_output=True, text=True, env=env_with_retkoop())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert run_git(clone, "push", "-q", "origin", "main", check=False).returncode == 0
+
+
+def test_a_seal_is_removed_only_by_the_ads_reopening(tmp_path):
+    """Dropping the seal of a closed exercice and changing it in one commit is refused; the
+    AD's `retkoop exercice rouvrir` (seal removed, motif recorded) goes through."""
+    import datetime
+
+    from retkoop_tools.cloture.actions import close_exercice, reopen_exercice
+    from retkoop_tools.ledger.exercice import Exercice
+    from tests.gitrepo import ADMIN
+
+    store = make_ad_repo(tmp_path / "ad")
+    closed = close_exercice(store, UAI, Exercice(2025), ADMIN, force=True, today=datetime.date(2026, 9, 20))
+    assert closed.ok, closed.errors
+    central = tmp_path / "central.git"
+    run_git(tmp_path, "clone", "-q", "--bare", str(store.root), str(central))
+    shutil.copy(REPO / "hooks" / "pre-receive", central / "hooks" / "pre-receive")
+    clone = tmp_path / "clone"
+    run_git(tmp_path, "clone", "-q", str(central), str(clone))
+
+    path = clone / "ledgers" / UAI / "2025-2026.beancount"
+    text = path.read_text()
+    lines = [ln for ln in text.splitlines(keepends=True) if 'custom "cloture"' not in ln]
+    path.write_text("".join(lines).replace("1000.00 EUR", "1900.00 EUR").replace("-1050.00 EUR", "-1950.00 EUR"))
+    run_git(clone, "commit", "-qam", "Ouverture corrigée", "--no-verify")
+    proc = run_git(clone, "push", "origin", "main", check=False)
+    assert proc.returncode != 0
+    assert "La clôture de l'exercice 2025-2026 est retirée" in proc.stderr, proc.stderr
+
+    run_git(clone, "reset", "-q", "--hard", "origin/main")
+    reopened = reopen_exercice(Store(clone), UAI, Exercice(2025), ADMIN, "Erreur de report signalée par l'école")
+    assert reopened.ok, reopened.errors
+    proc = run_git(clone, "push", "origin", "main", check=False)
+    assert proc.returncode == 0, proc.stderr

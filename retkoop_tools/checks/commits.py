@@ -15,9 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from beancount.core import data
+from beancount.parser import parser
+
 from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.chart import AD_CHART_FILENAME
-from retkoop_tools.checks.runner import CoopResult, check_many
+from retkoop_tools.checks.runner import CheckError, CoopResult, check_many
+from retkoop_tools.ledger.conventions import CUSTOM_CLOTURE
+from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.gitcmd import git
 
 ZERO_SHA = "0" * 40
@@ -94,7 +99,53 @@ def check_commit(repo: Path, commit: str, workers: int | None = None) -> CommitR
     with tempfile.TemporaryDirectory(prefix="retkoop-commit-") as tmp:
         materialize_commit(repo, commit, uais, Path(tmp))
         result.results = check_many(Path(tmp), uais, workers=workers)
+    for coop in result.results:
+        coop.errors += seal_problems(repo, commit, coop.uai)
     return result
+
+
+def _seals(repo: Path, rev: str, uai: str) -> dict[str, str]:
+    """The closed exercices of a coop at `rev`: exercice file → its seal's digest."""
+    seals = {}
+    listing = git(repo, "ls-tree", "--name-only", f"{rev}:{LEDGERS_DIRNAME}/{uai}", check=False)
+    for name in listing.splitlines():
+        if Exercice.from_filename(name) is None:
+            continue
+        text = git(repo, "show", f"{rev}:{LEDGERS_DIRNAME}/{uai}/{name}", check=False)
+        for entry in parser.parse_string(text)[0]:
+            if isinstance(entry, data.Custom) and entry.type == CUSTOM_CLOTURE and len(entry.values) >= 2:
+                seals[str(entry.values[0].value)] = str(entry.values[1].value)
+    return seals
+
+
+def seal_problems(repo: Path, commit: str, uai: str) -> list[CheckError]:
+    """A seal that a commit removes or changes without the AD's reopening recorded with it.
+
+    `retkoop exercice rouvrir` removes the seal and records who and why in `crf-<ex>.yaml`
+    in the same commit; any other commit that drops a seal would let a closed exercice change.
+    """
+    parent = git(repo, "rev-parse", "--verify", "-q", f"{commit}^", check=False).strip()
+    if not parent:
+        return []
+    before, after = _seals(repo, parent, uai), _seals(repo, commit, uai)
+    problems = []
+    for exercice, digest in before.items():
+        if after.get(exercice) == digest:
+            continue
+        record = f"{LEDGERS_DIRNAME}/{uai}/crf-{exercice}.yaml"
+        changed = git(repo, "diff", "--name-only", parent, commit, "--", record, check=False).strip()
+        text = git(repo, "show", f"{commit}:{record}", check=False) if changed else ""
+        old_text = git(repo, "show", f"{parent}:{record}", check=False) if changed else ""
+        reopened = text.count("action: reouverture") + text.count("action: renvoi") > (
+            old_text.count("action: reouverture") + old_text.count("action: renvoi"))
+        if after.get(exercice) is None and reopened:
+            continue
+        problems.append(CheckError(
+            uai, f"{LEDGERS_DIRNAME}/{uai}/{exercice}.beancount", 0,
+            f"La clôture de l'exercice {exercice} est retirée ou changée sans réouverture par l'AD : "
+            f"seule l'AD rouvre un exercice clos, avec son motif (retkoop exercice rouvrir {uai} "
+            f"{exercice} --motif « … »)."))
+    return problems
 
 
 def commits_of_range(repo: Path, old: str, new: str) -> list[str]:
