@@ -7,20 +7,33 @@ Roles:
     ad_admin      everything ad_staff does, and manages accounts
 
 Coop accounts log in with the UAI, people with their e-mail. Passwords are hashed with scrypt;
-a new account gets a random one-time password that must be changed at first login; repeated
-failures lock the login for a while; sessions expire when idle and after a maximum age.
+a new account gets a random one-time password that must be changed at first login; sessions
+expire when idle and after a maximum age, and end when the password changes.
+
+Failed logins are throttled without letting a stranger lock anyone out (UAIs are public):
+failures of one login from one source address lock that pair only; failures from one source
+over all logins lock that source; failures on one login from everywhere only slow it down (a
+short pause). Unknown logins are counted and answered exactly like known ones.
+
+The database is shared by the portal's processes and the `retkoop user` commands: WAL mode,
+set once when the file is made; one connection per thread and per process (never across a
+fork); writes in BEGIN IMMEDIATE transactions; and the file is never removed nor replaced.
 """
 
 from __future__ import annotations
 
 import datetime
+import fcntl
 import hashlib
 import hmac
+import ipaddress
 import os
 import re
 import secrets
 import sqlite3
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,8 +50,16 @@ ROLES = {
 AD_ROLES = ("ad_staff", "ad_admin")
 READ_ONLY_ROLES = ("verificateur",)
 
+#: Failures of one login from one source address before that pair is locked, and for how long.
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+#: Failures from one source address, over all logins, before that source is locked (spraying).
+SOURCE_MAX_FAILURES = 30
+#: Failures on one login from all sources after which each failure imposes a short pause.
+ACCOUNT_SLOW_AFTER = 20
+ACCOUNT_PAUSE = datetime.timedelta(seconds=60)
+#: Failures older than this are forgotten.
+FAILURE_WINDOW = datetime.timedelta(minutes=15)
 SESSION_IDLE = datetime.timedelta(hours=2)
 SESSION_MAX = datetime.timedelta(hours=12)
 
@@ -56,8 +77,8 @@ CREATE TABLE IF NOT EXISTS users (
     password TEXT NOT NULL,
     must_change INTEGER NOT NULL DEFAULT 1,
     disabled INTEGER NOT NULL DEFAULT 0,
-    failures INTEGER NOT NULL DEFAULT 0,
-    locked_until TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,  -- unused: failures are in login_throttle
+    locked_until TEXT,                    -- unused
     created_at TEXT NOT NULL,
     created_by TEXT NOT NULL
 );
@@ -72,6 +93,15 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_at TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     csrf TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_throttle (
+    scope TEXT NOT NULL,
+    login TEXT NOT NULL,
+    source TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    window_start TEXT NOT NULL,
+    blocked_until TEXT,
+    PRIMARY KEY (scope, login, source)
 );
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY,
@@ -160,30 +190,125 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
+def source_key(address: str | None) -> str:
+    """The source an attempt is counted against: the IPv4 address, or the IPv6 /64 network."""
+    if not address:
+        return ""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address.strip()[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+#: Connections inherited from a parent process: kept referenced so that they are never closed.
+_INHERITED: list[sqlite3.Connection] = []
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# SQLite's lock bytes (os_unix.c): PENDING_BYTE, then RESERVED, then the SHARED range.
+_SQLITE_SHARED_FIRST = 0x40000000 + 2
+#: The descriptors holding a database's WAL files in place, by (device, inode); never closed:
+#: the kernel releases them when the process ends, after SQLite has closed its connections.
+_WAL_KEEPERS: dict[tuple[int, int], int] = {}
+_KEEPERS_LOCK = threading.Lock()
+
+
+def _keep_wal_files(path: Path) -> None:
+    """Make sure no process can ever delete or reset this database's -wal and -shm files.
+
+    SQLite removes them when a connection closing believes it is the last one, which it
+    tells by getting the EXCLUSIVE lock. Its POSIX locks are per process: any `open()` then
+    `close()` of the file in a portal process (serving it, copying it, a test reading it)
+    silently drops all of them, and the next `retkoop user` command then got that lock,
+    checkpointed, and deleted the WAL files that the portal still wrote to (changes lost,
+    then "database disk image is malformed"). An open-file-description lock on one byte of
+    the SHARED range is not dropped that way and denies EXCLUSIVE to everyone while this
+    process lives; WAL mode needs EXCLUSIVE only to be switched off or to remove its files.
+    """
+    if not hasattr(fcntl, "F_OFD_SETLK"):  # not Linux: only SQLite's own locks
+        return
+    info = os.stat(path)
+    key = (info.st_dev, info.st_ino)
+    with _KEEPERS_LOCK:
+        if key in _WAL_KEEPERS:
+            return
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # kept open: a close() drops POSIX locks
+        # struct flock: l_type, l_whence, l_start, l_len, l_pid (native layout and padding).
+        lock = struct.pack("hhqqi4x", fcntl.F_RDLCK, os.SEEK_SET, _SQLITE_SHARED_FIRST, 1, 0)
+        for _ in range(100):  # another process may hold EXCLUSIVE for an instant (closing)
+            try:
+                fcntl.fcntl(fd, fcntl.F_OFD_SETLK, lock)
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            os.close(fd)
+            raise AccountError("La base des comptes est verrouillée par un autre programme : réessayez.")
+        _WAL_KEEPERS[key] = fd
+
+
 class Accounts:
-    """The accounts database of one portal instance."""
+    """The accounts database of one portal instance (a file in the instance folder)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # the instance folder holds password hashes: the owner's only
+        if not self.path.exists():  # never opened otherwise: a close() would drop SQLite's locks
+            try:  # created here, never world-readable; SQLite gives -wal and -shm the same mode
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+            except FileExistsError:
+                pass
+        for name in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm"))):
+            if name.exists():
+                os.chmod(name, 0o600)
         self._local = threading.local()
-        with sqlite3.connect(self.path) as db:
-            db.executescript(SCHEMA)
-        os.chmod(self.path, 0o600)
+        db = self._connect()
+        try:
+            # WAL is set once, here; switching needs the EXCLUSIVE lock, denied to all afterwards.
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            _keep_wal_files(self.path)
+        finally:
+            db.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
 
     @contextmanager
     def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """A transaction; `write=False` for reads, which then never wait for each other."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA journal_mode = WAL")
-            self._local.db = db
+        """A transaction; `write=False` for reads, which then never wait for each other.
+
+        One connection per thread and per process: a connection inherited through a fork is
+        left alone (never used, never closed, as SQLite requires) and the child opens its own.
+        """
+        pid, db = getattr(self._local, "db", (None, None))
+        if db is None or pid != os.getpid():
+            if db is not None:
+                _INHERITED.append(db)
+            db = self._connect()
+            self._local.db = (os.getpid(), db)
         db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield db
@@ -261,6 +386,7 @@ class Accounts:
             db.execute("UPDATE users SET password = ?, must_change = 1, failures = 0, locked_until = NULL "
                        "WHERE id = ?", (hash_password(secret), user_id))
             db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+            self._clear_throttle(db, login)
             self._log(db, actor, "nouveau mot de passe provisoire", login)
         return secret
 
@@ -272,7 +398,8 @@ class Accounts:
                 db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
             self._log(db, actor, "compte désactivé" if disabled else "compte réactivé", login)
 
-    def change_password(self, user: User, current: str, new: str) -> None:
+    def change_password(self, user: User, current: str, new: str, keep_token: str | None = None) -> None:
+        """Change one's own password; every session of the user ends, but `keep_token`'s."""
         with self._db() as db:
             stored = db.execute("SELECT password FROM users WHERE id = ?", (user.id,)).fetchone()[0]
             if not verify_password(current, stored):
@@ -281,6 +408,8 @@ class Accounts:
                 raise AccountError("Choisissez un mot de passe différent de l'actuel.")
             check_password_policy(new, user.login, user.coops)
             db.execute("UPDATE users SET password = ?, must_change = 0 WHERE id = ?", (hash_password(new), user.id))
+            db.execute("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?",
+                       (user.id, _token_hash(keep_token) if keep_token else ""))
             self._log(db, user.login, "mot de passe changé", user.login)
 
     def mandataires_by_coop(self) -> dict[str, list[str]]:
@@ -340,6 +469,7 @@ class Accounts:
                 db.execute("UPDATE users SET name = ?, password = ?, must_change = 1, disabled = 0, failures = 0,"
                            " locked_until = NULL WHERE id = ?", (name, hash_password(secret), row[0]))
                 db.execute("DELETE FROM sessions WHERE user_id = ?", (row[0],))
+                self._clear_throttle(db, uai)
             handed.append((uai, secret))
             if email:
                 secret = one_time_password()
@@ -372,47 +502,111 @@ class Accounts:
                    (_now().isoformat(), actor, action, target))
 
     def journal(self, limit: int = 200) -> list[tuple[str, str, str, str]]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             return db.execute("SELECT at, actor, action, target FROM journal ORDER BY id DESC LIMIT ?",
                               (limit,)).fetchall()
 
     # -- login and sessions ----------------------------------------------------------------
-    def authenticate(self, login: str, password: str) -> User:
-        """The user, or AccountError with a French message (same message for unknown logins)."""
-        wrong = AccountError("Identifiant ou mot de passe incorrect.")
+    def authenticate(self, login: str, password: str, source: str = "") -> User:
+        """The user, or AccountError with a French message.
+
+        `source` is the client's address (see `source_key`). The answers and the work done are
+        the same for unknown logins as for known ones, and for a wrong password as for an
+        unknown login. The attempt is counted as a failure before the password is checked
+        (outside any transaction) and uncounted if it was right, so parallel attempts cannot
+        pass the limits.
+        """
+        key = login.strip().lower()
+        source = source_key(source)
         now = _now()
-        failure: AccountError | None = None
-        with self._db() as db:  # failures are recorded, then the error is raised after COMMIT
-            row = db.execute("SELECT id, password, disabled, failures, locked_until FROM users WHERE login = ?",
-                             (login.strip(),)).fetchone()
-            if row is None:
-                verify_password(password, _DUMMY_HASH)
-                failure = wrong
+        with self._db() as db:
+            refusal = self._throttled(db, key, source, now)
+            if refusal is None:
+                tripped = self._count_failure(db, key, source, now)
+                row = db.execute("SELECT id, password, disabled FROM users WHERE login = ?",
+                                 (login.strip(),)).fetchone()
+        if refusal is not None:
+            raise AccountError(refusal)
+        if row is None:
+            verify_password(password, _DUMMY_HASH)
+            right = False
+        else:
+            right = verify_password(password, row[1])
+        if not right:
+            if "paire" in tripped:
+                with self._db() as db:
+                    self._log(db, "connexion", "identifiant bloqué depuis une adresse après échecs répétés",
+                              f"{login.strip()} ({source})")
+            raise AccountError("Identifiant ou mot de passe incorrect.")
+        user_id, _, disabled = row
+        if disabled:
+            raise AccountError("Ce compte est désactivé : adressez-vous à l'AD.")
+        with self._db() as db:
+            db.execute("DELETE FROM login_throttle WHERE scope IN ('paire', 'compte') AND login = ? "
+                       "AND source IN (?, '')", (key, source))
+            if "source" in tripped:
+                db.execute("UPDATE login_throttle SET blocked_until = NULL WHERE scope = 'source' AND source = ?",
+                           (source,))
             else:
-                user_id, stored, disabled, failures, locked_until = row
-                if locked_until and datetime.datetime.fromisoformat(locked_until) > now:
-                    until = datetime.datetime.fromisoformat(locked_until).astimezone()
-                    failure = AccountError(
-                        f"Trop d'essais : ce compte est bloqué jusqu'à {until:%H:%M}. "
+                db.execute("UPDATE login_throttle SET failures = MAX(failures - 1, 0) "
+                           "WHERE scope = 'source' AND source = ?", (source,))
+            return self._user(db, db.execute(f"SELECT {self._COLUMNS} FROM users WHERE id = ?",
+                                             (user_id,)).fetchone())
+
+    #: (scope, the counter's login, its source) for an attempt of `login` from `source`.
+    @staticmethod
+    def _counters(login: str, source: str) -> list[tuple[str, str, str]]:
+        return [("paire", login, source), ("source", "", source), ("compte", login, "")]
+
+    def _throttled(self, db: sqlite3.Connection, login: str, source: str,
+                   now: datetime.datetime) -> str | None:
+        """The French refusal when one of the attempt's counters is blocked, else None."""
+        db.execute("DELETE FROM login_throttle WHERE window_start < ? AND (blocked_until IS NULL "
+                   "OR blocked_until < ?)", ((now - FAILURE_WINDOW).isoformat(), now.isoformat()))
+        for scope, key, src in self._counters(login, source):
+            row = db.execute("SELECT blocked_until FROM login_throttle WHERE scope = ? AND login = ? "
+                             "AND source = ?", (scope, key, src)).fetchone()
+            if row is None or not row[0] or datetime.datetime.fromisoformat(row[0]) <= now:
+                continue
+            until = datetime.datetime.fromisoformat(row[0]).astimezone()
+            if scope == "paire":
+                return (f"Trop d'essais : ce compte est bloqué jusqu'à {until:%H:%M} depuis cette connexion. "
                         "Réessayez plus tard ou demandez à l'AD un nouveau mot de passe.")
-                elif not verify_password(password, stored):
-                    failures += 1
-                    locked = None
-                    if failures >= MAX_FAILURES:
-                        locked = (now + datetime.timedelta(minutes=LOCK_MINUTES)).isoformat()
-                        self._log(db, login, "compte bloqué après échecs répétés", login)
-                    db.execute("UPDATE users SET failures = ?, locked_until = ? WHERE id = ?",
-                               (0 if locked else failures, locked, user_id))
-                    failure = wrong
-                elif disabled:
-                    failure = AccountError("Ce compte est désactivé : adressez-vous à l'AD.")
-                else:
-                    db.execute("UPDATE users SET failures = 0, locked_until = NULL WHERE id = ?", (user_id,))
-                    user = self._user(db, db.execute(f"SELECT {self._COLUMNS} FROM users WHERE id = ?",
-                                                     (user_id,)).fetchone())
-        if failure is not None:
-            raise failure
-        return user
+            if scope == "source":
+                return (f"Trop d'essais depuis cette connexion : les connexions sont suspendues jusqu'à "
+                        f"{until:%H:%M}. Réessayez plus tard.")
+            return "Trop d'essais sur cet identifiant : patientez une minute avant de réessayer."
+        return None
+
+    def _count_failure(self, db: sqlite3.Connection, login: str, source: str,
+                       now: datetime.datetime) -> set[str]:
+        """Count one failure on each counter of the attempt; return the scopes it blocked."""
+        tripped = set()
+        for scope, key, src in self._counters(login, source):
+            row = db.execute("SELECT failures, window_start FROM login_throttle WHERE scope = ? AND login = ? "
+                             "AND source = ?", (scope, key, src)).fetchone()
+            failures, start = (0, now) if row is None else (row[0], datetime.datetime.fromisoformat(row[1]))
+            if now - start > FAILURE_WINDOW:
+                failures, start = 0, now
+            failures += 1
+            blocked = None
+            if scope == "paire" and failures >= MAX_FAILURES:
+                blocked, failures = now + datetime.timedelta(minutes=LOCK_MINUTES), 0
+            elif scope == "source" and failures >= SOURCE_MAX_FAILURES:
+                blocked, failures = now + datetime.timedelta(minutes=LOCK_MINUTES), 0
+            elif scope == "compte" and failures >= ACCOUNT_SLOW_AFTER:
+                blocked = now + ACCOUNT_PAUSE  # a pause only: never a long lock of someone else's account
+            if blocked is not None:
+                tripped.add(scope)
+            db.execute("INSERT OR REPLACE INTO login_throttle (scope, login, source, failures, window_start, "
+                       "blocked_until) VALUES (?, ?, ?, ?, ?, ?)",
+                       (scope, key, src, failures, start.isoformat(), blocked and blocked.isoformat()))
+        return tripped
+
+    def _clear_throttle(self, db: sqlite3.Connection, login: str) -> None:
+        """A new password from the AD lifts the login's blocks (every source's)."""
+        db.execute("DELETE FROM login_throttle WHERE scope IN ('paire', 'compte') AND login = ?",
+                   (login.strip().lower(),))
 
     def open_session(self, user: User) -> Session:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

@@ -24,6 +24,16 @@ SECURITY_HEADERS = [
 ]
 
 
+#: On every answer to a logged-in user and every answer setting our cookie: nothing of it
+#: may be kept by the browser's or a proxy's cache (shared school computers).
+NO_STORE = ("Cache-Control", "no-store")
+
+
+def with_no_store(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`headers` with Cache-Control replaced by `no-store` (for WSGI start_response lists)."""
+    return [(k, v) for k, v in headers if k.lower() != "cache-control"] + [NO_STORE]
+
+
 def host_origin(environ: dict) -> str:
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.layout import LayoutError, read_identity
 from retkoop_tools.web.accounts import ROLES, AccountError, Session
 from retkoop_tools.web.passwords import PasswordPolicyError
-from retkoop_tools.web.security import cookie_header, form_csrf_ok, same_origin
+from retkoop_tools.web.security import COOKIE_NAME, NO_STORE, cookie_header, form_csrf_ok, same_origin
 
 if TYPE_CHECKING:
     from retkoop_tools.web.portal import Portal
@@ -34,10 +35,16 @@ _ERROR_TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page int
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path of this site (never another host) to go to after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only a path of this site (never another host) to go to after login, else `/`.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as `/`: `/`, tab,
+    `/evil.example` is `//evil.example`. So: one leading `/`, no backslash, no control, space
+    or invisible character anywhere (form values arrive already percent-decoded).
+    """
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(unicodedata.category(c)[0] in "CZ" for c in target)):
+        return "/"
+    return target
 
 
 class CoopDirectory:
@@ -85,6 +92,14 @@ def create_site(portal: Portal) -> Flask:
                 abort(403, "Formulaire venu d'un autre site.")
         return None
 
+    @app.after_request
+    def no_store(response):
+        """Nothing shown to a logged-in user, nor any answer carrying a cookie, is cached."""
+        sets_cookie = any(v.startswith(COOKIE_NAME + "=") for v in response.headers.getlist("Set-Cookie"))
+        if g.get("session") is not None or sets_cookie:
+            response.headers[NO_STORE[0]] = NO_STORE[1]
+        return response
+
     @app.context_processor
     def globals_() -> dict[str, Any]:
         session: Session | None = g.get("session")
@@ -129,7 +144,9 @@ def create_site(portal: Portal) -> Flask:
         suite = _safe_next(request.form.get("suite"))
         login_value = request.form.get("identifiant", "").strip()
         try:
-            user = portal.accounts.authenticate(login_value, request.form.get("mot_de_passe", ""))
+            # REMOTE_ADDR: the client, or the proxy's X-Forwarded-For once `serve --proxy` (ProxyFix) set it.
+            user = portal.accounts.authenticate(login_value, request.form.get("mot_de_passe", ""),
+                                                source=request.environ.get("REMOTE_ADDR", ""))
         except AccountError as exc:
             time.sleep(0.2)  # slows guessing down a little more
             return render_template("connexion.html", suite=suite, erreur=str(exc), identifiant=login_value), 401
@@ -155,7 +172,8 @@ def create_site(portal: Portal) -> Flask:
             try:
                 if new != confirm:
                     raise AccountError("Les deux nouveaux mots de passe ne sont pas identiques.")
-                portal.accounts.change_password(user, request.form.get("actuel", ""), new)
+                portal.accounts.change_password(user, request.form.get("actuel", ""), new,
+                                                keep_token=g.session.token)
             except (AccountError, PasswordPolicyError) as exc:
                 return render_template("mot_de_passe.html", erreur=str(exc)), 400
             return redirect(url_for("home", info="Mot de passe changé."))
@@ -236,6 +254,9 @@ def create_site(portal: Portal) -> Flask:
 
     @app.get("/sante")
     def health():
+        """`ok` for anyone (monitoring); the process's figures for an AD admin only."""
+        if g.session is None or not g.session.user.is_admin or g.session.user.must_change:
+            return {"etat": "ok"}
         return {"etat": "ok", "cooperatives_ouvertes": len(portal.pool), "pid": os.getpid()}
 
     @app.errorhandler(HTTPException)
@@ -269,4 +290,6 @@ def render_error(portal: Portal, environ: dict, start_response, status: int, tit
     with portal.site.request_context(environ):
         g.session = portal.session_of(environ)
         response = portal.site.make_response((render_template("erreur.html", titre=title, message=message), status))
+        if g.session is not None:
+            response.headers[NO_STORE[0]] = NO_STORE[1]
         return response(environ, start_response)
