@@ -42,6 +42,7 @@ from retkoop_tools.web.security import (
     SAFE_METHODS,
     SECURITY_HEADERS,
     api_csrf_ok,
+    with_no_store,
 )
 
 StartResponse = Callable[..., Any]
@@ -81,9 +82,7 @@ class Portal:
         if match:
             def coop_headers(status: str, headers: list, exc_info: Any = None):
                 # Every answer about a coop is private to the logged-in user: never cached.
-                if not any(n.lower() == "cache-control" for n, _ in headers):
-                    headers = [*headers, ("Cache-Control", "no-store")]
-                return with_headers(status, headers, exc_info)
+                return with_headers(status, with_no_store(headers), exc_info)
 
             try:
                 return self._coop_request(environ, coop_headers, match.group(1), match.group(2) or "/")
