@@ -76,12 +76,60 @@ def decode(content: str | bytes, rel: str) -> tuple[str | None, list[Violation]]
     return content, []
 
 
+_KEYWORDS = (b"include", b"plugin", b"pushtag", b"poptag", b"pushmeta", b"popmeta", b"fava-extension",
+             b'"cooperative"')
+_MARKER = b'custom "fava-option" "insert-entry"'
+_DOCUMENT_KEY = re.compile(rb'document:[ \t]*"([^"\n]*)"')
+_DOCUMENT_DIRECTIVE = re.compile(rb'document[ \t]+[A-Z][^\s"]*[ \t]+"([^"\n]*)"')
+
+
+@functools.cache
+def _root_option_lines() -> tuple[bytes, ...]:
+    return tuple(line.encode() for line in ROOT_OPTIONS.splitlines() if line)
+
+
+def certainly_clean(raw: bytes) -> bool:
+    """True only when the bytes cannot hold a forbidden declaration (then no lexing is needed).
+
+    Sound by counting: every token that matters contains its keyword literally, and without a
+    backslash or a `\r` a string is exactly what lies between two quotes. So when no forbidden
+    keyword appears at all, every `option` and `fava-option` is one of the allowed lines, and
+    every `document` lies in a document line whose path is valid, the file is clean. Any doubt
+    (a narration that says « option », a backslash…) answers False: the lexer decides.
+    """
+    if b"\\" in raw or b"\r" in raw or any(keyword in raw for keyword in _KEYWORDS):
+        return False
+    markers = raw.count(_MARKER)
+    if raw.count(b"fava-option") != markers:
+        return False
+    framed = b"\n" + raw
+    allowed = sum(framed.count(b"\n" + line + b"\n") for line in _root_option_lines())
+    if raw.count(b"option") != markers + allowed:
+        return False
+    if b"document" in raw:
+        covered = bytearray(len(raw))
+        for pattern, directive in ((_DOCUMENT_KEY, False), (_DOCUMENT_DIRECTIVE, True)):
+            for match in pattern.finditer(raw):
+                if document_path_problem(match.group(1).decode("utf-8", "replace"), directive):
+                    return False
+                covered[match.start():match.end()] = b"\x01" * (match.end() - match.start())
+        at = raw.find(b"document")
+        while at != -1:
+            if not covered[at]:
+                return False
+            at = raw.find(b"document", at + 1)
+    return True
+
+
 def scan_included(content: str | bytes, rel: str) -> list[Violation]:
     """What an included file declares and may not (empty when the file is clean)."""
     text, problems = decode(content, rel)
     if text is None:
         return problems
-    tokens = list(lexer.lex_iter_string(text.encode("utf-8")))
+    raw = text.encode("utf-8")
+    if certainly_clean(raw):
+        return []
+    tokens = list(lexer.lex_iter_string(raw))
     allowed_options = root_options()
 
     def value(i: int) -> object:

@@ -178,13 +178,15 @@ class Portal:
         code = int(status.split()[0])
         if code >= 400:
             content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+            message = fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
             if content_type.startswith("application/json"):
                 body = fava_guard.french_api_error(code, body)
                 headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
                 headers.append(("Content-Length", str(len(body))))
-            elif not is_api or content_type.startswith("text/html"):
-                return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"),
-                                  fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500]))
+            elif is_api:
+                return self._json_error(start_response, status, message)
+            else:
+                return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"), message)
         start_response(status, headers)
         return [body]
 

@@ -242,3 +242,12 @@ def test_history_names_option_and_plugin_changes(tmp_path):
                                                       parse_entries(new, "coop.beancount"))]
     assert 'Déclaration ajoutée : « option "title" "B" »' in described
     assert 'Déclaration retirée : « plugin "retkoop_plugins.exercice" »' in described
+
+
+def test_an_upload_too_big_is_refused_in_french(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    big = PDF + b"0" * (21 * 1024 * 1024)
+    response = client.put(f"{base}/api/add_document", headers=ORIGIN, data={
+        "folder": "documents", "account": "Actif:512-Banque", "file": (io.BytesIO(big), "2025-10-01.gros.pdf")})
+    assert response.status_code == 413
+    assert "trop gros" in response.get_json()["error"]
