@@ -251,3 +251,19 @@ def test_an_upload_too_big_is_refused_in_french(env):
         "folder": "documents", "account": "Actif:512-Banque", "file": (io.BytesIO(big), "2025-10-01.gros.pdf")})
     assert response.status_code == 413
     assert "trop gros" in response.get_json()["error"]
+
+
+def test_the_editor_reaches_only_this_coops_files(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    other = env.root / "ledgers" / OTHER / "2025-2026.beancount"
+    read = client.get(f"{base}/api/source?filename={other}")
+    assert read.status_code >= 400 and "Participation" not in read.get_data(as_text=True)
+    before = unchanged(env)
+    text_before = other.read_text()
+    wrote = client.put(f"{base}/api/source", headers=ORIGIN, json={
+        "file_path": str(other), "source": "; vide\n", "sha256sum": "0" * 64})
+    assert wrote.status_code >= 400
+    assert other.read_text() == text_before and unchanged(env) == before
+    moved = client.put(f"{base}/api/move", headers=ORIGIN, json={
+        "account": "Actif:512-Banque", "new_name": "2025-10-01.vol.pdf", "filename": str(other)})
+    assert moved.status_code == 403 and other.exists()
