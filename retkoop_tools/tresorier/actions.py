@@ -27,15 +27,14 @@ from retkoop_tools.ledger.describe import describe
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import DOCUMENTS_DIRNAME, LayoutError, regie_changes
 from retkoop_tools.ledger.writer import format_entry
+from retkoop_tools.policy.documents import MAX_DOCUMENT
+from retkoop_tools.policy.documents import document_kind as kind_of_content
 from retkoop_tools.policy.writes import Scope
 from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
 from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.editing import EditError, Edits
 from retkoop_tools.tresorier.operations import Form, build_operation
 from retkoop_tools.tresorier.parsing import parse_amount, parse_date
-
-MAX_DOCUMENT = 15 * 1024 * 1024
-_SIGNATURES = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
 
 
 @dataclass
@@ -79,10 +78,7 @@ def _coop_dir(store: Store, uai: str) -> Path:
 
 def document_kind(upload: Upload) -> str | None:
     """The file's type from its first bytes (not from its name): pdf, jpg, png or None."""
-    for signature, kind in _SIGNATURES:
-        if upload.content.startswith(signature):
-            return kind
-    return None
+    return kind_of_content(upload.content)
 
 
 def _check_upload(upload: Upload | None, key: str, errors: dict[str, str]) -> str | None:
