@@ -20,7 +20,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import insert_position
 from retkoop_tools.store.gitcmd import git
 
-from .conftest import OWN
+from .conftest import OTHER, OWN
 
 OLD, NEW = "Ancien Fournisseur Secret", "Fournisseur Courant"
 OLD_NARRATION, NEW_NARRATION = "Achat confidentiel 2024", "Achat visible 2025"
@@ -215,3 +215,35 @@ def test_a_new_commit_reaches_the_verificateurs_app(scoped):
           Actif:512-Banque          -1.00 EUR
     ''')
     assert "Tout nouveau" in verif.get(f"{base}/api/narrations").get_data(as_text=True)
+
+
+# -- paths are made canonical before any decision ------------------------------------------------
+@pytest.mark.parametrize("tail", ["/{slug}//api/source?filename=x", "/{slug}//editor/", "//{slug}/editor/",
+                                  "/{slug}/./editor/", "/autre/../{slug}/editor/", "/{slug}/editor/.",
+                                  "/{slug}/api//source_slice?entry_hash=x"])
+def test_odd_paths_do_not_bypass_the_verificateurs_block(env, tail):
+    url = f"/coop/{OWN}" + tail.format(slug=env.slug(OWN))
+    response = env.client("verificateur").get(url)
+    assert response.status_code == 403, url
+    assert "pas ouverte aux vérificateurs" in html.unescape(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("tail", ["/{slug}%2Feditor/", "/{slug}/editor%2f", "/{slug}%5Ceditor/",
+                                  "/{slug}\\editor/", "/{slug}/editor%00/"])
+def test_encoded_separators_are_refused(env, tail):
+    url = f"/coop/{OWN}" + tail.format(slug=env.slug(OWN))
+    response = env.client("mandataire").get(url)
+    assert response.status_code == 400, url
+    assert "Adresse invalide" in response.get_data(as_text=True)
+
+
+def test_fava_gets_the_canonical_path(env):
+    slug = env.slug(OWN)
+    client = env.client("mandataire")
+    response = client.get(f"/coop/{OWN}//{slug}/./api/../api/narrations")
+    assert response.status_code == 200 and "Participation volontaire des familles" in response.get_json()["data"]
+    # `..` is resolved before the coop is read: it cannot reach another coop's app.
+    other = client.get(f"/coop/{OWN}/../{OTHER}/{env.slug(OTHER)}/journal/")
+    assert other.status_code == 403 and f"accès à la coopérative {OTHER}" in html.unescape(other.get_data(as_text=True))
+    # Nor climb out of /coop/.
+    assert client.get(f"/coop/{OWN}/../../admin/comptes").status_code == 400
