@@ -117,3 +117,12 @@ def test_our_templates_mark_nothing_safe():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "Markup(" not in text and "autoescape=False" not in text, path
+
+
+def test_the_csp_allows_webassembly_and_nothing_more(env):
+    """Fava's editor needs WebAssembly; inline scripts and eval stay forbidden."""
+    policy = env.client("ad_admin").get(f"/coop/{OWN}/{env.slug(OWN)}/journal/").headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"
+    assert "'unsafe-eval'" not in policy and "'unsafe-inline'" not in directives["script-src"]
+    assert directives["object-src"] == "'none'" and directives["default-src"] == "'self'"
