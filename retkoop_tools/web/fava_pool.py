@@ -1,8 +1,10 @@
 """One Fava application per coop, created on first use and evicted when unused (LRU).
 
 Each app knows only its coop's `coop.beancount` (and what it includes), so it cannot serve
-another coop's files. Fava's poll watcher is used: it starts no thread, so an evicted app
-leaves nothing running behind it.
+another coop's files. A vérificateur gets an app of their own per (coop, exercice), keyed
+`UAI@2025-2026`, whose ledger holds that exercice only (`fava_scope.py`). Every app renders
+Fava's templates with user texts escaped (`fava_templates.py`). Fava's poll watcher is used: it
+starts no thread, so an evicted app leaves nothing running behind it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from flask import Flask
 from retkoop_tools.ad import COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import result_of_load
+from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
+from retkoop_tools.web.fava_scope import create_exercice_app, scope_key
+from retkoop_tools.web.fava_templates import use_escaping_templates
 
 MAX_UPLOAD = 20 * 1024 * 1024  # a phone photo of a receipt, a bank statement
 
@@ -80,38 +85,45 @@ class FavaPool:
     def __len__(self) -> int:
         return len(self._apps)
 
-    def get(self, uai: str) -> Flask:
+    def get(self, uai: str, exercice: Exercice | None = None) -> Flask:
+        """The coop's app; with `exercice`, the app that knows that exercice only."""
+        name = scope_key(uai, exercice)
         with self._lock:
-            app = self._apps.get(uai)
+            app = self._apps.get(name)
             if app is not None:
-                self._apps.move_to_end(uai)
+                self._apps.move_to_end(name)
                 return app
-            creating = self._creating.setdefault(uai, threading.Lock())
-        with creating:  # one creation per coop at a time, others wait for it
+            creating = self._creating.setdefault(name, threading.Lock())
+        with creating:  # one creation per app at a time, others wait for it
             with self._lock:
-                app = self._apps.get(uai)
+                app = self._apps.get(name)
                 if app is not None:
                     return app
             signature = self._signature(uai)
-            key = self._results_key(uai)
-            app = self._create(uai)
+            key = self._results_key(uai) if exercice is None else None
+            app = self._create(uai, exercice)
             self._keep_results(uai, app, key)
             with self._lock:
-                self._loaded_sig[uai] = signature
-                self._apps[uai] = app
+                self._loaded_sig[name] = signature
+                self._apps[name] = app
                 self.created += 1
                 while len(self._apps) > self.size:
                     evicted, _ = self._apps.popitem(last=False)
                     self._loaded_sig.pop(evicted, None)
                     self.evicted += 1
-                self._creating.pop(uai, None)
+                self._creating.pop(name, None)
             return app
 
-    def _create(self, uai: str) -> Flask:
-        path = (self.ad_root / LEDGERS_DIRNAME / uai / COOP_FILENAME).resolve()
-        verify_loadable(path.parent, uai)  # Fava imports and runs what the files name
-        app = create_app([str(path)], load=True, poll_watcher=True)
+    def _create(self, uai: str, exercice: Exercice | None = None) -> Flask:
+        path = str((self.ad_root / LEDGERS_DIRNAME / uai / COOP_FILENAME).resolve())
+        verify_loadable(Path(path).parent, uai)  # Fava imports and runs what the files name
+        if exercice is None:
+            app = create_app([path], load=True, poll_watcher=True)
+        else:
+            app = create_exercice_app(path, exercice)
+        app.config["RETKOOP_POOL_KEY"] = scope_key(uai, exercice)
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
+        use_escaping_templates(app)
         return app
 
     @contextmanager
@@ -154,7 +166,8 @@ class FavaPool:
     def mark_dirty(self, uai: str) -> None:
         """The coop's files changed behind Fava's back (a write through the store)."""
         with self._lock:
-            self._loaded_sig.pop(uai, None)
+            for name in [n for n in self._loaded_sig if n == uai or n.startswith(uai + "@")]:
+                self._loaded_sig.pop(name, None)
 
     def reload_if_dirty(self, uai: str, app: Flask) -> None:
         """Reload the coop's ledger if its files changed since it was loaded.
@@ -162,17 +175,18 @@ class FavaPool:
         Fava's JSON API does not look for changes by itself, and another process of the
         portal (or a `git pull`) may have written: the files' signature tells.
         """
+        name = app.config.get("RETKOOP_POOL_KEY", uai)
         current = self._signature(uai)
         with self._lock:
-            if self._loaded_sig.get(uai) == current:
+            if self._loaded_sig.get(name) == current:
                 return
-        key = self._results_key(uai)
+        key = self._results_key(uai) if name == uai else None  # a clamped load is no check
         verify_loadable(self.ad_root / LEDGERS_DIRNAME / uai, uai)
         for ledger in app.config["LEDGERS"].ledgers:
             ledger.load_file()
         self._keep_results(uai, app, key)
         with self._lock:
-            self._loaded_sig[uai] = current
+            self._loaded_sig[name] = current
 
     def _results_key(self, uai: str) -> str | None:
         return self.results.key(uai) if self.results is not None else None

@@ -37,6 +37,7 @@ from retkoop_tools.web import fava_guard
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
+from retkoop_tools.web.paths import InvalidPathError, normalise_path
 from retkoop_tools.web.security import (
     COOKIE_NAME,
     SAFE_METHODS,
@@ -47,8 +48,10 @@ from retkoop_tools.web.security import (
 
 StartResponse = Callable[..., Any]
 _COOP_PATH = re.compile(r"^/coop/([0-9]{7}[A-Z])(/.*)?$")
-#: Fava routes a read-only vérificateur may not open: the raw source of every exercice.
-_VERIFICATEUR_BLOCKED = re.compile(r"^/[^/]+/(editor/|api/source\b)")
+#: Fava routes a vérificateur may not open, although their app knows one exercice only: the
+#: raw files (every exercice's text), and the import page and its folder (every statement).
+_VERIFICATEUR_BLOCKED = re.compile(
+    r"^/[^/]+/(editor|import|api/(source|source_slice|format_source|imports|extract|upload_import_file))(/|$)")
 #: Endpoints of our treasurer pages: they write through the store themselves.
 _OWN_ENDPOINT = re.compile(r"^/[^/]+/extension/(" + "|".join(TRESORIER_NAMES) + r")/[^/]+$")
 
@@ -108,6 +111,20 @@ class Portal:
         return [body]
 
     def _coop_request(self, environ: dict, start_response: StartResponse, uai: str, rest: str):
+        # Every decision below reads the canonical path, and Fava is given that same path.
+        try:
+            path = normalise_path(environ.get("PATH_INFO", ""), environ.get("RAW_URI") or environ.get("REQUEST_URI"))
+        except InvalidPathError as exc:
+            message = f"{exc} Elle contient un caractère que le portail n'accepte pas."
+            if "/api/" in environ.get("PATH_INFO", ""):
+                return self._json_error(start_response, "400 BAD REQUEST", message)
+            return self._page(environ, start_response, 400, "Adresse invalide", message)
+        match = _COOP_PATH.match(path)
+        if match is None:
+            return self._page(environ, start_response, 400, "Adresse invalide",
+                              "Adresse invalide : elle sort de l'espace de la coopérative.")
+        uai, rest = match.group(1), match.group(2) or "/"
+        environ["PATH_INFO"] = path
         method = environ.get("REQUEST_METHOD", "GET").upper()
         is_api = "/api/" in rest or "/extension/" in rest
         if not self.ad.coop_file(uai).is_file():
@@ -136,13 +153,19 @@ class Portal:
             if not user.can_write(uai):
                 return self._forbidden(environ, start_response, is_api,
                                        "Votre compte est en lecture seule : aucune modification possible.")
+        scope = None  # a vérificateur's app knows their exercice only (fava_scope.py)
         if user.role == "verificateur":
             if _VERIFICATEUR_BLOCKED.match(rest):
                 return self._forbidden(environ, start_response, is_api,
-                                       "L'éditeur des fichiers n'est pas ouvert aux vérificateurs.")
+                                       "Cette page n'est pas ouverte aux vérificateurs.")
+            try:
+                scope = Exercice.parse(user.exercice or "")
+            except ValueError:
+                return self._forbidden(environ, start_response, is_api,
+                                       "Votre compte de vérificateur n'indique pas d'exercice.")
             environ["QUERY_STRING"] = _force_time(environ.get("QUERY_STRING", ""), user.exercice)
 
-        app = self.pool.get(uai)
+        app = self.pool.get(uai, scope)
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
         environ["PATH_INFO"] = rest
         environ["retkoop.user"] = user

@@ -18,7 +18,7 @@ SECURITY_HEADERS = [
     (
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+        "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
         "base-uri 'self'; object-src 'none'",
     ),
 ]
