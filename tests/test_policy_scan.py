@@ -31,6 +31,8 @@ HOSTILE = [
     'pushtag #x\n',
     'pushmeta a: "b"\n',
     '2025-09-01 note Actif:A "x" ; comment\ninclude "y"\n',
+    '2025-03-15 * "A" "B"\n  filename: "<retkoop>"\n  Actif:512-Banque -50 EUR\n',
+    '2025-03-15 * "A" "B"\n  lineno: 3\n',
 ]
 
 

@@ -37,6 +37,9 @@ _FORBIDDEN = {
 #: Characters Beancount or a browser may read as something else than text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
 INSERT_ENTRY_OPTION = "insert-entry"
+#: Metadata Beancount sets itself: written in a file, they would place an entry elsewhere
+#: (another file, a line) for every rule that asks where it is.
+RESERVED_META = ("filename", "lineno")
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def decode(content: str | bytes, rel: str) -> tuple[str | None, list[Violation]]
 
 
 _KEYWORDS = (b"include", b"plugin", b"pushtag", b"poptag", b"pushmeta", b"popmeta", b"fava-extension",
-             b'"cooperative"')
+             b'"cooperative"', b"filename", b"lineno")
 _MARKER = b'custom "fava-option" "insert-entry"'
 _DOCUMENT_KEY = re.compile(rb'document:[ \t]*"([^"\n]*)"')
 _DOCUMENT_DIRECTIVE = re.compile(rb'document[ \t]+[A-Z][^\s"]*[ \t]+"([^"\n]*)"')
@@ -158,6 +161,10 @@ def scan_included(content: str | bytes, rel: str) -> list[Violation]:
             problem = document_path_problem(str(value(i + 2)), entry_directive=True)
             if problem:
                 problems.append(Violation(rel, line, f"{rel}, ligne {line} : {problem}"))
+        elif kind == "KEY" and _value in RESERVED_META:
+            problems.append(Violation(rel, line, f"{rel}, ligne {line} : la métadonnée « {_value} » est "
+                                                 "réservée à Beancount (elle dit où une écriture est "
+                                                 "écrite) : retirez-la."))
         elif kind == "KEY" and _value == META_DOCUMENT and i + 2 < len(tokens) and tokens[i + 2][0] == "STRING":
             problem = document_path_problem(str(value(i + 2)), entry_directive=False)
             if problem:

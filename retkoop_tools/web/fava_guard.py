@@ -21,6 +21,9 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
+from werkzeug.wrappers import Request
+
+from retkoop_tools.banque.importers import imports_dir
 from retkoop_tools.policy.documents import (
     DOCUMENTS_DIRNAME,
     MIME_TYPES,
@@ -38,7 +41,11 @@ DOCUMENT_HEADERS = [
 _DOC_ROUTE = re.compile(r"^/[^/]+/(document|statement)/$")
 _JUMP_ROUTE = re.compile(r"^(/[^/]+)?/jump/?$")
 _FILE_API = re.compile(r"^/[^/]+/api/(document|move)$")
+_IMPORT_UPLOAD = re.compile(r"^/[^/]+/api/upload_import_file$")
 MAX_BODY = 25 * 1024 * 1024
+STATEMENT_SUFFIXES = ("ofx", "qfx", "csv", "qif", "xlsx", "txt")
+MAX_STATEMENT = 5 * 1024 * 1024
+MAX_STATEMENTS_WAITING = 24
 
 
 class Refusal(Exception):
@@ -111,6 +118,9 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
         if not referer.path.startswith(coop_prefix + "/") or (referer.netloc and referer.netloc != host):
             return "302 FOUND", [("Location", coop_prefix + "/"), ("Content-Length", "0")], b""
         return None
+    if _IMPORT_UPLOAD.match(path) and method not in ("GET", "HEAD"):
+        _check_import_upload(environ, coop_dir)
+        return None
     api = _FILE_API.match(path)
     if api and method not in ("GET", "HEAD"):
         if api.group(1) == "document":
@@ -124,6 +134,32 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
             raise Refusal(403, "Seuls les justificatifs du dossier documents/ de cette coopérative "
                                "peuvent être supprimés ou déplacés.")
     return None
+
+
+def _check_import_upload(environ: dict, coop_dir: Path) -> None:
+    """A statement for Fava's import page: a bank's export (OFX, CSV…), small, few at a time."""
+    body = read_body(environ)
+    request = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+    upload = request.files.get("file")
+    name = (upload.filename or "") if upload else ""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in STATEMENT_SUFFIXES:
+        raise Refusal(400, f"« {name} » n'est pas un relevé bancaire : déposez le fichier OFX, CSV, QIF "
+                           "ou XLSX téléchargé sur le site de la banque.")
+    if len(body) > MAX_STATEMENT:
+        raise Refusal(413, f"« {name} » est trop gros pour un relevé bancaire ({MAX_STATEMENT // 1024 // 1024} Mo "
+                           "au plus).")
+    folder = imports_dir(coop_dir.parent.parent, coop_dir.name)
+    if folder.is_dir() and sum(1 for p in folder.iterdir() if p.is_file()) >= MAX_STATEMENTS_WAITING:
+        raise Refusal(409, f"{MAX_STATEMENTS_WAITING} relevés attendent déjà d'être importés : importez-les "
+                           "ou supprimez-les avant d'en déposer d'autres.")
+
+
+def success_message(path: str, body: bytes) -> bytes:
+    """Fava's success answers that name a server path, told without it."""
+    if not _IMPORT_UPLOAD.match(path):
+        return body
+    return json.dumps({"data": "Relevé déposé : il est prêt à être importé."}, ensure_ascii=False).encode()
 
 
 def _statement_path(app, entry_hash: str, key: str) -> str:

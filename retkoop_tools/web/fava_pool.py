@@ -24,6 +24,7 @@ from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import result_of_load
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
+from retkoop_tools.web import fava_hooks  # noqa: F401 - verifies before every Fava load
 from retkoop_tools.web.fava_scope import create_exercice_app, scope_key
 from retkoop_tools.web.fava_templates import use_escaping_templates
 

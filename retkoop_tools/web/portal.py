@@ -276,6 +276,10 @@ class Portal:
                         self.pool.reload_if_dirty(uai, app)
             finally:
                 snapshot.discard()
+        if status.startswith("200"):
+            body = fava_guard.success_message(environ["PATH_INFO"], body)
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(body))))
         return self._finish(environ, start_response, status, headers, body, is_api)
 
     def _own_write(self, app, environ: dict, start_response: StartResponse, uai: str):

@@ -267,3 +267,45 @@ def test_the_editor_reaches_only_this_coops_files(env):
     moved = client.put(f"{base}/api/move", headers=ORIGIN, json={
         "account": "Actif:512-Banque", "new_name": "2025-10-01.vol.pdf", "filename": str(other)})
     assert moved.status_code == 403 and other.exists()
+
+
+def test_an_import_config_in_the_editor_never_runs_even_during_fava_s_reload(env, tmp_path):
+    """Fava reloads the books inside the save, before the portal's policy: the folder is
+    verified before that load, and only our import configuration may ever run."""
+    marker = tmp_path / "pwned.txt"
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    from retkoop_tools.banque.importers import imports_dir
+
+    script = imports_dir(env.root, OWN) / "evil.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\nCONFIG = []\n")
+    before = unchanged(env)
+    for line in (f'2025-09-01 custom "fava-option" "import-config" "{script}"',
+                 f'2025-09-01 custom "fava\\-option" "import-config" "{script}"'):
+        response = Editor(env).save("2025-2026.beancount", lambda t, line=line: add_before_marker(t, line))
+        assert response.status_code == 400
+        assert not marker.exists(), "the import config ran"
+        assert unchanged(env) == before
+    # The coop still works afterwards: Fava reloaded the restored files.
+    assert client.get(f"{base}/income_statement/").status_code == 200
+
+
+def test_import_uploads_are_bank_statements_and_the_answer_names_no_path(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    refused = client.put(f"{base}/api/upload_import_file", headers=ORIGIN,
+                         data={"file": (io.BytesIO(b"import os\n"), "evil.py")})
+    assert refused.status_code == 400 and "relevé bancaire" in refused.get_json()["error"]
+    ok = client.put(f"{base}/api/upload_import_file", headers=ORIGIN,
+                    data={"file": (io.BytesIO(b"Date;Libelle;Montant\n"), "releve.csv")})
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    assert str(env.root) not in ok.get_data(as_text=True)
+
+
+def test_reserved_metadata_cannot_place_an_entry_in_a_closed_exercice(env):
+    """`filename:` in a file would move an entry out of its file for the rules and the seal."""
+    before = unchanged(env)
+    entry = ('2025-03-15 * "Librairie" "Livres"\n  filename: "<retkoop>"\n  piece: "D999"\n  mode: "VIR"\n'
+             '  Actif:512-Banque  -50.00 EUR\n  Charges:6063-Fournitures-activites  50.00 EUR')
+    response = Editor(env).save("2025-2026.beancount", lambda t: add_before_marker(t, entry))
+    assert response.status_code == 400 and "réservée" in response.get_json()["error"]
+    assert unchanged(env) == before
