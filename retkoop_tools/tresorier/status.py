@@ -46,7 +46,9 @@ def balances(books: Books) -> list[Balance]:
 
 
 def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = None,
-                 ad_config: dict | None = None) -> list[Line]:
+                 ad_config: dict | None = None, only_current: bool = False) -> list[Line]:
+    """The dashboard's lines; `only_current` leaves out what concerns another exercice (for a
+    vérificateur, who sees one exercice only)."""
     exercice = books.current
     lines: list[Line] = []
     if exercice is None:
@@ -122,7 +124,7 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
 
     previous = exercice.previous()
     crf_due = echeance(ad_config or {}, "crf", previous.end)
-    if crf_due and previous in books.exercices:
+    if crf_due and previous in books.exercices and not only_current:
         done = previous in books.closed
         lines.append(Line(done or books.today <= crf_due, f"CRF {previous}",
                           ("Exercice clôturé." if done else f"À remettre à l'AD avant le {fmt_date(crf_due)}.")

@@ -42,6 +42,7 @@ _DOC_ROUTE = re.compile(r"^/[^/]+/(document|statement)/$")
 _JUMP_ROUTE = re.compile(r"^(/[^/]+)?/jump/?$")
 _FILE_API = re.compile(r"^/[^/]+/api/(document|move)$")
 _IMPORT_UPLOAD = re.compile(r"^/[^/]+/api/upload_import_file$")
+_SOURCE_API = re.compile(r"^/[^/]+/api/source$")
 MAX_BODY = 25 * 1024 * 1024
 STATEMENT_SUFFIXES = ("ofx", "qfx", "csv", "qif", "xlsx", "txt")
 MAX_STATEMENT = 5 * 1024 * 1024
@@ -118,6 +119,17 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
         if not referer.path.startswith(coop_prefix + "/") or (referer.netloc and referer.netloc != host):
             return "302 FOUND", [("Location", coop_prefix + "/"), ("Content-Length", "0")], b""
         return None
+    if _SOURCE_API.match(path):
+        if method in ("GET", "HEAD"):
+            filename = (query.get("filename") or [""])[0]
+        else:
+            try:
+                filename = str(json.loads(read_body(environ) or b"{}").get("file_path", ""))
+            except (ValueError, AttributeError):
+                filename = ""
+        if filename and not _is_ledger_file(coop_dir, filename):
+            raise Refusal(403, "L'éditeur n'ouvre que les fichiers des livres de cette coopérative.")
+        return None
     if _IMPORT_UPLOAD.match(path) and method not in ("GET", "HEAD"):
         _check_import_upload(environ, coop_dir)
         return None
@@ -134,6 +146,17 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
             raise Refusal(403, "Seuls les justificatifs du dossier documents/ de cette coopérative "
                                "peuvent être supprimés ou déplacés.")
     return None
+
+
+def _is_ledger_file(coop_dir: Path, filename: str) -> bool:
+    """One of the coop's own `.beancount` files (links resolved)."""
+    if "\x00" in filename:
+        return False
+    try:
+        path = Path(filename).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return path.parent == Path(coop_dir).resolve() and path.suffix == ".beancount" and path.is_file()
 
 
 def _check_import_upload(environ: dict, coop_dir: Path) -> None:

@@ -136,7 +136,9 @@ class Portal:
                 return self._json_error(start_response, "401 UNAUTHORIZED",
                                         "Session expirée : reconnectez-vous.")
             target = environ.get("PATH_INFO", "/") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
-            start_response("302 FOUND", [("Location", "/connexion?suite=" + quote(target, safe=""))])
+            # PATH_INFO holds the request's bytes as Latin-1 (WSGI): quote those bytes, once.
+            raw = target.encode("latin-1", "replace")
+            start_response("302 FOUND", [("Location", "/connexion?suite=" + quote(raw, safe=""))])
             return [b""]
         user = session.user
         if user.must_change:

@@ -25,7 +25,13 @@ from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.layout import LayoutError, read_identity
 from retkoop_tools.web.accounts import ROLES, AccountError, Session
 from retkoop_tools.web.passwords import PasswordPolicyError
-from retkoop_tools.web.security import COOKIE_NAME, NO_STORE, cookie_header, form_csrf_ok, same_origin
+from retkoop_tools.web.security import (
+    COOKIE_NAME,
+    NO_STORE,
+    cookie_header,
+    form_csrf_ok,
+    same_origin,
+)
 
 if TYPE_CHECKING:
     from retkoop_tools.web.portal import Portal

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import subprocess
-from urllib.parse import unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
@@ -309,3 +309,24 @@ def test_reserved_metadata_cannot_place_an_entry_in_a_closed_exercice(env):
     response = Editor(env).save("2025-2026.beancount", lambda t: add_before_marker(t, entry))
     assert response.status_code == 400 and "réservée" in response.get_json()["error"]
     assert unchanged(env) == before
+
+
+def test_a_bookmarked_page_with_an_accented_slug_comes_back_after_login(env):
+    from tests.web.conftest import PASSWORD
+
+    client = env.client()
+    base = f"/coop/{OWN}/{env.slug(OWN)}"
+    first = client.get(f"{quote(base)}/income_statement/")
+    assert first.status_code == 302
+    suite = parse_qs(urlsplit(first.headers["Location"]).query)["suite"][0]
+    assert suite == f"{base}/income_statement/"
+    login = client.post("/connexion", data={"identifiant": OWN, "mot_de_passe": PASSWORD, "suite": suite})
+    assert login.status_code == 302
+    assert client.get(login.headers["Location"]).status_code == 200
+
+
+def test_the_editor_refuses_server_files_with_a_french_403(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    response = client.get(f"{base}/api/source?filename=/etc/passwd")
+    assert response.status_code == 403 and "root:" not in response.get_data(as_text=True)
+    assert "éditeur" in response.get_json()["error"]

@@ -247,3 +247,18 @@ def test_fava_gets_the_canonical_path(env):
     assert other.status_code == 403 and f"accès à la coopérative {OTHER}" in html.unescape(other.get_data(as_text=True))
     # Nor climb out of /coop/.
     assert client.get(f"/coop/{OWN}/../../admin/comptes").status_code == 400
+
+
+@pytest.mark.parametrize("page", ["TableauDeBord/", "Cahier/", "Cahier/?exercice=2024-2025", "Pointage/",
+                                  "ArreteDeCaisse/", "FinExercice/", "FinExercice/?exercice=2024-2025",
+                                  "Adhesion/", "Adhesion/?exercice=2024-2025"])
+def test_our_pages_tell_the_verificateur_nothing_of_another_exercice(scoped, page):
+    env, base, hashes, docs = scoped
+    staff_text = env.client("ad_staff").get(f"{base}/extension/{page}").get_data(as_text=True)
+    response = env.client("verificateur").get(f"{base}/extension/{page}")
+    text = response.get_data(as_text=True)
+    assert response.status_code in (200, 403, 404), (page, response.status_code)
+    for marker in (OLD, OLD_NARRATION, "Adhésion 2024-2025", "CRF 2024-2025"):
+        assert marker not in text, (page, marker)
+    if page.startswith(("Cahier/?", "Adhesion/?")):
+        assert "2024-2025" in staff_text  # the page does show that year to the AD

@@ -31,6 +31,9 @@ class Adhesion(_base.Page, FavaExtensionBase):
     def exercice(self) -> Exercice:
         """?exercice=, else the school year of today when the AD published its rates, else
         the exercice being kept."""
+        forced = self.forced_exercice()
+        if forced is not None:  # a vérificateur reads the year they check, nothing else
+            return forced
         asked = request.args.get("exercice") or request.form.get("exercice")
         if asked:
             try:
@@ -63,13 +66,14 @@ class Adhesion(_base.Page, FavaExtensionBase):
             rates, rates_error = None, str(exc)
         declaration = self.declaration(exercice)
         # A new declaration starts from last year's classes.
-        form = declaration or self.declaration(exercice.previous()) or Declaration(exercice)
+        forced = self.forced_exercice()
+        form = declaration or (None if forced else self.declaration(exercice.previous())) or Declaration(exercice)
         classes = list(form.classes) + [None] * max(2, 8 - len(form.classes))
         books = self.books()
         return {
             "exercice": exercice,
-            "years": sorted({exercice, *(Exercice.parse(y) for y in (config.get("adhesion") or {})
-                                        if _is_year(y))}),
+            "years": [exercice] if forced else sorted({exercice, *(Exercice.parse(y) for y in
+                                                                   (config.get("adhesion") or {}) if _is_year(y))}),
             "rates": rates,
             "rates_error": rates_error,
             "rates_json": json.dumps({k: float(getattr(rates, k)) for k in

@@ -30,6 +30,7 @@ from retkoop_tools.tresorier.operations import ventilation_choices
 from retkoop_tools.tresorier.pages import COMMITTED, _base
 from retkoop_tools.tresorier.parsing import parse_amount
 
+
 class Pointage(_base.Page, FavaExtensionBase):
     report_title = "Pointage"
 

@@ -17,5 +17,6 @@ class TableauDeBord(_base.Page, FavaExtensionBase):
         return {
             "books": books,
             "balances": status.balances(books),
-            "lines": status.status_lines(books, errors, self.coop_dir, self.ad_config()),
+            "lines": status.status_lines(books, errors, self.coop_dir, self.ad_config(),
+                                         only_current=self.forced_exercice() is not None),
         }
