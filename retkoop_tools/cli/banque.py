@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -24,6 +25,7 @@ from retkoop_tools.cli.common import (
 )
 from retkoop_tools.documents.source import load_source
 from retkoop_tools.fr import fmt_date, fmt_eur, fmt_number
+from retkoop_tools.store.gitcmd import is_git_repo
 from retkoop_tools.store.store import Store
 from retkoop_tools.tresorier.books import KIND_LABELS
 from retkoop_tools.tresorier.parsing import parse_amount
@@ -114,35 +116,39 @@ def import_releve(uai, fichier: Path, banque, account, solde, comptes, ignorer, 
             balance = parse_amount(solde, allow_zero=True, allow_negative=True)
         except ValueError as exc:
             raise UserError(f"--solde : {exc}") from exc
-    source = load_source(ad.root, uai)
-    if source.errors:
-        raise UserError(f"Les comptes de {uai} ont des erreurs : corrigez-les d'abord (retkoop check {uai}).")
-    plan = plan_import(source.books, statement, account, balance)
-    for line in describe_plan(plan):
-        click.echo(line)
-    if plan.already:
-        click.echo(plan.problems[0])
-        return
-    choices: dict[str, Choice] = {}
-    for number, proposal in enumerate(plan.proposals, 1):
-        choice = default_choice(proposal)
-        if number in accounts:
-            choice.code = accounts[number]
-        if number in skipped:
-            choice.create = False
-        choices[proposal.line.ref] = choice
-    unknown = (set(accounts) | set(skipped)) - set(range(1, len(plan.proposals) + 1))
-    if unknown:
-        raise UserError(f"Il n'y a pas de ligne à créer n° {', '.join(map(str, sorted(unknown)))}.")
-    if essai:
-        gap = plan.gap
-        click.echo("Essai : rien n'est écrit." + (f" Écart restant : {fmt_eur(gap)}." if gap else ""))
-        for problem in plan.problems:
-            click.echo(f"À régler : {problem}")
-        return
-    require_git(ad)
-    result = apply_import(Store(ad.root), uai, source.books, plan, parse_author(auteur), choices,
-                          (fichier.name, content))
+    # Read, match and record under the coop's lock: no save of the portal can come in
+    # between (it would be lost), and what a killed writer left is put aside first.
+    store = Store(ad.root) if is_git_repo(ad.root) else None
+    with store.prepare(uai) if store is not None and not essai else contextlib.nullcontext():
+        source = load_source(ad.root, uai)
+        if source.errors:
+            raise UserError(f"Les comptes de {uai} ont des erreurs : corrigez-les d'abord (retkoop check {uai}).")
+        plan = plan_import(source.books, statement, account, balance)
+        for line in describe_plan(plan):
+            click.echo(line)
+        if plan.already:
+            click.echo(plan.problems[0])
+            return
+        choices: dict[str, Choice] = {}
+        for number, proposal in enumerate(plan.proposals, 1):
+            choice = default_choice(proposal)
+            if number in accounts:
+                choice.code = accounts[number]
+            if number in skipped:
+                choice.create = False
+            choices[proposal.line.ref] = choice
+        unknown = (set(accounts) | set(skipped)) - set(range(1, len(plan.proposals) + 1))
+        if unknown:
+            raise UserError(f"Il n'y a pas de ligne à créer n° {', '.join(map(str, sorted(unknown)))}.")
+        if essai:
+            gap = plan.gap
+            click.echo("Essai : rien n'est écrit." + (f" Écart restant : {fmt_eur(gap)}." if gap else ""))
+            for problem in plan.problems:
+                click.echo(f"À régler : {problem}")
+            return
+        require_git(ad)
+        result = apply_import(store, uai, source.books, plan, parse_author(auteur), choices,
+                              (fichier.name, content))
     finish(result)
 
 

@@ -94,20 +94,26 @@ def parse_author(value: str | None) -> Author:
     return Author(match.group("name"), match.group("ident"))
 
 
-def save(ad: AD, uai: str, changes: dict[str, str], author: Author, message: str) -> str:
+def save(ad: AD, uai: str, changes: dict[str, str] | Callable[[], dict[str, str]], author: Author,
+         message: str) -> str:
     """Write through the store (validated, committed) in a git repository, directly otherwise.
 
-    Returns a French line saying where it went.
+    `changes` may be a function computing them: it then runs under the coop's lock, once what
+    an interrupted write left is put aside, so that nothing another writer commits meanwhile
+    is lost. Returns a French line saying where it went.
     """
     from retkoop_tools.ledger.layout import apply_changes
-    from retkoop_tools.store.gitcmd import is_git_repo
     from retkoop_tools.policy.writes import Scope
+    from retkoop_tools.store.gitcmd import is_git_repo
     from retkoop_tools.store.store import Store
 
     if not is_git_repo(ad.root):
-        apply_changes(ad.coop_dir(uai), changes)
+        apply_changes(ad.coop_dir(uai), changes() if callable(changes) else changes)
         return "(hors dépôt git : aucun commit)"
-    commit = Store(ad.root).write(uai, changes, author, message, scope=Scope.SYSTEM)
+    store = Store(ad.root)
+    with store.prepare(uai):
+        computed = changes() if callable(changes) else changes
+        commit = store.write(uai, computed, author, message, scope=Scope.SYSTEM)
     return f"(commit {commit[:10]})" if commit else "(aucun changement)"
 
 

@@ -88,9 +88,15 @@ def regie(uai, enseignant, date_, auteur, repo: Path) -> None:
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
     date = date_.date() if date_ else datetime.date.today()
-    account, changes = regie_changes(ad.root, ad.coop_dir(uai), enseignant, date)
+    opened: list[str] = []
+
+    def changes() -> dict[str, str]:  # computed under the coop's lock (see save)
+        account, result = regie_changes(ad.root, ad.coop_dir(uai), enseignant, date)
+        opened.append(account)
+        return result
+
     where = save(ad, uai, changes, parse_author(auteur), f"Ouverture de la régie d'avance de {enseignant.strip()}")
-    click.echo(f"Régie ouverte : {account} {where}")
+    click.echo(f"Régie ouverte : {opened[0]} {where}")
 
 
 @coop.command("comptes")
@@ -125,5 +131,5 @@ def _rewrite_each(repo: Path, uais, all_: bool, auteur, changes_of, message: str
     author = parse_author(auteur)
     targets = ad.uais() if all_ else [coop_uai(ad, u) for u in uais]
     for uai in targets:
-        save(ad, uai, changes_of(ad, uai), author, message)
+        save(ad, uai, lambda uai=uai: changes_of(ad, uai), author, message)
     return len(targets)

@@ -37,8 +37,8 @@ def ouvrir(uai, nom, auteur, repo: Path) -> None:
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
     exercice = Exercice.parse(nom)
-    changes = exercice_changes(ad.coop_dir(uai), exercice)
-    where = save(ad, uai, changes, parse_author(auteur), f"Ouverture de l'exercice {exercice}")
+    where = save(ad, uai, lambda: exercice_changes(ad.coop_dir(uai), exercice), parse_author(auteur),
+                 f"Ouverture de l'exercice {exercice}")
     click.echo(f"Exercice ouvert : {(ad.coop_dir(uai) / exercice.filename).relative_to(ad.root)} {where}")
 
 

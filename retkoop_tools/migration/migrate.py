@@ -69,6 +69,17 @@ def migrate(store: Store | None, ad_root: Path, uai: str, content: bytes, filena
             opening: dict[str, Decimal] | None = None, columns_file: Path | None = None,
             sheet: str | None = None, dry_run: bool = False, progress=None) -> Report:
     """Take over a cahier. Raises CahierError (nothing written) when it cannot start at all."""
+    if store is not None and not dry_run:  # read and write under the coop's lock (nothing lost)
+        with store.prepare(uai):
+            return _migrate(store, ad_root, uai, content, filename, author, opening=opening,
+                            columns_file=columns_file, sheet=sheet, dry_run=dry_run, progress=progress)
+    return _migrate(store, ad_root, uai, content, filename, author, opening=opening,
+                    columns_file=columns_file, sheet=sheet, dry_run=dry_run, progress=progress)
+
+
+def _migrate(store: Store | None, ad_root: Path, uai: str, content: bytes, filename: str, author: Author, *,
+             opening: dict[str, Decimal] | None, columns_file: Path | None, sheet: str | None,
+             dry_run: bool, progress) -> Report:
     source = load_source(ad_root, uai)
     if source.errors:
         raise CahierError(f"Les comptes de {uai} ont des erreurs : corrigez-les d'abord (retkoop check {uai}).")

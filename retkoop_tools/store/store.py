@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +68,11 @@ class StoreError(Exception):
     """A write that cannot be done; the message is in French."""
 
 
+class StaleWriteError(StoreError):
+    """The change was computed from files that another write has changed since; nothing
+    was written (the writer computes it again)."""
+
+
 class WritePolicyError(StoreError):
     """The write changes what its writer may not (a system file, a seal, markup…); nothing
     was written."""
@@ -107,6 +113,25 @@ def new_errors(before: CoopResult | None, after: CoopResult) -> list[CheckError]
     return added
 
 
+#: A staging or snapshot folder older than this was left by a killed writer (a check or a
+#: request never takes that long).
+STALE_SCRATCH_SECONDS = 15 * 60
+
+
+def _remove_stale(base: Path) -> None:
+    """Remove what killed writers left in the scratch folder."""
+    limit = time.time() - STALE_SCRATCH_SECONDS
+    for item in base.iterdir():
+        try:
+            if item.lstat().st_mtime < limit:
+                if item.is_dir() and not item.is_symlink():
+                    shutil.rmtree(item, ignore_errors=True)
+                else:
+                    item.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
+
+
 def _safe_relpath(path: str) -> PurePosixPath:
     rel = PurePosixPath(path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] in (".git",):
@@ -127,11 +152,15 @@ class Store:
 
     # -- public API -----------------------------------------------------------------------
     def write(self, uai: str, changes: Mapping[str, str | bytes | None], author: Author,
-              message: str, *, validate: bool = True, scope: Scope = Scope.ENTRIES) -> str | None:
+              message: str, *, validate: bool = True, scope: Scope = Scope.ENTRIES,
+              expected: Mapping[str, str | bytes | None] | None = None) -> str | None:
         """Apply `changes` (path in the coop's folder → new content, None to delete).
 
         `scope` says what kind of change the caller may make (`policy.writes`): entries and
         documents unless the caller is one of the AD's commands or our own records.
+        `expected` gives the texts the change was computed from: if a file no longer has that
+        text (another writer committed in between), StaleWriteError, nothing written. A writer
+        that computes its change inside `prepare(uai)` never gets it.
         Returns the new commit's id, or None when the files already had that content.
         Raises PolicyError or RuleViolationError (nothing written) when the write is outside
         the policy or the books would break a rule.
@@ -141,6 +170,8 @@ class Store:
             coop_dir = self._coop_dir(uai)
             with self.locked():
                 self._recover(uai)
+            if expected:
+                self._check_expected(coop_dir, expected)
             try:
                 check_changes(coop_dir, rels, scope)
             except PolicyError as exc:
@@ -175,6 +206,39 @@ class Store:
             body = text.strip("\n") + "\n\n"
             return self.write(uai, {exercice.filename: current[:at] + body + current[at:]}, author, message,
                               scope=scope)
+
+    @contextmanager
+    def prepare(self, uai: str) -> Iterator[None]:
+        """Hold this coop's lock, with what an interrupted write left put aside first: a writer
+        reads the books and computes its change inside, so that it is computed from the last
+        commit and no other write can come in between."""
+        with self.coop_locked(uai):
+            with self.locked():
+                self._recover(uai)
+            yield
+
+    def recover_all(self) -> list[str]:
+        """Put aside what interrupted writes left in any coop (at start-up); the coops concerned."""
+        status = git(self.root, "status", "--porcelain", "--untracked-files=all", "--", LEDGERS_DIRNAME,
+                     check=False)
+        dirty = sorted({line[3:].strip('"').split("/")[1] for line in status.splitlines()
+                        if line[3:].strip('"').count("/") >= 2})
+        for uai in dirty:
+            if (self.root / LEDGERS_DIRNAME / uai / COOP_FILENAME).is_file():
+                with self.prepare(uai):
+                    pass
+        return dirty
+
+    def _check_expected(self, coop_dir: Path, expected: Mapping[str, str | bytes | None]) -> None:
+        for rel, old in expected.items():
+            path = coop_dir / _safe_relpath(rel)
+            current = path.read_bytes() if path.is_file() else None
+            wanted = old.encode("utf-8") if isinstance(old, str) else old
+            if current != wanted:
+                raise StaleWriteError(
+                    f"Les livres ont changé pendant la préparation de cet enregistrement ({rel} a été "
+                    "modifié par un autre enregistrement) : rien n'a été écrit ; rechargez la page et "
+                    "recommencez.")
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -227,6 +291,7 @@ class Store:
         """A throw-away AD root holding the coop as it would be after the write."""
         base = self.git_dir / STAGING_DIRNAME
         base.mkdir(exist_ok=True)
+        _remove_stale(base)
         root = Path(tempfile.mkdtemp(dir=base))
         try:
             for name in (AD_FILENAME, AD_CHART_FILENAME):
@@ -273,14 +338,19 @@ class Store:
         keep = self.git_dir / RECOVERED_DIRNAME / f"{stamp}-{uai}"
         keep.mkdir(parents=True)
         (keep / "status.txt").write_text(status, encoding="utf-8")
-        (keep / "diff.patch").write_text(git(self.root, "diff", "--", rel), encoding="utf-8")
+        has_head = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        # Against HEAD: staged changes (an interrupted `git add`) as well as unstaged ones.
+        diff = git(self.root, "diff", "--binary", "HEAD" if has_head else "--cached", "--", rel, check=False)
+        (keep / "diff.patch").write_text(diff, encoding="utf-8")
         for line in status.splitlines():
             if line.startswith("??"):
                 path = self.root / line[3:].strip('"')
                 if path.is_file():
                     (keep / "untracked").mkdir(exist_ok=True)
                     shutil.copy2(path, keep / "untracked" / path.name)
-        has_head = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        # Unstage first: a file added to the index but not in HEAD would survive the checkout
+        # and enter the next user's commit.
+        git(self.root, "reset", "-q", "--", rel, check=False)
         if has_head:
             git(self.root, "checkout", "-q", "HEAD", "--", rel, check=False)
         git(self.root, "clean", "-fdq", "--", rel)

@@ -102,7 +102,7 @@ def _document_path(account: str, date: datetime.date, name: str, kind: str) -> s
 def _write(store: Store, uai: str, changes: dict, author: Author, message: str, result: Result,
            field_hints: dict[str, str] | None = None) -> Result:
     try:
-        result.commit = store.write(uai, changes, author, message)
+        result.commit = store.write(uai, changes, author, message, expected=getattr(changes, "originals", None))
     except RuleViolationError as exc:
         messages = [e.message for e in exc.errors]
         result.errors["general"] = "Enregistrement refusé : " + " ".join(messages)

@@ -32,6 +32,15 @@ def _entry_lines(lines: list[str], lineno: int) -> tuple[int, int]:
     return start, end
 
 
+class Changes(dict):
+    """The new texts by file, with the texts they were computed from (`originals`): the store
+    refuses them if a file changed in between (another writer's save would be lost)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.originals: dict[str, str] = {}
+
+
 class Edits:
     def __init__(self, coop_dir: Path):
         self.coop_dir = Path(coop_dir)
@@ -59,13 +68,14 @@ class Edits:
     def insert(self, exercice: Exercice, text: str) -> None:
         self._inserts[exercice.filename].append(text.strip("\n") + "\n\n")
 
-    def changes(self) -> dict[str, str | bytes]:
-        result: dict[str, str | bytes] = dict(self.extra)
+    def changes(self) -> Changes:
+        result = Changes(self.extra)
         for rel in sorted(set(self._line_edits) | set(self._inserts)):
             path = self.coop_dir / rel
             if not path.exists():
                 raise EditError(f"L'exercice {rel} n'existe pas pour cette coopérative.")
             text = path.read_text(encoding="utf-8")
+            result.originals[rel] = text
             lines = text.splitlines(keepends=True)
             for lineno, action, arg in sorted(self._line_edits.get(rel, []), key=lambda e: -e[0]):
                 start, end = _entry_lines(lines, lineno)

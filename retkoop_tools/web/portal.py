@@ -67,6 +67,7 @@ class Portal:
         self.accounts = Accounts(self.instance_dir / "comptes.sqlite")
         self.pusher = pusher_for(self.root) if backup else None
         self.store = Store(self.root, pusher=self.pusher)
+        self.store.recover_all()  # what a crash left uncommitted is put aside before anyone reads it
         self.pool = FavaPool(self.root, lru_size, results=self.store.cache)
         self.secure_cookies = secure_cookies
         self.summaries = None  # the AD console's (web/console.py), set by create_site
@@ -240,7 +241,7 @@ class Portal:
             return self._own_write(app, environ, start_response, uai)
         coop_dir = self.ad.coop_dir(uai)
         environ["retkoop.store"] = self.store
-        with self.store.coop_locked(uai), self.pool.writing(uai):
+        with self.store.prepare(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
             guarded = self._guard(app, environ, start_response, uai, is_api)
             if guarded is not None:
@@ -287,7 +288,7 @@ class Portal:
     def _own_write(self, app, environ: dict, start_response: StartResponse, uai: str):
         """Our pages' endpoints check and commit through the store (with the user as author)."""
         environ["retkoop.store"] = self.store
-        with self.store.coop_locked(uai), self.pool.writing(uai):
+        with self.store.prepare(uai), self.pool.writing(uai):
             self.pool.reload_if_dirty(uai, app)
             try:
                 status, headers, body = _run(app, environ)
