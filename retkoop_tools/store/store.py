@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import errno
 import os
 import re
 import shutil
@@ -66,6 +67,16 @@ DEFAULT_COMMITTER = Author("retkoop", "retkoop@localhost")
 
 class StoreError(Exception):
     """A write that cannot be done; the message is in French."""
+
+
+NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+NO_SPACE_MESSAGE = ("Le serveur n'a plus de place sur son disque (ou ne peut plus y écrire) : rien n'a été "
+                    "enregistré. Prévenez l'AD ; vos opérations seront à saisir de nouveau une fois le "
+                    "problème réglé.")
+
+
+class NoSpaceError(StoreError):
+    """The disk is full or read-only; nothing was written (French message)."""
 
 
 class StaleWriteError(StoreError):
@@ -166,6 +177,15 @@ class Store:
         the policy or the books would break a rule.
         """
         rels = {_safe_relpath(p): c for p, c in changes.items()}
+        try:
+            return self._write(uai, rels, author, message, validate, scope, expected)
+        except OSError as exc:
+            if exc.errno in NO_SPACE_ERRNOS:
+                raise NoSpaceError(NO_SPACE_MESSAGE) from exc
+            raise
+
+    def _write(self, uai: str, rels: dict, author: Author, message: str, validate: bool, scope: Scope,
+               expected: Mapping[str, str | bytes | None] | None) -> str | None:
         with self.coop_locked(uai):
             coop_dir = self._coop_dir(uai)
             with self.locked():
@@ -179,16 +199,22 @@ class Store:
             # Checking takes the time; it needs this coop's lock only, not git's.
             after = self._validate(uai, rels) if validate else None
             with self.locked():
-                # New files first, coop.beancount (which includes the others) last.
-                for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
-                    target = coop_dir / rel
-                    content = rels[rel]
-                    if content is None:
-                        if target.exists():
-                            target.unlink()
-                    else:
-                        atomic_write(target, content)
-                commit = self._commit(uai, author, message)
+                try:
+                    # New files first, coop.beancount (which includes the others) last.
+                    for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
+                        target = coop_dir / rel
+                        content = rels[rel]
+                        if content is None:
+                            if target.exists():
+                                target.unlink()
+                        else:
+                            atomic_write(target, content)
+                    commit = self._commit(uai, author, message)
+                except OSError:
+                    # A full or read-only disk: each file is the old or the new one (atomic
+                    # writes); put the coop back as committed, as far as the disk lets us.
+                    self._recover(uai)
+                    raise
             if after is not None:  # the next write on this coop starts from a known result
                 self.cache.put(self.cache.key(uai), after.as_dict())
             return commit

@@ -16,7 +16,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from retkoop_tools.fsutil import atomic_write
 from retkoop_tools.history.diff import diff_entries, parse_entries
 
 _TEXT_SUFFIXES = (".beancount", ".yaml")
@@ -69,11 +68,14 @@ class Snapshot:
         return changed
 
     def restore(self, changed: dict[str, bytes | None]) -> None:
-        """Put back the files as they were before the request."""
+        """Put back the files as they were before the request.
+
+        The saved copies are renamed back into place: no byte is written, so this works on a
+        full disk too (the copies are used once: the snapshot is discarded after)."""
         for rel in changed:
             current, old = self.coop_dir / rel, self.backup / rel
             if rel in self.files:
-                atomic_write(current, old.read_bytes())
+                os.replace(old, current)
             elif current.exists():
                 current.unlink()
         # Folders Fava created for a document and that are now empty.

@@ -25,6 +25,8 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError
 from retkoop_tools.store.push import pusher_for
 from retkoop_tools.store.store import (
+    NO_SPACE_ERRNOS,
+    NO_SPACE_MESSAGE,
     STAGING_DIRNAME,
     Author,
     RuleViolationError,
@@ -182,7 +184,15 @@ class Portal:
                 if is_api:
                     return self._finish(environ, start_response, *_run(app, environ), is_api=True)
                 return self._with_bar(app, environ, start_response, session)
-        return self._write_request(app, environ, start_response, uai, session, is_api)
+        try:
+            return self._write_request(app, environ, start_response, uai, session, is_api)
+        except OSError as exc:  # Fava's or our own write on a full or read-only disk
+            if exc.errno not in NO_SPACE_ERRNOS:
+                raise
+            self.pool.mark_dirty(uai)
+            if is_api:
+                return self._json_error(start_response, "507 INSUFFICIENT STORAGE", NO_SPACE_MESSAGE)
+            return self._page(environ, start_response, 507, "Disque plein", NO_SPACE_MESSAGE)
 
     def _guard(self, app, environ: dict, start_response: StartResponse, uai: str, is_api: bool):
         """What the portal answers itself (documents, jump) or refuses, before Fava runs."""
