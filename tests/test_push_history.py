@@ -32,6 +32,12 @@ def test_writes_are_pushed_in_the_background(tmp_path):
         assert pusher.wait_idle(20)
         assert run_git(remote, "rev-parse", "main").stdout.strip() == commit
         assert pusher.state().ok and pusher.state().describe() == "sauvegardé à l'instant"
+        # Another worker of the portal, which pushed nothing itself, tells the same.
+        other = Pusher(store.root, retry_delays=(0.2,))
+        try:
+            assert other.state().ok and other.state().describe() == "sauvegardé à l'instant"
+        finally:
+            other.stop()
 
         # The remote disappears: writes go on, the state says so, and it heals on return.
         shutil.move(remote, tmp_path / "ailleurs.git")
@@ -40,6 +46,11 @@ def test_writes_are_pushed_in_the_background(tmp_path):
         assert pusher.wait_idle(20)
         state = pusher.state()
         assert not state.ok and state.describe().startswith("dépôt distant injoignable depuis ")
+        other = Pusher(store.root, retry_delays=(0.2,))
+        try:
+            assert not other.state().ok  # the failure is seen by every worker at once
+        finally:
+            other.stop()
         shutil.move(tmp_path / "ailleurs.git", remote)
         deadline = datetime.datetime.now() + datetime.timedelta(seconds=20)
         while not pusher.state().ok:
@@ -148,6 +159,7 @@ def test_sauvegarde_command(tmp_path):
     run_git(store.root, "remote", "add", "origin", str(tmp_path / "absent.git"))
     proc = run()
     assert proc.returncode == 1 and proc.stderr.startswith("Erreur : dépôt distant injoignable (origin)")
+    assert "le dépôt distant n'existe pas à cette adresse" in proc.stderr  # git's words told in French
     run_git(tmp_path, "init", "-q", "--bare", str(tmp_path / "absent.git"))
     proc = run()
     assert proc.returncode == 0 and "Sauvegardé vers origin (branche main)." in proc.stdout

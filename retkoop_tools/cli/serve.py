@@ -63,6 +63,9 @@ def serve(host, port, threads, processus, lru, proxy, https, instance, repo: Pat
         click.echo(f"Portail « {ad.nom or 'AD'} » : http://{host}:{port}/ ({processus} processus). Arrêt : Ctrl+C.")
         os.execve(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(processus),
                                    "--threads", str(threads), "--bind", f"{host}:{port}", "--timeout", "120",
+                                   # longer than a proxy's idle connections (nginx: 60 s): gunicorn must not
+                                   # close a connection the proxy is reusing (the next request would be reset)
+                                   "--keep-alive", "75",
                                    "retkoop_tools.web.wsgi:create()"], env)
     portal = Portal(ad.root, instance_dir(ad.root, instance), lru_size=lru, secure_cookies=secure)
     app = portal

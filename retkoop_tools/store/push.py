@@ -7,6 +7,7 @@ while the remote is unreachable, and says in French how the backup stands.
 from __future__ import annotations
 
 import datetime
+import json
 import subprocess
 import threading
 import time
@@ -15,6 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retkoop_tools.fr import fmt_date
+from retkoop_tools.fsutil import atomic_write
+from retkoop_tools.store.gitcmd import git_dir
+
+#: How the backup stands, shared by the portal's processes (in the repository's .git).
+STATUS_FILENAME = "retkoop-sauvegarde.json"
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Pusher:
         self._pushed_at: datetime.datetime | None = None
         self._failing_since: datetime.datetime | None = None
         self._last_error = ""
+        self._attempted_at: datetime.datetime | None = None
         self._idle = threading.Event()
         self._idle.set()
         self._thread = threading.Thread(target=self._run, name="retkoop-push", daemon=True)
@@ -81,8 +88,37 @@ class Pusher:
         self._wake.set()
 
     def state(self) -> PushState:
+        """This process's view, updated by the last attempt of any process (they all push the
+        same branch to the same remote: the latest attempt tells how the backup stands)."""
         with self._lock:
-            return PushState(self._pushed_at, self._failing_since, self._last_error, self._pending)
+            pushed_at, failing_since, error = self._pushed_at, self._failing_since, self._last_error
+            seen = self._attempted_at
+            pending = self._pending
+        shared = self._read_shared()
+        if shared is not None and (seen is None or shared["attempted_at"] > seen):
+            pushed_at, failing_since, error = shared["pushed_at"], shared["failing_since"], shared["error"]
+        return PushState(pushed_at, failing_since, error, pending)
+
+    def _status_file(self) -> Path:
+        return git_dir(self.root) / STATUS_FILENAME
+
+    def _read_shared(self) -> dict | None:
+        try:
+            raw = json.loads(self._status_file().read_text(encoding="utf-8"))
+            when = {k: datetime.datetime.fromisoformat(raw[k]) if raw.get(k) else None
+                    for k in ("attempted_at", "pushed_at", "failing_since")}
+            return {**when, "error": str(raw.get("error", ""))}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write_shared(self) -> None:
+        value = {"attempted_at": self._attempted_at, "pushed_at": self._pushed_at,
+                 "failing_since": self._failing_since, "error": self._last_error}
+        text = json.dumps({k: v.isoformat() if isinstance(v, datetime.datetime) else v for k, v in value.items()})
+        try:
+            atomic_write(self._status_file(), text, durable=False)
+        except OSError:
+            pass  # the status is a courtesy: a full disk must not stop the pushes
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until nothing is left to push (or the remote fails); for tests and shutdown."""
@@ -107,6 +143,7 @@ class Pusher:
                 self._pending = False
             error = self._push_once()
             with self._lock:
+                self._attempted_at = self.clock()
                 if error is None:
                     self._pushed_at = self.clock()
                     self._failing_since = None
@@ -116,6 +153,7 @@ class Pusher:
                     self._failing_since = self._failing_since or self.clock()
                     self._last_error = error
                     self._pending = True
+                self._write_shared()
                 if not self._pending:
                     self._idle.set()
             if error is not None:
@@ -142,8 +180,33 @@ def push_now(root: Path, remote: str, branch: str, timeout: float = 60) -> str |
         return "délai dépassé"
     if proc.returncode == 0:
         return None
-    lines = proc.stderr.strip().splitlines() or ["erreur"]
-    return next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0])
+    return french_push_error(proc.stderr)
+
+
+#: git's complaints on a push, and what they mean for the AD (in French).
+_PUSH_ERRORS = (
+    ("Could not resolve host", "le nom du serveur distant est introuvable (réseau ou adresse ?)"),
+    ("Connection refused", "le serveur distant refuse la connexion"),
+    ("Connection timed out", "le serveur distant ne répond pas"),
+    ("Permission denied", "accès refusé par le serveur distant (clé SSH ou jeton ?)"),
+    ("Authentication failed", "identifiants refusés par le serveur distant"),
+    ("does not appear to be a git repository", "le dépôt distant n'existe pas à cette adresse"),
+    ("Repository not found", "le dépôt distant n'existe pas à cette adresse"),
+    ("non-fast-forward", "le dépôt distant a des commits que ce dépôt n'a pas (récupérez-les d'abord)"),
+    ("fetch first", "le dépôt distant a des commits que ce dépôt n'a pas (récupérez-les d'abord)"),
+    ("pre-receive hook declined", "le dépôt distant a refusé la poussée (voir ses messages)"),
+    ("No space left", "le serveur distant n'a plus de place"),
+)
+
+
+def french_push_error(stderr: str) -> str:
+    """git's push error told in French (git's own line kept after it, for the AD's technician)."""
+    lines = stderr.strip().splitlines() or ["erreur"]
+    main = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0]).strip()
+    for english, french in _PUSH_ERRORS:
+        if english.lower() in stderr.lower():
+            return f"{french} — git : « {main} »"
+    return f"échec de git — « {main} »"
 
 
 def backup_target(ad_root: Path) -> tuple[str, str] | None:

@@ -49,6 +49,11 @@ from retkoop_tools.web.security import (
 )
 
 StartResponse = Callable[..., Any]
+
+# Werkzeug encodes host names with the idna codec. Its first use by many threads at once in a
+# fresh worker can fail, and the failure stays (LookupError: unknown encoding: idna, on every
+# request until the worker is killed): the codec is loaded here, before any request.
+"portail.example".encode("idna")
 _COOP_PATH = re.compile(r"^/coop/([0-9]{7}[A-Z])(/.*)?$")
 #: Fava routes a vérificateur may not open, although their app knows one exercice only: the
 #: raw files (every exercice's text), and the import page and its folder (every statement).

@@ -91,3 +91,13 @@ def test_writes_on_a_full_disk_answer_in_french_and_change_nothing(full_disk, le
                        json={"entries": [dict(ENTRY, meta={"piece": "W999", "mode": "VIR"})]})
     assert again.status_code == 200, again.get_data(as_text=True)
     assert state(root)[1] == ""
+
+
+def test_a_fresh_worker_has_the_idna_codec_before_any_request():
+    """Werkzeug's first use of the idna codec, by many threads at once, could fail for good."""
+    import sys
+
+    code = ("import sys; import retkoop_tools.web.portal; "
+            "print('encodings.idna' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"

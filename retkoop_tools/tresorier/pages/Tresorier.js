@@ -63,14 +63,15 @@ async function post(url, body) {
   try {
     response = await fetch(url, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } });
   } catch {
-    return { ok: false, erreurs: { general: "Le serveur ne répond pas : vérifiez la connexion puis réessayez (rien n'a été enregistré)." } };
+    // The answer may be lost after the server saved: never say that nothing was recorded.
+    return { ok: false, erreurs: { general: "La réponse du serveur n'est pas arrivée (connexion coupée ?) : l'opération a peut-être été enregistrée. Ouvrez le Cahier pour le vérifier avant de recommencer." } };
   }
   try {
     const result = await response.json();
     if (result.error) return { ok: false, erreurs: { general: result.error } };
     return result;
   } catch {
-    return { ok: false, erreurs: { general: `Le serveur a répondu par une erreur (${response.status}) : rien n'a été enregistré.` } };
+    return { ok: false, erreurs: { general: `Le serveur a répondu par une erreur (${response.status}) : ouvrez le Cahier pour voir si l'opération a été enregistrée avant de recommencer.` } };
   }
 }
 
