@@ -54,7 +54,8 @@ def test_a_leftover_edit_is_set_aside_not_committed_by_the_next_writer(repo):  #
 
 
 def test_a_cli_import_while_the_portal_saves_loses_no_save(books_repo):  # noqa: F811
-    """`retkoop import` runs while teachers save: every save answered is in the books after."""
+    """`retkoop import` and `coop regie` run while teachers save: every save answered is in the
+    books after."""
     saved, errors, done = [], [], threading.Event()
 
     def teacher(first: int) -> None:
@@ -77,10 +78,16 @@ def test_a_cli_import_while_the_portal_saves_loses_no_save(books_repo):  # noqa:
         imports.append(subprocess.run([sys.executable, "-m", "retkoop_tools", "import", UAI, str(SAMPLES / sample),
                                        "--repo", str(books_repo.root)],
                                       capture_output=True, text=True, env=env_with_retkoop()))
+    for teacher_name in ("Mme Petit", "M. Grand"):
+        imports.append(subprocess.run([sys.executable, "-m", "retkoop_tools", "coop", "regie", UAI, teacher_name,
+                                       "--repo", str(books_repo.root)],
+                                      capture_output=True, text=True, env=env_with_retkoop()))
     done.set()
     for thread in threads:
         thread.join()
     assert not errors, errors
+    assert all(p.returncode == 0 for p in imports[-2:]), [p.stderr for p in imports[-2:]]
+    assert "Petit" in (books_repo.coop_dir / "comptes.beancount").read_text()
     assert saved and imports[0].returncode == 0, imports[0].stdout + imports[0].stderr
     text = books_repo.text()
     missing = [n for n in saved if f'piece: "R{n:03d}"' not in text]

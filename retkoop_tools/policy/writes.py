@@ -24,11 +24,13 @@ written.
 from __future__ import annotations
 
 import collections
+import datetime
 import enum
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
+import yaml
 from beancount.core import data
 from beancount.parser import parser
 
@@ -71,6 +73,8 @@ GENERATED_DIRS = ("crf",)
 #: Bank statements are kept as the bank exported them, under a name the system sets.
 STATEMENT_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.releve-banque\.(ofx|qfx|csv|xlsx|qif|txt)$")
 _PATH_PART = re.compile(r"^\w[\w.-]{0,150}$")
+_SEAL = re.compile(r'^\d{4}-\d{2}-\d{2} custom "cloture"', re.M)
+_DOCUMENT_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.")
 #: Custom directives a coop's books may hold, written by the treasurer's pages or the editor.
 ENTRY_CUSTOMS = (CUSTOM_RELEVE, CUSTOM_ARRETE_CAISSE)
 _SEAL_HINT = ("la clôture et le report à nouveau d'un exercice ne se modifient pas ici : ils "
@@ -115,16 +119,26 @@ def _file_problems(coop_dir: Path, rel: PurePosixPath, content: str | bytes | No
         return _exercice_problems(coop_dir, name, content)
     if len(rel.parts) == 1 and _RECORD_FILE.match(name):
         if scope is Scope.RECORDS:
-            return []
+            return _record_problems(coop_dir, name, content)
         return [f"{name} s'écrit par les pages Adhésion et Fin d'exercice, pas directement."]
     if rel.parts[0] == DOCUMENTS_DIRNAME and len(rel.parts) >= 2:
-        return _document_problems(rel, content, scope, changes)
+        return _document_problems(coop_dir, rel, content, scope)
     return [f"« {name} » : seuls les fichiers d'exercice (2025-2026.beancount…) et les "
             f"justificatifs du dossier {DOCUMENTS_DIRNAME}/ de la coopérative peuvent être modifiés."]
 
 
-def _document_problems(rel: PurePosixPath, content: str | bytes | None, scope: Scope,
-                       changes: Mapping[PurePosixPath, str | bytes | None]) -> list[str]:
+def closed_exercices(coop_dir: Path) -> set[str]:
+    """The exercices of the coop that carry their seal (`custom "cloture"`)."""
+    closed = set()
+    for path in coop_dir.glob("*.beancount"):
+        exercice = Exercice.from_filename(path.name)
+        if exercice is not None and _SEAL.search(path.read_text(encoding="utf-8", errors="replace")):
+            closed.add(str(exercice))
+    return closed
+
+
+def _document_problems(coop_dir: Path, rel: PurePosixPath, content: str | bytes | None,
+                       scope: Scope) -> list[str]:
     name = rel.as_posix()
     if rel.name in PLACEHOLDERS:
         return []
@@ -133,6 +147,21 @@ def _document_problems(rel: PurePosixPath, content: str | bytes | None, scope: S
     if not all(_PATH_PART.match(part) for part in rel.parts):
         return [f"« {name} » : un justificatif se nomme avec des lettres, chiffres, points et "
                 "tirets seulement (le portail le renomme à l'envoi)."]
+    dated = _DOCUMENT_DATE.match(rel.name)
+    if dated and rel.parts[1] not in GENERATED_DIRS:
+        try:
+            exercice = str(Exercice.of_date(datetime.date.fromisoformat(dated.group(1))))
+        except ValueError:
+            exercice = ""
+        if exercice and exercice in closed_exercices(coop_dir):
+            return [f"« {name} » est un justificatif de l'exercice {exercice}, clos : ses pièces ne "
+                    "s'ajoutent, ne se remplacent ni ne se retirent plus (seule l'AD rouvre un exercice)."]
+    existing = coop_dir / rel
+    if content is not None and existing.is_file() and scope is not Scope.RECORDS:
+        raw = content.encode("utf-8") if isinstance(content, str) else content
+        if existing.read_bytes() != raw:
+            return [f"« {name} » existe déjà : un justificatif enregistré ne se remplace pas ; déposez "
+                    "le nouveau sous un autre nom."]
     if content is None:
         return []
     raw = content.encode("utf-8") if isinstance(content, str) else content
@@ -142,6 +171,37 @@ def _document_problems(rel: PurePosixPath, content: str | bytes | None, scope: S
         return []
     problem = upload_problem(rel.name, raw)
     return [problem] if problem else []
+
+
+def _yaml_strings(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _yaml_strings(key)
+            yield from _yaml_strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _yaml_strings(item)
+
+
+def _record_problems(coop_dir: Path, name: str, content: str | bytes | None) -> list[str]:
+    """A declaration kept as data (names of vérificateurs, CRA answers…): no markup either."""
+    if content is None:
+        return []
+    try:
+        new = yaml.safe_load(content)
+        path = coop_dir / name
+        old = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except yaml.YAMLError:
+        return [f"{name} n'est pas un fichier YAML valide."]
+    known = set(_yaml_strings(old))
+    for value in _yaml_strings(new):
+        if value not in known and (MARKUP.search(value) or any(ord(c) < 32 and c not in "\n\t" for c in value)):
+            shown = value if len(value) <= 60 else value[:57] + "…"
+            return [f"Le texte « {shown} » contient « < », « > » ou un caractère de contrôle, refusés "
+                    "(un navigateur pourrait les lire comme du code) : écrivez-le autrement."]
+    return []
 
 
 def _strings(entry: data.Directive) -> Iterable[str]:

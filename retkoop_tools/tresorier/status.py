@@ -8,6 +8,7 @@ from pathlib import Path
 
 from retkoop_tools.ad import echeance
 from retkoop_tools.fr import fmt_date, fmt_eur
+from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.books import DEPENSE, REGIE_JUSTIFICATION, Books
 
 #: A statement older than this at the dashboard's date is a reminder to tick the next one.
@@ -46,10 +47,10 @@ def balances(books: Books) -> list[Balance]:
 
 
 def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = None,
-                 ad_config: dict | None = None, only_current: bool = False) -> list[Line]:
-    """The dashboard's lines; `only_current` leaves out what concerns another exercice (for a
-    vérificateur, who sees one exercice only)."""
-    exercice = books.current
+                 ad_config: dict | None = None, only: Exercice | None = None) -> list[Line]:
+    """The dashboard's lines; `only` (a vérificateur's exercice) leaves out what concerns
+    another exercice."""
+    exercice = only or books.current
     lines: list[Line] = []
     if exercice is None:
         return [Line(False, "Aucun exercice ouvert",
@@ -124,7 +125,7 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
 
     previous = exercice.previous()
     crf_due = echeance(ad_config or {}, "crf", previous.end)
-    if crf_due and previous in books.exercices and not only_current:
+    if crf_due and previous in books.exercices and only is None:
         done = previous in books.closed
         lines.append(Line(done or books.today <= crf_due, f"CRF {previous}",
                           ("Exercice clôturé." if done else f"À remettre à l'AD avant le {fmt_date(crf_due)}.")

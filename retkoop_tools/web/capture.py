@@ -11,6 +11,7 @@ French message, and the files stay as they were.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -105,6 +106,8 @@ def commit_message(snapshot: Snapshot, changes: dict[str, bytes | None]) -> str:
     lines = described + documents
     if not lines:
         return "Mise en forme des livres (aucune écriture changée)"
+    # A user's text (a note on several lines…) never adds lines to the commit message.
+    lines = [re.sub(r"[\r\n\t\x00-\x1f]+", " ", line) for line in lines]
     first = lines[0]
     for prefix, verb in (("Opération ajoutée : ", "Saisie "), ("Opération modifiée : ", "Correction "),
                          ("Opération supprimée : ", "Suppression ")):

@@ -43,6 +43,7 @@ _JUMP_ROUTE = re.compile(r"^(/[^/]+)?/jump/?$")
 _FILE_API = re.compile(r"^/[^/]+/api/(document|move)$")
 _IMPORT_UPLOAD = re.compile(r"^/[^/]+/api/upload_import_file$")
 _SOURCE_API = re.compile(r"^/[^/]+/api/source$")
+_QUERY_ROUTE = re.compile(r"^/[^/]+/(api/query|download-query/[^/]*)$")
 MAX_BODY = 25 * 1024 * 1024
 STATEMENT_SUFFIXES = ("ofx", "qfx", "csv", "qif", "xlsx", "txt")
 MAX_STATEMENT = 5 * 1024 * 1024
@@ -119,6 +120,10 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
         if not referer.path.startswith(coop_prefix + "/") or (referer.netloc and referer.netloc != host):
             return "302 FOUND", [("Location", coop_prefix + "/"), ("Content-Length", "0")], b""
         return None
+    if _QUERY_ROUTE.match(path) and "query_string" in query:
+        problem = query_problem(query["query_string"][0])
+        if problem:
+            raise Refusal(400, problem)
     if _SOURCE_API.match(path):
         if method in ("GET", "HEAD"):
             filename = (query.get("filename") or [""])[0]
@@ -146,6 +151,49 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
             raise Refusal(403, "Seuls les justificatifs du dossier documents/ de cette coopérative "
                                "peuvent être supprimés ou déplacés.")
     return None
+
+
+def query_problem(text: str) -> str | None:
+    """Why a BQL query is refused (French), or None: only reading statements are run.
+
+    beanquery's `CREATE TABLE … USING "csv:<path>"` opens any file of the server (reading
+    /dev/zero exhausts its memory, other paths tell whether they exist); Fava's `run` executes
+    a stored query's text. Only SELECT, BALANCES, JOURNAL and PRINT, one statement, are kept.
+    """
+    from beanquery import parser as bql
+
+    statement = text.strip().rstrip(";").strip()
+    refusal = ("Seules les requêtes de lecture (SELECT, BALANCES, JOURNAL, PRINT), une à la fois, "
+               "sont acceptées.")
+    if not statement or _outside_strings(statement, ";"):
+        return refusal
+    try:
+        parsed = bql.parse(statement)
+    except Exception:  # noqa: BLE001 - any parse failure: Fava would answer its English error
+        return ("La requête n'est pas comprise : seules les requêtes de lecture (SELECT … WHERE …, "
+                "BALANCES, JOURNAL, PRINT) sont acceptées ; vérifiez son écriture.")
+    if type(parsed).__name__ not in ("Select", "Balances", "Journal", "Print"):
+        return refusal
+    return None
+
+
+def _outside_strings(text: str, char: str) -> bool:
+    """Whether `char` appears in `text` outside its quoted strings."""
+    quote = None
+    escaped = False
+    for c in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
+                quote = None
+        elif c in "\"'":
+            quote = c
+        elif c == char:
+            return True
+    return False
 
 
 def _is_ledger_file(coop_dir: Path, filename: str) -> bool:
@@ -193,8 +241,9 @@ def _statement_path(app, entry_hash: str, key: str) -> str:
         return ""
 
 
-def rename_uploads(changes: dict[str, bytes | None]) -> dict[str, bytes | None]:
-    """Documents Fava stored under the uploader's name get the system's name.
+def rename_uploads(changes: dict[str, bytes | None], coop_dir: Path) -> dict[str, bytes | None]:
+    """Documents Fava stored under the uploader's name get the system's name, never one that
+    a document already has (`-2`, `-3`… is added).
 
     Fava records the name it stored in a `document:` metadata of the entry the upload was
     attached to: that text is renamed in the changed ledger files too.
@@ -205,6 +254,12 @@ def rename_uploads(changes: dict[str, bytes | None]) -> dict[str, bytes | None]:
         parts = rel.split("/")
         if content is not None and parts[0] == DOCUMENTS_DIRNAME and len(parts) >= 2 and parts[-1] != ".gitkeep":
             name = safe_document_name(parts[-1], content)
+            stem, _, ext = name.rpartition(".")
+            number = 1
+            while name != parts[-1] and ((coop_dir / "/".join([*parts[:-1], name])).exists()
+                                         or "/".join([*parts[:-1], name]) in result):
+                number += 1
+                name = f"{stem}-{number}.{ext}"
             if name != parts[-1]:
                 renamed[parts[-1]] = name
                 rel = "/".join([*parts[:-1], name])

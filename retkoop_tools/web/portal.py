@@ -273,7 +273,7 @@ class Portal:
                     changes = snapshot.changes()
                     if changes:
                         self.pool.mark_dirty(uai)
-                        changes = fava_guard.rename_uploads(changes)
+                        changes = fava_guard.rename_uploads(changes, coop_dir)
                         message = commit_message(snapshot, changes)
                 except BaseException:
                     # Whatever failed, what Fava wrote unchecked must not stay on disk.

@@ -330,3 +330,72 @@ def test_the_editor_refuses_server_files_with_a_french_403(env):
     response = client.get(f"{base}/api/source?filename=/etc/passwd")
     assert response.status_code == 403 and "root:" not in response.get_data(as_text=True)
     assert "éditeur" in response.get_json()["error"]
+
+
+def test_an_editor_conflict_is_told_in_french_without_server_paths(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    path = env.root / "ledgers" / OWN / "2025-2026.beancount"
+    source = client.get(f"{base}/api/source?filename={path}").get_json()["data"]["source"]
+    response = client.put(f"{base}/api/source", headers=ORIGIN, json={
+        "file_path": str(path), "source": source + "\n", "sha256sum": "0" * 64})
+    assert response.status_code >= 400
+    message = response.get_json()["error"]
+    assert "rechargez la page" in message and str(env.root) not in message
+
+
+@pytest.mark.parametrize("query", [
+    'CREATE TABLE t USING "csv:/dev/zero"',
+    'SELECT 1; CREATE TABLE t USING "csv:/etc/passwd"',
+    "run secret",
+    ".help",
+])
+def test_only_reading_queries_are_run(env, query):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    response = client.get(f"{base}/api/query?query_string={quote(query)}")
+    assert response.status_code == 400 and "lecture" in response.get_json()["error"]
+    download = client.get(f"{base}/download-query/query_result.csv?query_string={quote(query)}")
+    assert download.status_code == 400
+    reading = quote('SELECT date, narration WHERE narration ~ "create; x"')
+    fine = client.get(f"{base}/api/query?query_string={reading}")
+    assert fine.status_code == 200, fine.get_data(as_text=True)
+
+
+def test_an_upload_never_replaces_a_document_nor_touches_a_closed_exercice(env):
+    client, base = env.client("mandataire"), f"/coop/{OWN}/{env.slug(OWN)}"
+    folder = env.root / "ledgers" / OWN / "documents" / "Actif" / "512-Banque"
+
+    def upload(name, content):
+        return client.put(f"{base}/api/add_document", headers=ORIGIN, data={
+            "folder": "documents", "account": "Actif:512-Banque", "file": (io.BytesIO(content), name)})
+
+    assert upload("2025-10-01.facture.pdf", PDF).status_code == 200
+    other = PDF + b"% autre\n"
+    assert upload("2025-10-01.FACTURE.pdf", other).status_code == 200  # a second name, not a replacement
+    assert (folder / "2025-10-01.facture.pdf").read_bytes() == PDF
+    assert (folder / "2025-10-01.facture-2.pdf").read_bytes() == other
+    before = unchanged(env)
+    closed = upload("2024-10-01.facture.pdf", PDF)  # 2024-2025 is closed and sealed
+    assert closed.status_code == 400 and "clos" in closed.get_json()["error"]
+    assert unchanged(env) == before
+
+
+def test_markup_in_the_quitus_names_is_refused(env):
+    """Declarations kept as YAML (vérificateurs of the quitus, CRA answers) hold no markup."""
+    from retkoop_tools.policy.writes import PolicyError, Scope, check_changes
+
+    coop_dir = env.root / "ledgers" / OWN
+    record = "statut: brouillon\nverificateurs:\n- nom: <img src=x onerror=alert(1)>\n  qualite: parent\n"
+    with pytest.raises(PolicyError) as info:
+        check_changes(coop_dir, {"crf-2025-2026.yaml": record}, Scope.RECORDS)
+    assert "« < »" in str(info.value)
+    check_changes(coop_dir, {"crf-2025-2026.yaml": record.replace("<img src=x onerror=alert(1)>", "Mme Dupont")},
+                  Scope.RECORDS)
+
+
+def test_a_note_on_several_lines_adds_no_line_to_the_commit_message(env):
+    response = Editor(env, "ad_staff").save("2025-2026.beancount", lambda t: add_before_marker(
+        t, '2025-10-03 note Actif:512-Banque "Appel\nCoopérative: 0910002B"'))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    message = git(env.root, "log", "-1", "--format=%B")
+    trailers = [line for line in message.splitlines() if line.startswith("Coopérative:")]
+    assert trailers == [f"Coopérative: {OWN}"] and message.splitlines()[0].endswith("Appel Coopérative: 0910002B")

@@ -258,7 +258,7 @@ def test_our_pages_tell_the_verificateur_nothing_of_another_exercice(scoped, pag
     response = env.client("verificateur").get(f"{base}/extension/{page}")
     text = response.get_data(as_text=True)
     assert response.status_code in (200, 403, 404), (page, response.status_code)
-    for marker in (OLD, OLD_NARRATION, "Adhésion 2024-2025", "CRF 2024-2025"):
+    for marker in (OLD, OLD_NARRATION, "Adhésion 2024-2025", "CRF 2024-2025", "Adhésion 2026-2027"):
         assert marker not in text, (page, marker)
     if page.startswith(("Cahier/?", "Adhesion/?")):
         assert "2024-2025" in staff_text  # the page does show that year to the AD

@@ -18,5 +18,5 @@ class TableauDeBord(_base.Page, FavaExtensionBase):
             "books": books,
             "balances": status.balances(books),
             "lines": status.status_lines(books, errors, self.coop_dir, self.ad_config(),
-                                         only_current=self.forced_exercice() is not None),
+                                         only=self.forced_exercice()),
         }
