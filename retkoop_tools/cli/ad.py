@@ -238,6 +238,13 @@ def mandataire(uai, nom, email, instance, repo) -> None:
         handed = accounts.change_mandataire(uai, nom, email, actor=f"{getpass.getuser()} (ligne de commande)")
     except AccountError as exc:
         raise UserError(str(exc)) from exc
+    from retkoop_tools.cli.common import parse_author
+    from retkoop_tools.documents.mandataires import record_mandataire
+    from retkoop_tools.store.gitcmd import is_git_repo
+    from retkoop_tools.store.store import Store
+
+    if is_git_repo(ad.root):  # the CRF of each exercice names its mandataire
+        record_mandataire(Store(ad.root), uai, nom, parse_author(None))
     click.echo(f"Coopérative {uai} confiée à {nom}. Ancien accès fermé. À transmettre :")
     for login, secret in handed:
         click.echo(f"  identifiant {login}   mot de passe provisoire {secret}")

@@ -41,6 +41,7 @@ class CoopAgregee:
     banque: Decimal  # book balance of the bank at 31/08
     releve: Decimal | None  # statement balance at the closing statement
     ecart_rapprochement: Decimal | None
+    position_etablie: bool = True  # statement and cash count at 31/08
 
     @property
     def resultat(self) -> Decimal:
@@ -128,11 +129,14 @@ def _controls(result: ComptesAgreges) -> list[Controle]:
         else "Déséquilibré pour : " + ", ".join(unbalanced)))
     no_statement = [c.uai for c in coops if c.releve is None]
     gaps = [c.uai for c in coops if c.ecart_rapprochement not in (None, ZERO)]
+    unsettled = [c.uai for c in coops if c.releve is not None and not c.position_etablie]
     controls.append(Controle(
-        "Banque des livres rapprochée du relevé au 31/08", not no_statement and not gaps,
-        f"Banque des livres {fmt_eur(result.total('banque'))}, relevés {fmt_eur(result.total('releve'))}"
+        "Banque des livres rapprochée du relevé au 31/08", not no_statement and not gaps and not unsettled,
+        f"Banque des livres au 31/08 {fmt_eur(result.total('banque'))}, relevés {fmt_eur(result.total('releve'))}"
         + (f" ; sans relevé de clôture : {', '.join(no_statement)}" if no_statement else "")
-        + (f" ; écart de rapprochement : {', '.join(gaps)}" if gaps else "") + "."))
+        + (f" ; écart de rapprochement : {', '.join(gaps)}" if gaps else "")
+        + (f" ; position non établie au 31/08 (dernier relevé ou comptage de caisse antérieur) : "
+           f"{', '.join(unsettled)}" if unsettled else "") + "."))
     provisional = result.provisoires
     controls.append(Controle(
         "Toutes les coopératives sont clôturées et sans erreur", not provisional and not result.absentes,
@@ -162,6 +166,7 @@ def aggregate(summaries: dict[str, dict[str, Any]], chart: Chart, ad_config: dic
             releve=decimal(crf["releve_solde"]) if crf.get("releve_solde") is not None else None,
             ecart_rapprochement=(decimal(crf["ecart_rapprochement"])
                                  if crf.get("ecart_rapprochement") is not None else None),
+            position_etablie=bool(crf.get("position_etablie", True)),
         ))
 
     def lines(sens: str) -> list[LigneAgregee]:

@@ -31,7 +31,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.books import ZERO, Books
 
 #: Bumped when the shape of a summary changes (cached summaries are then recomputed).
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 MAX_ERRORS = 20
 _YAML_RE = re.compile(r"^(adhesion|crf|cra)-(\d{4}-\d{4})\.yaml$")
 
@@ -46,7 +46,7 @@ def _crf_figures(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
     lignes = {ligne.rubrique.key: str(ligne.total) for ligne in crf.charges + crf.produits}
     comptes = {c.compte.code: str(c.montant) for ligne in crf.charges + crf.produits for c in ligne.comptes}
     statement = [r for r in crf.rapprochements if r.solde_releve is not None]
-    banque = sum((r.solde_comptable for r in crf.rapprochements), ZERO)
+    banque = sum((r.solde_fin for r in crf.rapprochements), ZERO)  # the books at 31/08
     return {
         "lignes": lignes,
         "comptes": comptes,
@@ -62,6 +62,8 @@ def _crf_figures(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
         "rapproche": str(sum((r.solde_rapproche for r in statement), ZERO)) if statement else None,
         "ecart_rapprochement": (str(sum((r.ecart for r in statement), ZERO))
                                 if statement and len(statement) == len(crf.rapprochements) else None),
+        # Bank and cash established at 31/08 (statement and count at the end), or provisional.
+        "position_etablie": crf.position_etablie,
         "caisse": str(crf.caisse.solde_comptable) if crf.caisse else "0",
         "subventions": str(crf.total_subventions),
     }

@@ -13,6 +13,7 @@ from decimal import Decimal
 from retkoop_tools.chart import Compte, Rubrique
 from retkoop_tools.cloture.conditions import closing_statement
 from retkoop_tools.documents.dossier import Dossier, load_dossier
+from retkoop_tools.documents.mandataires import mandataires_of
 from retkoop_tools.documents.source import CoopSource, ad_identity
 from retkoop_tools.ledger.conventions import DENOMINATIONS
 from retkoop_tools.ledger.exercice import Exercice
@@ -52,11 +53,22 @@ class PosteBilan:
 
 @dataclass
 class Rapprochement:
+    """The bank reconciliation at the last ticked statement of the exercice; when that
+    statement is before the exercice's end, what happened after it is not covered."""
+
     compte: str
     date_releve: datetime.date | None
     solde_releve: Decimal | None
     non_pointees: list[Operation]
-    solde_comptable: Decimal
+    solde_comptable: Decimal  # the books at the statement's date
+    date_fin: datetime.date | None = None  # the exercice's end (31/08)
+    solde_fin: Decimal = ZERO  # the books at 31/08
+    non_couvertes: list[Operation] = field(default_factory=list)  # after the statement, to 31/08
+
+    @property
+    def a_la_fin(self) -> bool:
+        """Whether the statement establishes the position at the exercice's end."""
+        return self.date_releve is not None and self.date_fin is not None and self.date_releve >= self.date_fin
 
     @property
     def total_non_pointees(self) -> Decimal:
@@ -91,7 +103,15 @@ class ArreteCaisse:
     date: datetime.date | None
     lignes: list[LigneBilletage]
     total: Decimal
-    solde_comptable: Decimal
+    solde_comptable: Decimal  # the books on the day of the count
+    date_fin: datetime.date | None = None
+    solde_fin: Decimal = ZERO  # the books at 31/08
+    mouvements_apres: list[Operation] = field(default_factory=list)  # cash moved after the count
+
+    @property
+    def a_la_fin(self) -> bool:
+        """Whether the count establishes the cash at the exercice's end (no movement after it)."""
+        return self.date is not None and not self.mouvements_apres
 
     @property
     def ecart(self) -> Decimal:
@@ -123,6 +143,14 @@ class CRF:
     clos: bool
     genere_le: datetime.date
     errors: list[str] = field(default_factory=list)
+    mandataires: list[str] = field(default_factory=list)  # in office during the exercice
+
+    @property
+    def position_etablie(self) -> bool:
+        """Bank and cash established at 31/08 by a statement and a count (else provisional)."""
+        cash = self.caisse
+        cash_ok = cash is None or cash.a_la_fin or (cash.date is None and cash.solde_fin == ZERO)
+        return all(r.a_la_fin for r in self.rapprochements) and cash_ok
 
     @property
     def total_charges(self) -> Decimal:
@@ -208,15 +236,20 @@ def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
         if not any(op.bank_account == account and op.date <= exercice.end for op in books.operations):
             continue
         statement = closing_statement(books, account, exercice)
+        at_end = books.balance(account, exercice.end)
         if statement is None:
-            result.append(Rapprochement(account, None, None, [], books.balance(account, exercice.end)))
+            result.append(Rapprochement(account, None, None, [], at_end, exercice.end, at_end))
             continue
         on = statement.date
         pending = [op for op in books.operations
                    if op.bank_account == account and op.bank and op.date <= on
                    and (op.releve is None or op.releve > on)]
         pending.sort(key=lambda op: (op.date, op.lineno))
-        result.append(Rapprochement(account, on, statement.balance, pending, books.balance(account, on)))
+        after = sorted((op for op in books.operations
+                        if op.bank_account == account and op.bank and on < op.date <= exercice.end),
+                       key=lambda op: (op.date, op.lineno))
+        result.append(Rapprochement(account, on, statement.balance, pending, books.balance(account, on),
+                                    exercice.end, at_end, after))
     return result
 
 
@@ -227,11 +260,14 @@ def _arrete_caisse(books: Books, exercice: Exercice) -> ArreteCaisse | None:
               if c.account == books.caisse_account and exercice.contains(c.date)]
     book = books.balance(books.caisse_account, exercice.end)
     if not counts:
-        return ArreteCaisse(None, [], ZERO, book)
+        return ArreteCaisse(None, [], ZERO, book, exercice.end, book)
     last = counts[-1]
     lines = [LigneBilletage(DENOMINATION_LABELS[k], last.counts[k], DENOMINATIONS[k])
              for k in DENOMINATIONS if last.counts.get(k)]
-    return ArreteCaisse(last.date, lines, last.total, books.balance(books.caisse_account, last.date))
+    after = [op for op in books.operations_of(exercice) if op.date > last.date and op.caisse]
+    return ArreteCaisse(last.date, lines, last.total, books.balance(books.caisse_account, last.date),
+                        exercice.end, book, after)
+
 
 
 def _subventions(books: Books, exercice: Exercice) -> list[Subvention]:
@@ -262,4 +298,5 @@ def compute_crf(source: CoopSource, exercice: Exercice,
         clos=exercice in books.closed,
         genere_le=today or books.today,
         errors=[e.message for e in source.errors],
+        mandataires=mandataires_of(source.coop_dir, exercice),
     )

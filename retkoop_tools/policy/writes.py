@@ -68,7 +68,7 @@ class PolicyError(Exception):
 
 
 SYSTEM_FILES = (COOP_FILENAME, COMPTES_FILENAME)
-_RECORD_FILE = re.compile(r"^(adhesion|cra|crf)-\d{4}-\d{4}\.yaml$")
+_RECORD_FILE = re.compile(r"^((adhesion|cra|crf)-\d{4}-\d{4}|mandataires)\.yaml$")
 GENERATED_DIRS = ("crf",)
 #: Bank statements are kept as the bank exported them, under a name the system sets.
 STATEMENT_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.releve-banque\.(ofx|qfx|csv|xlsx|qif|txt)$")

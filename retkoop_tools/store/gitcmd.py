@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
@@ -11,6 +12,13 @@ from retkoop_tools.store.lock import held_fds
 
 class GitError(RuntimeError):
     """A git command failed; the message says which, with git's own words."""
+
+
+class GitNoSpaceError(GitError, OSError):
+    """git failed for want of disk space (or a read-only disk): an OSError like any other write."""
+
+
+_NO_SPACE = ("No space left on device", "Out of diskspace", "Read-only file system", "Disk quota exceeded")
 
 
 def git(cwd: Path | str, *args: str, env: dict[str, str] | None = None, input: str | None = None,
@@ -31,7 +39,12 @@ def git(cwd: Path | str, *args: str, env: dict[str, str] | None = None, input: s
         pass_fds=held_fds(),
     )
     if check and proc.returncode != 0:
-        raise GitError(f"git {' '.join(args[:3])} a échoué : {proc.stderr.strip() or proc.stdout.strip()}")
+        message = f"git {' '.join(args[:3])} a échoué : {proc.stderr.strip() or proc.stdout.strip()}"
+        if any(marker in proc.stderr for marker in _NO_SPACE):
+            error = GitNoSpaceError(message)
+            error.errno = errno.ENOSPC
+            raise error
+        raise GitError(message)
     return proc.stdout
 
 

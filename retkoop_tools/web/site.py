@@ -21,8 +21,10 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from retkoop_tools.documents.mandataires import record_mandataire
 from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.layout import LayoutError, read_identity
+from retkoop_tools.store.store import Author, StoreError
 from retkoop_tools.web.accounts import ROLES, AccountError, Session
 from retkoop_tools.web.passwords import PasswordPolicyError
 from retkoop_tools.web.security import (
@@ -231,7 +233,10 @@ def create_site(portal: Portal) -> Flask:
                 raise AccountError(f"Il n'y a pas de coopérative « {uai} » dans cette AD.")
             handed = portal.accounts.change_mandataire(uai, form.get("nom", ""), form.get("email", ""),
                                                        actor=g.session.user.login)
-        except AccountError as exc:
+            # Kept in the books' repository too: the CRF of each exercice names its mandataire.
+            record_mandataire(portal.store, uai, form.get("nom", ""),
+                              Author(g.session.user.name, g.session.user.login))
+        except (AccountError, StoreError) as exc:
             return render_template("comptes.html", comptes=portal.accounts.list(), roles=ROLES,
                                    journal=portal.accounts.journal(50), uais=portal.ad.uais(),
                                    erreur=str(exc)), 400
