@@ -119,8 +119,10 @@ def test_ci_definitions_run_a_real_command(name, tmp_path):
     assert [s.get("failures") for s in suites] == ["0", "1"]
     failure = suites[1].find("testcase/failure")
     assert "Pièce manquante" in failure.text
-    # A new branch (zero base) checks its last commit.
+    # A new branch (zero base) checks every commit it brings, not only its last one: here, with
+    # no principal branch in this repository, its whole history.
     proc = subprocess.run(
         [sys.executable, "-m", "retkoop_tools", "check", "--commits", f"{'0' * 40}..{head}"],
         cwd=root, capture_output=True, text=True, env=env_with_retkoop())
-    assert "1 commit vérifié, 1 en erreur." in proc.stdout
+    assert "5 commits vérifiés, 1 en erreur." in proc.stdout
+    assert proc.returncode == 1

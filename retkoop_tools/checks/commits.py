@@ -18,7 +18,7 @@ from pathlib import Path
 from beancount.core import data
 from beancount.parser import parser
 
-from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME
+from retkoop_tools.ad import AD_FILENAME, COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.chart import AD_CHART_FILENAME
 from retkoop_tools.checks.runner import CheckError, CoopResult, check_many
 from retkoop_tools.ledger.conventions import CUSTOM_CLOTURE
@@ -41,7 +41,7 @@ class CommitResult:
 
 
 def _uais_in(paths: list[str]) -> tuple[set[str], bool]:
-    """The coops named by changed paths, and whether the AD's own rules changed."""
+    """The folders of `ledgers/` named by changed paths, and whether the AD's own rules changed."""
     uais, ad_changed = set(), False
     for path in paths:
         parts = path.split("/")
@@ -52,17 +52,41 @@ def _uais_in(paths: list[str]) -> tuple[set[str], bool]:
     return uais, ad_changed
 
 
-def _coops_of_tree(repo: Path, rev: str) -> set[str]:
-    out = git(repo, "ls-tree", "--name-only", f"{rev}:{LEDGERS_DIRNAME}", check=False)
-    return {line for line in out.splitlines() if line}
+def _coops_and_folders(paths: list[str]) -> tuple[set[str], set[str]]:
+    """From the files of a tree: its coops (folders of `ledgers/` holding a `coop.beancount`)
+    and every folder of `ledgers/` (a file such as `ledgers/.gitkeep` is neither)."""
+    coops, folders = set(), set()
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) >= 3 and parts[0] == LEDGERS_DIRNAME:
+            folders.add(parts[1])
+            if len(parts) == 3 and parts[2] == COOP_FILENAME:
+                coops.add(parts[1])
+    return coops, folders
+
+
+def _targets(changed: list[str], files: list[str]) -> list[str]:
+    """The coops to check for `changed` paths in a tree holding `files`.
+
+    Every coop when ad.yaml or the chart changed, else the coops the paths touch; a touched
+    folder of `ledgers/` without `coop.beancount` is checked too, so that its error (« La
+    coopérative … n'existe pas ») is reported rather than the folder going in unchecked.
+    """
+    uais, ad_changed = _uais_in(changed)
+    coops, folders = _coops_and_folders(files)
+    return sorted((coops if ad_changed else uais & coops) | (uais & folders))
+
+
+def _paths(out: str) -> list[str]:
+    """The paths of a `-z` listing: unquoted, whatever their characters (« facture-été.pdf »)."""
+    return [p for p in out.split("\0") if p]
 
 
 def touched_uais(repo: Path, commit: str) -> list[str]:
     """Coops changed by `commit` (all of them when ad.yaml or the chart changed), still present."""
-    out = git(repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "--no-renames", commit)
-    uais, ad_changed = _uais_in(out.splitlines())
-    present = _coops_of_tree(repo, commit)
-    return sorted(present if ad_changed else uais & present)
+    changed = git(repo, "diff-tree", "-r", "-z", "--root", "--no-commit-id", "--name-only", "--no-renames", commit)
+    files = git(repo, "ls-tree", "-r", "-z", "--name-only", commit, "--", f"{LEDGERS_DIRNAME}/")
+    return _targets(_paths(changed), _paths(files))
 
 
 def materialize_commit(repo: Path, commit: str, uais: list[str], dest: Path) -> None:
@@ -149,16 +173,72 @@ def seal_problems(repo: Path, commit: str, uai: str) -> list[CheckError]:
 
 
 def commits_of_range(repo: Path, old: str, new: str) -> list[str]:
-    """The commits `new` brings over `old`, oldest first (all new ones when `old` is zero)."""
+    """The commits that pushing `new` brings to this repository, oldest first (pre-receive).
+
+    Run before the references move, `--all` is what the repository already has: a new
+    branch (`old` zero), a fast-forward and a force push alike bring exactly the commits of
+    `new` that no reference reaches yet. A deleted reference (`new` zero) brings none.
+    """
     if new == ZERO_SHA:
         return []
-    if old == ZERO_SHA:
-        out = git(repo, "rev-list", "--reverse", new, "--not", "--all")
-        if not out.strip():  # a new branch on commits the repository already has
-            return []
-    else:
-        out = git(repo, "rev-list", "--reverse", f"{old}..{new}")
+    out = git(repo, "rev-list", "--reverse", new, "--not", "--all")
     return [line for line in out.splitlines() if line]
+
+
+class RevisionError(Exception):
+    """A revision to check is not in the repository; the message is in French."""
+
+
+@dataclass
+class CommitsToCheck:
+    """The commits a forge's CI checks, and how they were chosen when the base was unusable."""
+
+    head: str
+    commits: list[str]
+    note: str = ""
+
+
+def _commit_id(repo: Path, rev: str) -> str | None:
+    if not rev or set(rev) == {"0"}:
+        return None
+    return git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip() or None
+
+
+def commits_of_ci_range(repo: Path, base: str, head: str, principal: str) -> CommitsToCheck:
+    """The commits a push or merge request brings, oldest first, in a forge's clone.
+
+    `base..head` when `base` is in the clone. When it is not — zero for a new branch or a
+    first push, or an old tip the clone lacks after a force push — the target's state before
+    the push is unknown: the commits of `head` that the principal branch (`principal`, e.g.
+    `origin/main`) lacks are checked, since everything on it was checked when it got there.
+    When `head` is on the principal branch itself (its first push, a force push on it) or the
+    clone has no such branch, every commit of `head` is checked.
+    """
+    head_id = _commit_id(repo, head)
+    if head_id is None:
+        raise RevisionError(f"La révision à vérifier « {head} » est introuvable dans ce clone.")
+    base_id = _commit_id(repo, base)
+    if base_id is not None:
+        out = git(repo, "rev-list", "--reverse", f"{base_id}..{head_id}")
+        return CommitsToCheck(head_id, out.split())
+    why = ("Nouvelle branche ou première poussée (base 0000…)" if not base or set(base) == {"0"}
+           else f"La base {base[:10]} est absente du clone (poussée forcée ?)")
+    principal_id = _commit_id(repo, principal)
+    if principal_id is not None:
+        commits = git(repo, "rev-list", "--reverse", head_id, "--not", principal_id).split()
+        if commits:
+            return CommitsToCheck(head_id, commits, f"{why} : vérification {_des_commits(len(commits))} "
+                                  f"absent{'s' if len(commits) > 1 else ''} de {principal}.")
+        where = f"{head[:10]} est sur {principal}"
+    else:
+        where = f"{principal} est absente du clone"
+    commits = git(repo, "rev-list", "--reverse", head_id).split()
+    return CommitsToCheck(head_id, commits, f"{why} et {where} : vérification de tout "
+                          f"l'historique ({len(commits)} commit{'s' if len(commits) > 1 else ''}).")
+
+
+def _des_commits(n: int) -> str:
+    return "du commit" if n == 1 else f"des {n} commits"
 
 
 def check_commits(repo: Path, commits: list[str], workers: int | None = None,
@@ -172,17 +252,20 @@ def check_commits(repo: Path, commits: list[str], workers: int | None = None,
     return results
 
 
-def check_index(repo: Path, workers: int | None = None) -> list[CoopResult]:
-    """Check the coops the staged changes touch, as they are in the index (pre-commit)."""
-    out = git(repo, "diff", "--cached", "--name-only", "--no-renames")
-    uais, ad_changed = _uais_in(out.splitlines())
-    tracked = git(repo, "ls-files", "--", LEDGERS_DIRNAME).splitlines()
-    present = {p.split("/")[1] for p in tracked if p.count("/") >= 2}
-    targets = sorted(present if ad_changed else uais & present)
+def check_index(repo: Path, workers: int | None = None, index_file: str | None = None) -> list[CoopResult]:
+    """Check the coops the staged changes touch, as they are in the index (pre-commit).
+
+    `index_file` is the index git prepared for the commit (the hook's `GIT_INDEX_FILE`):
+    `git commit -a` and `git commit <paths>` commit a temporary index, not `.git/index`.
+    """
+    env = {"GIT_INDEX_FILE": index_file} if index_file else None
+    changed = _paths(git(repo, "diff", "--cached", "-z", "--name-only", "--no-renames", env=env))
+    tracked = _paths(git(repo, "ls-files", "-z", "--", f"{LEDGERS_DIRNAME}/", env=env))
+    targets = _targets(changed, tracked)
     if not targets:
         return []
     with tempfile.TemporaryDirectory(prefix="retkoop-index-") as tmp:
         files = [p for p in tracked if p.split("/")[1] in targets]
-        files += [n for n in _AD_FILES if git(repo, "ls-files", "--", n).strip()]
-        git(repo, "checkout-index", f"--prefix={tmp}/", "--", *files)
+        files += [n for n in _AD_FILES if git(repo, "ls-files", "--", n, env=env).strip()]
+        git(repo, "checkout-index", f"--prefix={tmp}/", "--", *files, env=env)
         return check_many(Path(tmp), targets, workers=workers)

@@ -9,10 +9,17 @@ from pathlib import Path
 
 import click
 
+from retkoop_tools.ad import AD, NotAnADRepositoryError
 from retkoop_tools.checks.cache import ResultCache
-from retkoop_tools.checks.commits import check_commits
+from retkoop_tools.checks.commits import (
+    CommitResult,
+    RevisionError,
+    check_commits,
+    commits_of_ci_range,
+)
 from retkoop_tools.checks.junit import write_junit
 from retkoop_tools.checks.runner import (
+    CheckError,
     CoopResult,
     GitRevisionError,
     changed_uais,
@@ -25,7 +32,7 @@ from retkoop_tools.cli.common import (
     repo_option,
     user_errors,
 )
-from retkoop_tools.store.gitcmd import GitError, git
+from retkoop_tools.store.gitcmd import GitError
 
 
 def _plural(n: int, word: str) -> str:
@@ -45,7 +52,15 @@ def _plural(n: int, word: str) -> str:
     "--commits",
     "commit_range",
     metavar="BASE..TETE",
-    help="Vérifie chaque commit de BASE (exclu) à TETE, tel qu'il est dans git (CI des forges).",
+    help="Vérifie chaque commit de BASE (exclu) à TETE, tel qu'il est dans git (CI des forges). "
+    "Une BASE nulle (0000…, nouvelle branche) ou absente du clone (poussée forcée) fait vérifier "
+    "les commits absents de la branche principale.",
+)
+@click.option(
+    "--principale",
+    metavar="REF",
+    help="Branche principale du dépôt central dans ce clone, pour --commits (défaut : "
+    "DISTANT/BRANCHE de la sauvegarde dans ad.yaml, soit origin/main).",
 )
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Écrit aussi un rapport JUnit XML.")
 @click.option("--json", "as_json", is_flag=True, help="Liste JSON des erreurs (uai, file, line, message).")
@@ -54,15 +69,21 @@ def _plural(n: int, word: str) -> str:
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Nombre de processus (défaut : un par cœur).")
 @repo_option
 @user_errors
-def check(uais, all_, since, commit_range, junit, as_json, resume, no_cache, jobs, repo: Path) -> None:
+def check(uais, all_, since, commit_range, principale, junit, as_json, resume, no_cache, jobs,
+          repo: Path) -> None:
     """Vérifie les livres des coopératives avec les règles OCCE.
 
     Les erreurs sont groupées par coopérative, avec fichier:ligne. Code de sortie 1 s'il y
     a au moins une erreur.
     """
-    ad = open_ad(repo)
+    try:
+        ad = open_ad(repo)
+    except NotAnADRepositoryError as exc:
+        if commit_range and junit:  # the forge shows why nothing was checked
+            _failed_report(junit, commit_range.partition("..")[2], str(exc))
+        raise
     if commit_range:
-        _check_commits(ad.root, commit_range, junit, as_json, jobs)
+        _check_commits(ad, commit_range, principale or _principal_branch(ad), junit, as_json, jobs)
         return
     selected = {coop_uai(ad, u) for u in uais}
     if all_:
@@ -133,25 +154,38 @@ def _print_report(results: list[CoopResult], resume: bool, elapsed: float) -> No
         click.secho(f"{summary} : aucune erreur.", fg="green")
 
 
-def _commits_in(root: Path, commit_range: str) -> list[str]:
+def _principal_branch(ad: AD) -> str:
+    """The central repository's principal branch as a clone names it: `origin/main` by default."""
+    config = ad.config.get("sauvegarde") or {}
+    return f"{config.get('distant') or 'origin'}/{config.get('branche') or 'main'}"
+
+
+def _failed_report(junit: Path, head: str, message: str) -> None:
+    """A JUnit report saying why nothing could be checked: the forge shows it like a failure."""
+    error = CheckError("git", "", 0, message)
+    write_junit(junit, commits=[CommitResult(commit=head, subject="Vérification impossible",
+                                             results=[CoopResult(uai="git", errors=[error])])])
+
+
+def _check_commits(ad: AD, commit_range: str, principal: str, junit, as_json: bool, jobs) -> None:
     base, sep, head = commit_range.partition("..")
     if not sep or not head:
-        raise UserError(f"« {commit_range} » : attendu BASE..TETE (deux révisions git).")
+        message = f"« {commit_range} » : attendu BASE..TETE (deux révisions git)."
+        if junit:
+            _failed_report(junit, head, message)
+        raise UserError(message)
     try:
-        if not base or set(base) == {"0"}:  # a new branch: its last commit
-            return [git(root, "rev-parse", "--verify", head + "^{commit}").strip()]
-        out = git(root, "rev-list", "--reverse", f"{base}..{head}")
-    except GitError as exc:
-        raise UserError(f"Révisions introuvables ({commit_range}) : {exc}") from exc
-    return [line for line in out.splitlines() if line]
-
-
-def _check_commits(root: Path, commit_range: str, junit, as_json: bool, jobs) -> None:
-    commits = _commits_in(root, commit_range)
-    results = check_commits(root, commits, workers=jobs)
+        selection = commits_of_ci_range(ad.root, base, head, principal)
+        results = check_commits(ad.root, selection.commits, workers=jobs)
+    except (RevisionError, GitError) as exc:
+        if junit:
+            _failed_report(junit, head, str(exc))
+        raise UserError(str(exc)) from exc
     if junit:
         write_junit(junit, commits=results)
     failing = [r for r in results if r.errors]
+    if selection.note:
+        click.echo(selection.note, err=as_json)
     if as_json:
         click.echo(json.dumps(
             [dict(e.as_dict(), commit=r.commit) for r in results for e in r.errors],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,10 @@ def _print_errors(prefix: str, results) -> int:
 @user_errors
 def pre_commit() -> None:
     """Vérifie les coopératives que le commit en préparation modifie."""
-    results = check_index(Path.cwd())
+    # `git commit -a`, `git commit <paths>` and `--amend -a` commit an index of their own
+    # (`index.lock`, `next-index-*.lock`), named by GIT_INDEX_FILE, maybe relative to here.
+    index = os.environ.get("GIT_INDEX_FILE")
+    results = check_index(Path.cwd(), index_file=str(Path.cwd() / index) if index else None)
     if _print_errors("", results):
         click.echo("Commit refusé : corrigez les erreurs ci-dessus (les livres n'ont pas changé).", err=True)
         sys.exit(1)
@@ -41,12 +45,15 @@ def pre_receive() -> None:
     """Vérifie chaque commit poussé (lignes « ancien nouveau référence » sur l'entrée)."""
     repo = Path.cwd()
     refused = 0
+    seen: set[str] = set()  # two branches pushed together share commits: check them once
     for line in sys.stdin.read().splitlines():
         parts = line.split()
         if len(parts) != 3:
             continue
         old, new, ref = parts
-        for result in check_commits(repo, commits_of_range(repo, old, new)):
+        commits = [c for c in commits_of_range(repo, old, new) if c not in seen]
+        seen.update(commits)
+        for result in check_commits(repo, commits):
             if result.errors:
                 refused += 1
                 click.echo(f"Commit {result.commit[:10]} « {result.subject} » ({ref}) :", err=True)

@@ -21,6 +21,12 @@ GITIGNORE = """\
 __pycache__/
 """
 HOOKS = ("pre-commit", "pre-receive")
+#: The empty default of the tools' source in each CI template, and what `--outils` makes of it.
+_TOOLS_DEFAULTS = {
+    'RETKOOP_TOOLS: ""': 'RETKOOP_TOOLS: "{}"',                                  # GitLab
+    "vars.RETKOOP_TOOLS || ''": "vars.RETKOOP_TOOLS || '{}'",                    # GitHub, Forgejo
+}
+_TOOLS_FORBIDDEN = set("\"'`$\\{}\n\r\t")
 
 
 def ad_config(numero: str, nom: str) -> dict:
@@ -42,9 +48,39 @@ def install_hooks(dest: Path) -> None:
     git(dest, "config", "core.hooksPath", "hooks")
 
 
-def init_ad_repo(dest: Path, numero: str, nom: str, author: Author) -> Path:
-    """Create the AD repository in `dest` (a new or empty folder) and commit it."""
+def check_outils(outils: str) -> str:
+    """The source of retkoop-tools for the CI jobs (`pip install` argument), validated."""
+    outils = (outils or "").strip()
+    if not outils or _TOOLS_FORBIDDEN & set(outils):
+        raise StoreError(
+            f"« {outils} » : donnez d'où la CI installe retkoop-tools, tel que pip install le "
+            "comprend, sans guillemets, $, accolades ni barre oblique inverse (par exemple "
+            "git+https://forge.example.org/occe/retkoop-tools.git@v0.1.0).")
+    return outils
+
+
+def ci_definition(template: str, outils: str | None) -> str:
+    """A CI template with the tools' source `outils` as the default of RETKOOP_TOOLS.
+
+    The forge's own variable RETKOOP_TOOLS, when set, still wins over this default.
+    """
+    if not outils:
+        return template
+    outils = check_outils(outils)
+    found = [key for key in _TOOLS_DEFAULTS if key in template]
+    if len(found) != 1 or template.count(found[0]) != 1:
+        raise StoreError("Modèle de CI sans valeur par défaut unique de RETKOOP_TOOLS.")
+    return template.replace(found[0], _TOOLS_DEFAULTS[found[0]].format(outils))
+
+
+def init_ad_repo(dest: Path, numero: str, nom: str, author: Author, outils: str | None = None) -> Path:
+    """Create the AD repository in `dest` (a new or empty folder) and commit it.
+
+    `outils` is where the forges' CI jobs install retkoop-tools from (see `ci_definition`).
+    """
     dest = Path(dest)
+    if outils:
+        check_outils(outils)
     numero = (numero or "").strip()
     if not re.fullmatch(r"[0-9]{2,3}[AB]?", numero):
         raise StoreError(f"« {numero} » n'est pas un numéro d'AD (deux ou trois chiffres, ex. 91, 974, 2A).")
@@ -64,7 +100,7 @@ def init_ad_repo(dest: Path, numero: str, nom: str, author: Author) -> Path:
 
     ci = importlib.resources.files("retkoop_tools.ci")
     for name, target in TARGETS.items():
-        atomic_write(dest / target, ci.joinpath(name).read_text(encoding="utf-8"))
+        atomic_write(dest / target, ci_definition(ci.joinpath(name).read_text(encoding="utf-8"), outils))
     store = Store(dest)
     with store.locked():
         git(dest, "add", "-A")
