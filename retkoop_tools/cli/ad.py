@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 from retkoop_tools.cli.common import UserError, open_ad, repo_option, user_errors
 from retkoop_tools.console.collect import Summaries
 from retkoop_tools.fr import fmt_eur
+from retkoop_tools.ledger.exercice import today as clock_today
 
 
 @click.group("ad")
@@ -91,7 +91,7 @@ def status(as_json, as_csv, as_xlsx, retard, output, instance, today, jobs, repo
     if sum((as_json, as_csv, as_xlsx)) > 1:
         raise UserError("Choisissez un seul format : --json, --csv ou --xlsx.")
     ad = open_ad(repo)
-    day = today.date() if today else datetime.date.today()
+    day = today.date() if today else clock_today()
     rows = status_rows(collect(ad, jobs), ad.config, day, people(ad, instance))
     if retard:
         rows = [r for r in rows if r.retards]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import shutil
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from retkoop_tools.cli.common import (
     user_errors,
 )
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.exercice import today as clock_today
 from retkoop_tools.ledger.layout import (
     NUMBERING_STYLES,
     comptes_changes,
@@ -87,7 +87,7 @@ def regie(uai, enseignant, date_, auteur, repo: Path) -> None:
     """Ouvre la régie d'avance de l'ENSEIGNANT dans la coopérative UAI."""
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
-    date = date_.date() if date_ else datetime.date.today()
+    date = date_.date() if date_ else clock_today()
     opened: list[str] = []
 
     def changes() -> dict[str, str]:  # computed under the coop's lock (see save)

@@ -18,7 +18,6 @@ from retkoop_tools.cli.common import (
     user_errors,
 )
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.ledger.layout import exercice_changes
 
 
 @click.group()
@@ -28,18 +27,44 @@ def exercice() -> None:
 
 @exercice.command("ouvrir")
 @click.argument("uai")
-@click.argument("nom", metavar="EXERCICE")
+@click.argument("nom", metavar="[EXERCICE]", required=False)
 @auteur_option
 @repo_option
 @user_errors
 def ouvrir(uai, nom, auteur, repo: Path) -> None:
-    """Crée le fichier de l'EXERCICE suivant (ex. 2026-2027) de la coopérative UAI."""
+    """Crée le fichier de l'EXERCICE suivant de la coopérative UAI (par défaut celui qui contient
+    la date du jour). Tant que l'exercice précédent n'est pas clôturé, ses soldes d'ouverture
+    sont provisoires ; sa clôture les écrit. Les pages du trésorier l'ouvrent aussi d'elles-mêmes
+    à la première saisie de la rentrée."""
+    from retkoop_tools.tresorier.rentree import opening_changes
+
     ad = open_ad(repo)
     uai = coop_uai(ad, uai)
-    exercice = Exercice.parse(nom)
-    where = save(ad, uai, lambda: exercice_changes(ad.coop_dir(uai), exercice), parse_author(auteur),
+    exercice = Exercice.parse(nom) if nom else Exercice.current()
+    where = save(ad, uai, lambda: opening_changes(ad.coop_dir(uai), exercice), parse_author(auteur),
                  f"Ouverture de l'exercice {exercice}")
     click.echo(f"Exercice ouvert : {(ad.coop_dir(uai) / exercice.filename).relative_to(ad.root)} {where}")
+
+
+@exercice.command("courant")
+@click.argument("uai")
+@repo_option
+@user_errors
+def courant(uai, repo: Path) -> None:
+    """L'exercice en cours (celui qui contient la date du jour) de la coopérative UAI, et les
+    exercices encore ouverts."""
+    from retkoop_tools.ledger.layout import exercices_of
+    from retkoop_tools.policy.writes import closed_exercices
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    coop_dir = ad.coop_dir(uai)
+    current = Exercice.current()
+    files = exercices_of(coop_dir)
+    closed = closed_exercices(coop_dir)
+    opened = [e for e in files if str(e) not in closed]
+    click.echo(f"Exercice en cours : {current} ({'ouvert' if current in opened else 'clôturé' if str(current) in closed else 'pas encore ouvert'})")
+    click.echo("Exercices ouverts : " + (", ".join(str(e) for e in opened) or "aucun"))
 
 
 @exercice.command("clore")

@@ -36,6 +36,7 @@ from retkoop_tools.fr import fmt_date
 from retkoop_tools.ledger.closing import exercice_digest
 from retkoop_tools.ledger.conventions import CUSTOM_CLOTURE
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.exercice import today as clock_today
 from retkoop_tools.ledger.layout import (
     DOCUMENTS_DIRNAME,
     exercice_changes,
@@ -63,7 +64,7 @@ def _now() -> datetime.datetime:
 
 
 def _today(today: datetime.date | None) -> datetime.date:
-    return today or datetime.date.today()
+    return today or clock_today()
 
 
 def _crf_pdf(source: CoopSource, exercice: Exercice, dossier: Dossier, today: datetime.date,
@@ -179,7 +180,7 @@ def reopen_exercice(store: Store, uai: str, exercice: Exercice, author: Author, 
         changes: dict[str, str | bytes | None] = {exercice.filename: reopened}
         following = coop_dir / exercice.next().filename
         if following.exists():
-            changes[following.name] = without_report(following.read_text(encoding="utf-8"))
+            changes[following.name] = without_report(following.read_text(encoding="utf-8"), exercice)
         dossier = _dossier(store, uai, exercice, result)
         if dossier is None:
             return result

@@ -4,6 +4,11 @@ The ledger is continuous (the balances carry over by themselves), so the report 
 written as Beancount `balance` assertions dated 1 September: each treasury account (bank,
 caisse, cheques not yet deposited, régies) must hold exactly its closing amount. Beancount
 checks them on every load; a later change to the closed exercice shows up as an error here.
+
+Before the closing (the rentrée, when the new exercice is opened while the previous one is
+still open) the same block holds no figure: it says the opening is provisional, the balances
+being the previous exercice's as it stands (every correction there carries over by itself).
+The closing replaces it with the assertions; a reopening puts the provisional block back.
 """
 
 from __future__ import annotations
@@ -47,6 +52,21 @@ def report_block(books: Books, closed: Exercice) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+def provisional_block(previous: Exercice) -> str:
+    """The block of an exercice opened before `previous` is closed: no figure yet."""
+    return (f"{_BEGIN} provisoire : les soldes d'ouverture sont ceux de l'exercice {previous}, "
+            "pas encore clôturé,\n"
+            f"; tels qu'il les donne (ses corrections se reportent d'elles-mêmes). Sa clôture écrit ici "
+            f"les soldes définitifs au {fmt_date(previous.end)}.\n"
+            f"{_END}\n\n")
+
+
+def is_provisional(text: str) -> bool:
+    """Whether an exercice file's opening is still provisional (no final report à nouveau)."""
+    match = _BLOCK_RE.search(text)
+    return match is None or " balance " not in match.group(0)
+
+
 def with_report(text: str, block: str) -> str:
     """The next exercice's file text with `block` at the top (replacing an earlier one)."""
     if _BLOCK_RE.search(text):
@@ -58,5 +78,9 @@ def with_report(text: str, block: str) -> str:
     return text[:at] + block + text[at:]
 
 
-def without_report(text: str) -> str:
+def without_report(text: str, reopened: Exercice | None = None) -> str:
+    """The text without its report à nouveau; with the provisional block instead when the
+    previous exercice `reopened` is open again."""
+    if reopened is not None:
+        return with_report(text, provisional_block(reopened))
     return _BLOCK_RE.sub("", text, count=1)

@@ -1,7 +1,8 @@
 """The AD's dashboard: one row per coop, with what is late against the AD's deadlines.
 
 Rows are built from the coops' summaries (`summary.py`) and today's date: the summaries are
-cached, the lateness is decided here, at display time.
+cached, the lateness is decided here, at display time, by the same school calendar as the
+mandataire's Tableau de bord (`tresorier/calendrier.py`), so both say the same.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from retkoop_tools.documents.dossier import SOUMIS, VERROUILLE
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.spreadsheet import Sheet, csv_bytes, xlsx_bytes
-from retkoop_tools.tresorier.status import COUNT_STALE_DAYS, STATEMENT_STALE_DAYS
+from retkoop_tools.tresorier import calendrier
+from retkoop_tools.tresorier.calendrier import EN_RETARD
 
 ETATS = {"absent": "Pas de fichier", "ouvert": "Ouvert", "clos": "Clôturé", "soumis": "CRF remis",
          "verrouille": "Verrouillé", "renvoye": "Renvoyé au mandataire"}
@@ -59,6 +61,12 @@ class StatusRow:
     operations: int
     retards: list[str] = field(default_factory=list)
     alertes: list[str] = field(default_factory=list)
+    items: list = field(default_factory=list)  # the calendar's items (calendrier.Item), as the coop sees them
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        """key → fait / a-venir / en-retard, as the coop's Tableau de bord says."""
+        return calendrier.verdicts(self.items)
 
     @property
     def niveau(self) -> str:
@@ -88,7 +96,8 @@ class StatusRow:
                 cells[key] = str(value)
         cells.update(niveau=self.niveau, exercice=str(self.exercice), etat_code=self.etat,
                      crf_code=self.crf, adhesion_code=self.adhesion, annee=str(self.annee),
-                     mandataires=list(self.mandataires), retards_liste=self.retards, alertes=self.alertes)
+                     mandataires=list(self.mandataires), retards_liste=self.retards, alertes=self.alertes,
+                     echeancier=self.verdicts)
         return cells
 
 
@@ -132,30 +141,35 @@ def status_row(summary: dict[str, Any], ad_config: dict, today: datetime.date,
         caisse=decimal(summary.get("soldes", {}).get("caisse")),
         operations=int(summary.get("operations", 0)),
     )
+    # The same calendar as the mandataire's Tableau de bord, on the same facts.
+    row.items = calendrier.items(calendrier.facts_from_summary(summary, today), ad_config)
+    state = {item.key: item for item in row.items}
     crf_due = echeance(ad_config, "crf", exercice.end)
-    if crf_due and today > crf_due and row.etat not in (SOUMIS, VERROUILLE) and row.etat != "absent":
+    if "crf" in state and state["crf"].state == EN_RETARD:
         row.retards.append(f"CRF {exercice} attendu le {fmt_date(crf_due)}")
-    if crf_due and today > crf_due and row.etat in (SOUMIS, VERROUILLE) and not row.cra:
+    if "cra" in state and state["cra"].state == EN_RETARD:
         row.alertes.append(f"CRA {exercice} non rempli")
     adhesion_due = echeance(ad_config, "adhesion", annee.start)
-    if adhesion_due and today > adhesion_due and not row.adhesion:
+    if "adhesion" in state and state["adhesion"].state == EN_RETARD:
         row.retards.append(f"Adhésion {annee} attendue le {fmt_date(adhesion_due)}")
     if row.adhesion == "declaree":
         row.alertes.append(f"Adhésion {annee} à valider")
     if row.erreurs:
         row.alertes.append(f"{row.erreurs} erreur(s) dans les livres")
-    if row.dernier_releve is None:
-        row.alertes.append("Aucun relevé pointé")
-    elif (today - row.dernier_releve).days > STATEMENT_STALE_DAYS:
-        row.alertes.append(f"Relevé non pointé depuis le {fmt_date(row.dernier_releve)}")
-    elif row.releve_ecart:
-        row.alertes.append(f"Écart de pointage {fmt_eur(row.releve_ecart)}")
-    if row.dernier_arrete is None:
-        row.alertes.append("Caisse jamais comptée")
-    elif (today - row.dernier_arrete).days > COUNT_STALE_DAYS:
-        row.alertes.append(f"Caisse non comptée depuis le {fmt_date(row.dernier_arrete)}")
-    elif row.arrete_ecart:
-        row.alertes.append(f"Écart de caisse {fmt_eur(row.arrete_ecart)}")
+    if state["releve"].state == EN_RETARD:
+        if row.dernier_releve is None:
+            row.alertes.append("Aucun relevé pointé")
+        elif row.releve_ecart:
+            row.alertes.append(f"Écart de pointage {fmt_eur(row.releve_ecart)}")
+        else:
+            row.alertes.append(f"Relevé non pointé depuis le {fmt_date(row.dernier_releve)}")
+    if state["caisse"].state == EN_RETARD:
+        if row.dernier_arrete is None:
+            row.alertes.append("Caisse jamais comptée")
+        elif row.arrete_ecart:
+            row.alertes.append(f"Écart de caisse {fmt_eur(row.arrete_ecart)}")
+        else:
+            row.alertes.append(f"Caisse non comptée depuis le {fmt_date(row.dernier_arrete)}")
     return row
 
 

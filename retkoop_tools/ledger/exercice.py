@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from dataclasses import dataclass
 
+#: Tests and demos may pin "today" (ISO, 2026-09-15) for every page, command and console.
+TODAY_ENV = "RETKOOP_AUJOURDHUI"
 _NAME_RE = re.compile(r"^(\d{4})-(\d{4})$")
 FILE_SUFFIX = ".beancount"
+
+
+def today() -> datetime.date:
+    """Today's date, the one clock of the project: `RETKOOP_AUJOURDHUI` when it is set."""
+    pinned = os.environ.get(TODAY_ENV, "").strip()
+    if pinned:
+        try:
+            return datetime.date.fromisoformat(pinned)
+        except ValueError:
+            raise InvalidExerciceError(
+                f"{TODAY_ENV}={pinned!r} n'est pas une date : écrivez-la comme 2026-09-15.") from None
+    return datetime.date.today()
+
+
+_today = today  # for the methods whose parameter is called `today`
 
 
 class InvalidExerciceError(ValueError):
@@ -59,7 +77,7 @@ class Exercice:
 
     @classmethod
     def current(cls, today: datetime.date | None = None) -> Exercice:
-        return cls.of_date(today or datetime.date.today())
+        return cls.of_date(today or _today())
 
     @classmethod
     def parse(cls, name: str) -> Exercice:

@@ -33,7 +33,7 @@ from retkoop_tools.policy.writes import Scope
 from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
 from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.editing import EditError, Edits
-from retkoop_tools.tresorier.operations import Form, build_operation
+from retkoop_tools.tresorier.operations import Form, build_operation, date_refusal
 from retkoop_tools.tresorier.parsing import parse_amount, parse_date
 
 
@@ -48,13 +48,17 @@ class Result:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     commit: str | None = None
+    opened: str = ""  # the exercice this action opened first (the rentrée), in French
+
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "erreurs": self.errors, "message": self.message, "commit": self.commit}
+        message = f"{self.opened} {self.message}".strip() if self.opened and self.ok else self.message
+        return {"ok": self.ok, "erreurs": self.errors, "message": message, "commit": self.commit,
+                "ouvert": self.opened}
 
 
 def commit_result(store: Store, uai: str, changes: dict, author: Author, message: str,
@@ -116,6 +120,22 @@ def _write(store: Store, uai: str, changes: dict, author: Author, message: str, 
     return result
 
 
+def ensure_open(store: Store, uai: str, books: Books, exercice: Exercice, author: Author,
+                result: Result) -> bool:
+    """Open the current exercice when its first operation is recorded (the rentrée): True when
+    the exercice has its file (it had, or it now has), else the reason is in `result`."""
+    if exercice in books.exercices:
+        return True
+    from retkoop_tools.tresorier.rentree import open_exercice
+
+    opened = open_exercice(store, uai, exercice, author, books.today)
+    if not opened.ok:
+        result.errors.update(opened.errors)
+        return False
+    result.opened = opened.message
+    return True
+
+
 _OPERATION_HINTS = {"caisse serait négative": "montant", "pièce": "piece", "chèque": "cheque",
                     "régie": "regie"}
 
@@ -130,6 +150,8 @@ def save_operation(store: Store, uai: str, books: Books, form: Form, author: Aut
     if not draft.ok or result.errors:
         return result
     assert draft.entry is not None and draft.exercice is not None
+    if not ensure_open(store, uai, books, draft.exercice, author, result):
+        return result
     coop_dir = _coop_dir(store, uai)
     edits = Edits(coop_dir)
     entry = draft.entry
@@ -206,13 +228,13 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
         errors["solde"] = str(exc)
         balance = None
     if date is not None:
-        exercice = Exercice.of_date(date)
-        if exercice not in books.open_exercices:
-            errors["date"] = f"Le {fmt_date(date)} n'est pas dans un exercice ouvert."
+        problem = date_refusal(books, date)
+        if date > books.today:
+            errors["date"] = f"Le {fmt_date(date)} est dans le futur."
+        elif problem:
+            errors["date"] = problem
         elif any(s.date == date and s.account == account for s in books.statements(account)):
             errors["date"] = f"Le relevé du {fmt_date(date)} est déjà saisi."
-        elif date > books.today:
-            errors["date"] = f"Le {fmt_date(date)} est dans le futur."
     ops = []
     for op_id in ticked:
         op = books.get(op_id)
@@ -234,6 +256,8 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
                            "ou vérifiez le solde saisi.")
         return result
     exercice = Exercice.of_date(date)
+    if not ensure_open(store, uai, books, exercice, author, result):
+        return result
     edits = Edits(_coop_dir(store, uai))
     meta: dict = {}
     if kind and upload is not None:
@@ -269,10 +293,11 @@ def record_cash_count(store: Store, uai: str, books: Books, *, date_text: str, c
         errors["date"] = str(exc)
         date = None
     if date is not None:
-        if Exercice.of_date(date) not in books.open_exercices:
-            errors["date"] = f"Le {fmt_date(date)} n'est pas dans un exercice ouvert."
-        elif date > books.today:
+        problem = date_refusal(books, date)
+        if date > books.today:
             errors["date"] = f"Le {fmt_date(date)} est dans le futur : on compte la caisse le jour même."
+        elif problem:
+            errors["date"] = problem
         elif any(c.date == date for c in books.cash_counts()):
             errors["date"] = f"La caisse a déjà été comptée le {fmt_date(date)}."
     numbers: dict[str, int] = {}
@@ -294,6 +319,8 @@ def record_cash_count(store: Store, uai: str, books: Books, *, date_text: str, c
     edits = Edits(_coop_dir(store, uai))
     total = cash_count_total(numbers)
     book = books.balance(account, date)
+    if not ensure_open(store, uai, books, Exercice.of_date(date), author, result):
+        return result
     try:
         edits.insert(Exercice.of_date(date), "\n".join(lines) + "\n")
         changes = edits.changes()

@@ -34,6 +34,7 @@ from retkoop_tools.ledger.conventions import (
     META_RELEVE,
 )
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.exercice import today as clock_today
 
 ZERO = Decimal("0.00")
 
@@ -184,7 +185,7 @@ class Books:
                  today: datetime.date | None = None):
         self.entries = entries
         self.chart = chart
-        self.today = today or datetime.date.today()
+        self.today = today or clock_today()
         self.bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
         caisses = chart.accounts_of_type("caisse")
         self.caisse_account = caisses[0].account if caisses else None
@@ -234,20 +235,31 @@ class Books:
         return [e for e in self.exercices if e not in self.closed]
 
     @property
-    def current(self) -> Exercice | None:
-        """The exercice being kept: the open one holding today, else the latest open one."""
-        opened = self.open_exercices
-        for exercice in opened:
-            if exercice.contains(self.today):
-                return exercice
-        return opened[-1] if opened else None
+    def current(self) -> Exercice:
+        """The exercice that contains today's date (whether or not its file exists yet)."""
+        return Exercice.of_date(self.today)
 
-    def default_date(self) -> datetime.date | None:
-        """Today, brought inside the exercice being kept."""
-        current = self.current
-        if current is None:
-            return None
-        return min(max(self.today, current.start), current.end)
+    @property
+    def previous_open(self) -> Exercice | None:
+        """At the rentrée, the previous exercice while it is still open for its closing."""
+        previous = self.current.previous()
+        return previous if previous in self.open_exercices else None
+
+    @property
+    def can_open_current(self) -> bool:
+        """Whether the current exercice has no file yet and may be opened now: it follows the
+        coop's last exercice (the rentrée), so its opening balances are the previous one's."""
+        return bool(self.exercices) and self.current not in self.exercices \
+            and self.current == self.exercices[-1].next()
+
+    def writable(self, exercice: Exercice) -> bool:
+        """Whether an operation dated in `exercice` can be recorded today: the exercice is open,
+        or it is the current one and will be opened by that first operation."""
+        return exercice in self.open_exercices or (exercice == self.current and self.can_open_current)
+
+    def default_date(self) -> datetime.date:
+        """Today: an operation is recorded in the exercice of its date, never clamped."""
+        return self.today
 
     # -- accounts --------------------------------------------------------------------------
     @property

@@ -272,19 +272,36 @@ def _date(books: Books, form: Form, errors: dict[str, str]) -> datetime.date | N
     except ValueError as exc:
         errors["date"] = str(exc)
         return None
+    problem = date_refusal(books, date)
+    if problem:
+        errors["date"] = problem
+        return None
+    return date
+
+
+def date_refusal(books: Books, date: datetime.date) -> str | None:
+    """Why an operation, statement or count dated `date` cannot be recorded today, and what
+    to do (in French); None when it can (in an open exercice, or in the current one, which
+    the first operation opens)."""
     exercice = Exercice.of_date(date)
+    if date > books.today:
+        return f"Le {fmt_date(date)} est dans le futur : une opération se saisit une fois faite."
     if exercice in books.closed:
-        errors["date"] = (f"Le {fmt_date(date)} est dans l'exercice {exercice}, qui est clôturé : "
-                          "on n'y ajoute plus rien.")
-    elif exercice not in books.open_exercices:
-        opened = ", ".join(f"{e} ({fmt_date(e.start)} – {fmt_date(e.end)})" for e in books.open_exercices)
-        errors["date"] = (f"Le {fmt_date(date)} n'est pas dans un exercice ouvert"
-                          + (f" : l'exercice ouvert est {opened}." if opened else "."))
-    elif date > books.today:
-        errors["date"] = f"Le {fmt_date(date)} est dans le futur : une opération se saisit une fois faite."
-    else:
-        return date
-    return None
+        return (f"Le {fmt_date(date)} est dans l'exercice {exercice}, qui est clôturé : on n'y ajoute plus rien."
+                + (f" Si l'opération est en fait de {books.current}, corrigez la date ; si c'est un oubli de "
+                   f"{exercice}, demandez à l'AD de rouvrir l'exercice (avec le motif)." if exercice != books.current
+                   else ""))
+    if books.writable(exercice):
+        return None
+    opened = ", ".join(f"{e} ({fmt_date(e.start)} – {fmt_date(e.end)})" for e in books.open_exercices)
+    if books.exercices and exercice < books.exercices[0]:
+        first = books.exercices[0]
+        return (f"Le {fmt_date(date)} n'est pas dans un exercice ouvert : l'exercice ouvert est {opened}. Cette date "
+                f"est avant le premier exercice de la coopérative ({first}) : les soldes d'avant sont dans son "
+                "ouverture ; vérifiez la date.")
+    return (f"Le {fmt_date(date)} n'est pas dans un exercice ouvert"
+            + (f" : l'exercice ouvert est {opened}" if opened else "")
+            + f". L'exercice {exercice} n'a pas de fichier : demandez à l'AD de l'ouvrir, ou vérifiez la date.")
 
 
 def _amount(text: str, key: str, errors: dict[str, str]) -> Decimal | None:

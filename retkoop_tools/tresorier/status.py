@@ -1,4 +1,8 @@
-"""The dashboard: balances and status lines, each green or red with the page that fixes it."""
+"""The dashboard: balances and status lines, each green, orange or red with the page that does it.
+
+The lines follow the school year's calendar (`calendrier`): what is due now, with the AD's
+deadlines, then the checks of the books that hold all year (bilan, pièces, justificatifs,
+régies)."""
 
 from __future__ import annotations
 
@@ -6,14 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from retkoop_tools.ad import echeance
-from retkoop_tools.fr import fmt_date, fmt_eur
+from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.tresorier import calendrier
 from retkoop_tools.tresorier.books import DEPENSE, REGIE_JUSTIFICATION, Books
+from retkoop_tools.tresorier.calendrier import COUNT_STALE_DAYS, STATEMENT_STALE_DAYS  # noqa: F401
 
-#: A statement older than this at the dashboard's date is a reminder to tick the next one.
-STATEMENT_STALE_DAYS = 45
-COUNT_STALE_DAYS = 95
 
 
 @dataclass
@@ -23,6 +25,23 @@ class Line:
     detail: str
     page: str | None = None  # extension page that fixes it (Saisie, Cahier, Pointage…)
     params: dict | None = None  # query of that page (a filter, a type)
+    state: str = ""  # fait, a-venir, en-retard, rappel (calendar items); from `ok` otherwise
+    period: str = calendrier.ANNEE
+    key: str = ""
+    href: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.state:
+            self.state = calendrier.FAIT if self.ok else calendrier.EN_RETARD
+
+    @property
+    def css(self) -> str:
+        return {calendrier.FAIT: "rk-ok", calendrier.EN_RETARD: "rk-ko", calendrier.A_VENIR: "rk-bientot",
+                calendrier.RAPPEL: "rk-rappel"}[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return calendrier.STATE_LABELS[self.state]
 
 
 @dataclass
@@ -46,20 +65,28 @@ def balances(books: Books) -> list[Balance]:
     return result
 
 
+def calendar_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = None,
+                   ad_config: dict | None = None) -> list[Line]:
+    facts = calendrier.facts_from_books(books, coop_dir, ledger_errors)
+    return [Line(item.ok, item.title, item.detail, item.page, item.params or None, item.state, item.period,
+                 item.key, item.href) for item in calendrier.items(facts, ad_config)]
+
+
 def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = None,
                  ad_config: dict | None = None, only: Exercice | None = None) -> list[Line]:
-    """The dashboard's lines; `only` (a vérificateur's exercice) leaves out what concerns
-    another exercice."""
+    """The dashboard's lines: the calendar's items due today, then the checks of the books;
+    `only` (a vérificateur's exercice) leaves out the calendar (other exercices)."""
     exercice = only or books.current
     lines: list[Line] = []
-    if exercice is None:
+    if not books.exercices:
         return [Line(False, "Aucun exercice ouvert",
                      "Demandez à l'AD d'ouvrir l'exercice (retkoop exercice ouvrir).")]
-    today = books.default_date() or books.today
-    lines.append(Line(ledger_errors == 0, "Livres conformes aux règles OCCE",
-                      "Aucune erreur." if ledger_errors == 0 else
-                      f"{ledger_errors} erreur(s) à corriger : voir « Erreurs » dans le menu.",
-                      None))
+    if only is None:
+        lines += calendar_lines(books, ledger_errors, coop_dir, ad_config)
+    else:
+        lines.append(Line(ledger_errors == 0, "Livres conformes aux règles OCCE",
+                          "Aucune erreur." if ledger_errors == 0 else
+                          f"{ledger_errors} erreur(s) à corriger : voir « Erreurs » dans le menu."))
 
     roots: dict[str, Decimal] = {}
     for op in books.operations:
@@ -74,45 +101,19 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
                       f"Trésorerie {fmt_eur(actif)} = fonds associatifs {fmt_eur(fonds)} "
                       f"+ résultats {fmt_eur(resultat)}."))
 
-    bank = books.bank_accounts[0] if books.bank_accounts else None
-    statements = books.statements(bank) if bank else []
-    if statements:
-        last = statements[-1]
-        gap = last.balance - books.ticked_total(last.account, last.date)
-        stale = (today - last.date).days > STATEMENT_STALE_DAYS
-        unticked = len(books.unticked(last.account))
-        lines.append(Line(gap == 0 and not stale, "Relevé bancaire pointé",
-                          f"Dernier relevé : {fmt_date(last.date)}, écart {fmt_eur(gap)} ; "
-                          f"{unticked} opération(s) pas encore sur un relevé."
-                          + (" Pointez le relevé suivant." if stale else ""), "Pointage"))
-    else:
-        lines.append(Line(False, "Relevé bancaire pointé", "Aucun relevé pointé : pointez le premier relevé.",
-                          "Pointage"))
+    for ex in ([exercice] if only is not None or books.previous_open is None else [books.previous_open, exercice]):
+        duplicated, gaps = books.piece_problems(ex)
+        problems = []
+        if duplicated:
+            problems.append("en double : " + ", ".join(duplicated[:8]))
+        if gaps:
+            problems.append("manquantes : " + ", ".join(gaps[:8]) + ("…" if len(gaps) > 8 else ""))
+        lines.append(Line(not problems, f"Numéros de pièces {ex}" if ex != exercice else "Numéros de pièces",
+                          "Pièces " + " ; ".join(problems) + "." if problems
+                          else "Numérotation continue, sans doublon.", "Cahier",
+                          {"exercice": str(ex)} if ex != exercice else None))
 
-    counts = books.cash_counts()
-    if counts:
-        last_count = counts[-1]
-        stale = (today - last_count.date).days > COUNT_STALE_DAYS
-        right = last_count.gap == 0
-        lines.append(Line(right and not stale, "Caisse comptée",
-                          f"Dernier arrêté : {fmt_date(last_count.date)}, "
-                          + ("juste" if right else f"écart {fmt_eur(last_count.gap)}")
-                          + (" ; comptez la caisse à nouveau." if stale else "."), "ArreteDeCaisse"))
-    else:
-        lines.append(Line(False, "Caisse comptée", "La caisse n'a jamais été comptée : faites l'arrêté de caisse.",
-                          "ArreteDeCaisse"))
-
-    duplicated, gaps = books.piece_problems(exercice)
-    problems = []
-    if duplicated:
-        problems.append("en double : " + ", ".join(duplicated[:8]))
-    if gaps:
-        problems.append("manquantes : " + ", ".join(gaps[:8]) + ("…" if len(gaps) > 8 else ""))
-    lines.append(Line(not problems, "Numéros de pièces",
-                      "Pièces " + " ; ".join(problems) + "." if problems else "Numérotation continue, sans doublon.",
-                      "Cahier"))
-
-    missing = [op for op in books.operations_of(exercice)
+    missing = [op for ex in {exercice, books.previous_open or exercice} for op in books.operations_of(ex)
                if op.kind in (DEPENSE, REGIE_JUSTIFICATION) and not op.document]
     lines.append(Line(not missing, "Justificatifs",
                       f"{len(missing)} dépense(s) sans justificatif joint." if missing
@@ -122,20 +123,4 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
     lines.append(Line(not open_regies, "Régies d'avance",
                       "; ".join(f"{r.teacher} : {fmt_eur(r.balance)} à justifier ou restituer" for r in open_regies)
                       + "." if open_regies else "Aucune régie en cours.", "Saisie", {"type": "regie-justification"}))
-
-    previous = exercice.previous()
-    crf_due = echeance(ad_config or {}, "crf", previous.end)
-    if crf_due and previous in books.exercices and only is None:
-        done = previous in books.closed
-        lines.append(Line(done or books.today <= crf_due, f"CRF {previous}",
-                          ("Exercice clôturé." if done else f"À remettre à l'AD avant le {fmt_date(crf_due)}.")
-                          + ("" if done or books.today <= crf_due else " L'échéance est passée."),
-                          "FinExercice", {"exercice": str(previous)}))
-    adhesion_due = echeance(ad_config or {}, "adhesion", exercice.start)
-    if adhesion_due:
-        declared = coop_dir is not None and (Path(coop_dir) / f"adhesion-{exercice}.yaml").exists()
-        lines.append(Line(declared or books.today <= adhesion_due, f"Adhésion {exercice}",
-                          "Déclarée." if declared else f"À déclarer avant le {fmt_date(adhesion_due)}"
-                          + ("." if books.today <= adhesion_due else " : l'échéance est passée."),
-                          "Adhesion", {"exercice": str(exercice)}))
     return lines

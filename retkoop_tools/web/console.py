@@ -44,6 +44,7 @@ from retkoop_tools.console.status import (
 )
 from retkoop_tools.history.log import UnknownCommitError, coop_commit, coop_history
 from retkoop_tools.ledger.exercice import Exercice, InvalidExerciceError
+from retkoop_tools.ledger.exercice import today as clock_today
 
 if TYPE_CHECKING:
     from retkoop_tools.web.portal import Portal
@@ -127,7 +128,7 @@ def create_console(portal: Portal) -> Blueprint:
                 return datetime.date.fromisoformat(value)
             except ValueError:
                 abort(400, f"Date « {value} » invalide : écrivez-la 2026-11-23.")
-        return datetime.date.today()
+        return clock_today()
 
     def exercice_param(default: Exercice) -> Exercice:
         name = request.args.get("exercice", "").strip()
@@ -188,7 +189,7 @@ def create_console(portal: Portal) -> Blueprint:
     @ad_required
     def aggregated_page():
         state = fresh()
-        exercice = exercice_param(exercice_to_submit(datetime.date.today()))
+        exercice = exercice_param(exercice_to_submit(clock_today()))
         result = aggregated(exercice)
         key = request.args.get("ligne", "")
         ligne = result.ligne(key) if key else None
@@ -200,7 +201,7 @@ def create_console(portal: Portal) -> Blueprint:
     @ad_required
     def aggregated_export(fmt: str):
         require_complete()
-        exercice = exercice_param(exercice_to_submit(datetime.date.today()))
+        exercice = exercice_param(exercice_to_submit(clock_today()))
         result = aggregated(exercice)
         if fmt == "pdf":
             return download(aggregate_pdf(result), "application/pdf", f"comptes-agreges-{exercice}.pdf")
@@ -211,7 +212,7 @@ def create_console(portal: Portal) -> Blueprint:
     @ad_required
     def sample_page():
         state = fresh()
-        exercice = exercice_param(exercice_to_submit(datetime.date.today()))
+        exercice = exercice_param(exercice_to_submit(clock_today()))
         graine = request.args.get("graine", "").strip()
         taux = request.args.get("taux", "10").strip()
         result, erreur = None, None
@@ -234,7 +235,7 @@ def create_console(portal: Portal) -> Blueprint:
     @ad_required
     def sample_export(fmt: str):
         require_complete()
-        exercice = exercice_param(exercice_to_submit(datetime.date.today()))
+        exercice = exercice_param(exercice_to_submit(clock_today()))
         try:
             result = draw(summaries.all(), exercice, request.args.get("graine", ""),
                           int(request.args.get("taux", "10")) / 100)
@@ -250,7 +251,7 @@ def create_console(portal: Portal) -> Blueprint:
     @ad_required
     def national_export(fmt: str):
         require_complete()
-        exercice = exercice_param(exercice_to_submit(datetime.date.today()))
+        exercice = exercice_param(exercice_to_submit(clock_today()))
         rows = national_rows(summaries.all(), load_chart(portal.root), portal.ad.numero, exercice)
         name = f"crf-ad{portal.ad.numero or 'xx'}-{exercice}.{fmt}"
         if fmt == "csv":

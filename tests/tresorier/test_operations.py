@@ -167,3 +167,9 @@ def test_closed_exercice_is_refused(repo):
     books.closed[books.exercices[0]] = None  # as if 2025-2026 had been closed
     assert build_operation(books, depense()).errors["date"] == (
         "Le 02/03/2026 est dans l'exercice 2025-2026, qui est clôturé : on n'y ajoute plus rien.")
+    # at the rentrée, a date of the closed year is refused with what to do
+    books = repo.books(today=datetime.date(2026, 9, 15))
+    books.closed[books.exercices[0]] = None
+    assert build_operation(books, depense()).errors["date"].endswith(
+        "Si l'opération est en fait de 2026-2027, corrigez la date ; si c'est un oubli de 2025-2026, "
+        "demandez à l'AD de rouvrir l'exercice (avec le motif).")

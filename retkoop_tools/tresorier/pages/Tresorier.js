@@ -388,7 +388,7 @@ function initAdhesion(root) {
 
 const PAGES = {
   saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse,
-  fin: initForms, adhesion: initAdhesion,
+  fin: initForms, adhesion: initAdhesion, tableau: initForms,
 };
 
 function initPage() {

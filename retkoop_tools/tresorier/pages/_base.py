@@ -6,7 +6,6 @@ a module exposes, so the shared part must not be one.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import os
 from pathlib import Path
@@ -20,13 +19,7 @@ from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.actions import Result, Upload
 from retkoop_tools.tresorier.books import Books
 
-#: Tests and demos may pin "today" (jj/mm/aaaa or ISO) for every page.
-TODAY_ENV = "RETKOOP_AUJOURDHUI"
-
-
-def today() -> datetime.date:
-    pinned = os.environ.get(TODAY_ENV)
-    return datetime.date.fromisoformat(pinned) if pinned else datetime.date.today()
+from retkoop_tools.ledger.exercice import TODAY_ENV, today  # noqa: F401  (the project's clock)
 
 
 class Page:

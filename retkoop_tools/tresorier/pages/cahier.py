@@ -49,6 +49,8 @@ class Cahier(_base.Page, FavaExtensionBase):
     def context(self) -> dict:
         books = self.books()
         exercice = books.current
+        if exercice not in books.exercices and books.open_exercices:  # the rentrée, before its first operation
+            exercice = books.open_exercices[-1]
         asked = request.args.get("exercice")
         if asked:
             try:

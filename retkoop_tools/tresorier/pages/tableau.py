@@ -1,10 +1,11 @@
-"""Tableau de bord: the coop's default page — balances and what needs doing."""
+"""Tableau de bord: the coop's default page — balances and what the school calendar asks now."""
 
 from __future__ import annotations
 
-from fava.ext import FavaExtensionBase
+from fava.ext import FavaExtensionBase, extension_endpoint
 
-from retkoop_tools.tresorier import status
+from retkoop_tools.tresorier import calendrier, status
+from retkoop_tools.tresorier.actions import Result
 from retkoop_tools.tresorier.pages import _base
 
 
@@ -14,9 +15,33 @@ class TableauDeBord(_base.Page, FavaExtensionBase):
     def context(self) -> dict:
         books = self.books()
         errors = len(self.ledger.errors)
+        lines = status.status_lines(books, errors, self.coop_dir, self.ad_config(), only=self.forced_exercice())
+        now = calendrier.period_of(books.today)
+        # The current period first, then all year; another period's item shows while it is not done.
+        order = [now] + [p for p in calendrier.PERIODS if p != now]
+        sections = []
+        for period in order:
+            shown = [line for line in lines if line.period == period
+                     and (period in (now, calendrier.ANNEE) or line.state in (calendrier.EN_RETARD, calendrier.A_VENIR))]
+            if shown:
+                sections.append((calendrier.PERIODS[period], period == now, shown))
         return {
             "books": books,
             "balances": status.balances(books),
-            "lines": status.status_lines(books, errors, self.coop_dir, self.ad_config(),
-                                         only=self.forced_exercice()),
+            "sections": sections,
+            "today": books.today,
+            "previous_open": books.previous_open,
+            "can_open": books.can_open_current and self.can_write() and self.forced_exercice() is None,
         }
+
+    @extension_endpoint("ouvrir-exercice", ["POST"])
+    def open_current(self):
+        """Open the exercice of today's date (the rentrée), as the first operation would."""
+        from retkoop_tools.tresorier.rentree import open_exercice
+
+        books = self.books()
+        if not self.can_write() or self.forced_exercice() is not None:
+            result = Result()
+            result.errors["general"] = "Vous ne pouvez que consulter ces comptes : l'exercice s'ouvre par le mandataire."
+            return self.answer(result)
+        return self.answer(open_exercice(self.store(), self.uai, books.current, self.author(), books.today))
