@@ -22,7 +22,7 @@ from retkoop_tools.ledger.conventions import CURRENCY, MODES
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import insert_position
 from retkoop_tools.store.store import Author, Store
-from retkoop_tools.tresorier.actions import Result, commit_result
+from retkoop_tools.tresorier.actions import Result, commit_result, ensure_open
 from retkoop_tools.tresorier.numbering import next_cheque, next_piece
 from retkoop_tools.tresorier.parsing import parse_date
 
@@ -126,10 +126,15 @@ def record_payment(store: Store, uai: str, exercice: Exercice, author: Author, *
         source = load_source(store.root, uai, today)
         books = source.books
         file_exercice = Exercice.of_date(date)
-        if file_exercice not in books.open_exercices:
+        if not books.writable(file_exercice):
             result.errors["date"] = (f"Le {fmt_date(date)} n'est pas dans un exercice ouvert : "
                                      f"payez dans l'exercice {exercice} ou le suivant.")
             return result
+        if file_exercice not in books.open_exercices:  # the rentrée: the payment opens the new year
+            if not ensure_open(store, uai, books, file_exercice, author, result):
+                return result
+            source = load_source(store.root, uai, today)
+            books = source.books
         cheque = (cheque or "").strip()
         if mode == "CHQ" and not cheque:
             cheque = next_cheque(books.entries, books.bank_accounts)

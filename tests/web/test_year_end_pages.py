@@ -105,10 +105,11 @@ def test_adhesion_declared_validated_and_paid(env):
     attestation = teacher.get(url(env, "Adhesion", "pdf") + "?document=attestation")
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(attestation.data)).pages)
     assert "Attestation d'adhésion 2026-2027" in text and "53 coopérateurs" in text
-    # Paying needs the 2026-2027 exercice: the teacher closes 2025-2026 first.
-    assert teacher.post(url(env, "FinExercice", "cloturer") + "?exercice=2025-2026", headers=ORIGIN).status_code == 200
+    # At the rentrée the payment opens 2026-2027 itself, 2025-2026 still open for its closing.
+    assert not (env.root / "ledgers" / OWN / "2026-2027.beancount").exists()
     paid = teacher.post(url(env, "Adhesion", "payer"), data={"date": "25/09/2026", "mode": "PRLV"}, headers=ORIGIN)
     assert paid.status_code == 200, paid.get_data(as_text=True)
+    assert teacher.post(url(env, "FinExercice", "cloturer") + "?exercice=2025-2026", headers=ORIGIN).status_code == 200
     ledger = (env.root / "ledgers" / OWN / "2026-2027.beancount").read_text(encoding="utf-8")
     assert 'piece: "D01"' in ledger and "Charges:6281-Cotisation-OCCE" in ledger and "-160.18 EUR" in ledger
     check = subprocess.run([sys.executable, "-m", "retkoop_tools", "check", OWN, "--repo", str(env.root)], capture_output=True, text=True)
