@@ -29,7 +29,8 @@ def _tree(root: Path) -> list[str]:
 
 
 def test_committed_demo_is_what_the_generator_writes(generated):
-    """`retkoop demo . --remplacer` reproduces ad.yaml and ledgers/ byte for byte."""
+    """`retkoop demo . --instantane --remplacer` reproduces ad.yaml and ledgers/ byte for byte
+    (the books on SNAPSHOT_DATE, 31/08/2026)."""
     assert _tree(generated) == _tree(REPO)
     match, mismatch, errors = filecmp.cmpfiles(generated, REPO, _tree(generated), shallow=False)
     assert mismatch == [] and errors == []

@@ -163,17 +163,26 @@ def user_list(as_json, instance, repo) -> None:
 @click.command("serve-demo")
 @click.option("--dossier", type=click.Path(file_okay=False, path_type=Path), default=Path("var"),
               show_default=True, help="Où créer le dépôt et l'instance de démonstration.")
+@click.option("--date", "day", type=click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"]), default=None,
+              help="Date de la démonstration, jj/mm/aaaa (défaut : aujourd'hui).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@repo_option
 @user_errors
-def serve_demo(dossier: Path, host: str, port: int, repo: Path) -> None:  # noqa: D103
-    """Prépare l'AD de démonstration (copie de ledgers/ dans un dépôt git) et lance le portail."""
-    from retkoop_tools.demo.portal import demo_logins, prepare_demo_ad
+def serve_demo(dossier: Path, day, host: str, port: int) -> None:  # noqa: D103
+    """Construit l'AD de démonstration pour aujourd'hui (un dépôt git à part) et lance le portail."""
+    import datetime
 
-    source = open_ad(repo).root
-    ad_root = prepare_demo_ad(source, dossier.resolve() / "demo-ad")
+    from retkoop_tools.demo.portal import demo_logins, prepare_present_demo
+    from retkoop_tools.demo.present import DemoError
+
+    day = day.date() if day else datetime.date.today()
     instance = dossier.resolve() / "demo-instance"
+    try:
+        ad_root, built = prepare_present_demo(dossier.resolve() / "demo-ad", instance, day)
+    except DemoError as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(f"AD de démonstration au {day:%d/%m/%Y} : {ad_root}"
+               + (" (construite à l'instant)." if built else " (déjà construite ce jour-là, reprise)."))
     click.echo(demo_logins(ad_root, instance))
     ctx = click.get_current_context()
     ctx.invoke(serve, host=host, port=port, threads=8, processus=1, lru=50, proxy=False, https=False,

@@ -146,10 +146,11 @@ class YearSimulator:
     """Builds one exercice of a coop, carrying balances from the previous one."""
 
     def __init__(self, coop: DemoCoop, exercice: Exercice, acc: Accounts, regies: dict[str, str],
-                 rng: random.Random, state: dict, target_ops: int = 0):
+                 rng: random.Random, state: dict, target_ops: int = 0, adhesion: bool = True):
         self.coop, self.ex, self.acc, self.regies, self.rng = coop, exercice, acc, regies, rng
         self.state = state  # caisse, pending cheques, next cheque number, unticked bank ops
         self.target_ops = target_ops
+        self.adhesion = adhesion  # False: the adhésion is paid through the product, not simulated
         self.ops: list[Op] = []
 
     # -- helpers -----------------------------------------------------------------------
@@ -193,10 +194,11 @@ class YearSimulator:
                          money(rng.choice((10, 15, 15, 20, 20, 25, 30))), mode)
         # OCCE membership and insurance, October.
         members = pupils + k + 2
-        self.expense(self.day(10, 10, 20), f"OCCE AD {DEMO_AD['numero']}",
-                     f"Adhésion {self.ex} : {members} membres",
-                     [(c["6281"], money(D("2.25") * members)), (c["6168"], money(D("0.25") * members))],
-                     "PRLV")
+        if self.adhesion:
+            self.expense(self.day(10, 10, 20), f"OCCE AD {DEMO_AD['numero']}",
+                         f"Adhésion {self.ex} : {members} membres",
+                         [(c["6281"], money(D("2.25") * members)), (c["6168"], money(D("0.25") * members))],
+                         "PRLV")
         # School photos: sold to families, then the photographer is paid.
         sold = int(pupils * rng.uniform(0.5, 0.7))
         for _ in range(max(3, sold // 6)):
@@ -450,9 +452,37 @@ def _opening(coop: DemoCoop, exercice: Exercice, acc: Accounts) -> Op:
                (acc.report, -total)], nature="ouverture", kind="R")
 
 
+@dataclass(frozen=True)
+class Cutoff:
+    """What a coop's books hold on a reference date: operations up to `day`, the bank
+    statements ticked up to `statements_until`, the cash counted up to `counts_until`; the
+    adhésion of the exercices in `adhesion_elsewhere` is left to the product (not simulated)."""
+
+    day: datetime.date
+    statements_until: datetime.date
+    counts_until: datetime.date
+    adhesion_elsewhere: frozenset[Exercice] = frozenset()
+
+
+def _cut(years: list, cutoff: Cutoff) -> list:
+    """The simulated years as they stand on `cutoff.day` (later items dropped, unticked)."""
+    result = []
+    for exercice, ops, statements, counts in years:
+        result.append((exercice, [o for o in ops if o.date <= cutoff.day],
+                       [s for s in statements if s[0] <= min(cutoff.statements_until, cutoff.day)],
+                       [c for c in counts if c[0] <= min(cutoff.counts_until, cutoff.day)]))
+    kept = {date for _, _, statements, _ in result for date, _ in statements}
+    for _, ops, _, _ in result:
+        for op in ops:
+            if op.releve and op.releve not in kept:
+                op.releve = None
+    return result
+
+
 def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], closed: set[Exercice],
-                  target_ops: int = 0) -> Path:
-    """Write the books of `coop` for `exercices` (in order); seal those in `closed`."""
+                  target_ops: int = 0, cutoff: Cutoff | None = None) -> Path:
+    """Write the books of `coop` for `exercices` (in order); seal those in `closed`. With a
+    `cutoff`, the books stop at its date (whole years are simulated, then cut)."""
     rng = random.Random(f"{coop.uai}-{exercices[0]}")
     chart = load_chart(ad_root)
     coop_dir = create_coop(ad_root, coop.uai, coop.nom, coop.commune, exercices[0], coop.numerotation)
@@ -467,7 +497,8 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
     years = []
     numbered_in: dict[int, Exercice] = {}
     for i, exercice in enumerate(exercices):
-        sim = YearSimulator(coop, exercice, acc, regies, rng, state, target_ops)
+        adhesion = cutoff is None or exercice not in cutoff.adhesion_elsewhere
+        sim = YearSimulator(coop, exercice, acc, regies, rng, state, target_ops, adhesion)
         sim.build()
         ops, statements, counts = sim.settle()
         numbered_in.update((id(o), exercice) for o in ops)
@@ -476,6 +507,8 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
             # the opening balances were on the bank at the start: ticked on the first statement
             opening.releve = statements[0][0]
         years.append((exercice, ops, statements, counts))
+    if cutoff is not None:
+        years = _cut(years, cutoff)
     # Written once every year is simulated: a cheque of August is ticked in September.
     for exercice, ops, statements, counts in years:
         entries = _to_entries(ops, statements, counts, acc, rng, lambda o: numbered_in[id(o)])
@@ -511,6 +544,9 @@ def write_ad_file(ad_root: Path, config: dict) -> None:
                  + yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
 
 
+#: The committed snapshot (`ledgers/`): the books as they stand on SNAPSHOT_DATE, 2024-2025
+#: sealed (books only: no report à nouveau, CRF or adhésion, which the product writes).
+SNAPSHOT_DATE = datetime.date(2026, 8, 31)
 DEMO_EXERCICES = [Exercice(2024), Exercice(2025)]
 DEMO_CLOSED = {Exercice(2024)}
 _LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -536,15 +572,16 @@ def synthetic_coops(count: int) -> list[DemoCoop]:
 
 
 def _generate_one(args) -> str:
-    ad_root, coop, exercices, closed, target_ops = args
-    generate_coop(Path(ad_root), coop, exercices, closed, target_ops)
+    ad_root, coop, exercices, closed, target_ops, cutoff = args
+    generate_coop(Path(ad_root), coop, exercices, closed, target_ops, cutoff)
     return coop.uai
 
 
 def generate_ad(ad_root: Path, coops: list[DemoCoop], ad_config: dict | None = None,
                 exercices: list[Exercice] | None = None, closed: set[Exercice] | None = None,
-                target_ops: int = 0, workers: int = 1, on_coop=None) -> None:
-    """Write `ad.yaml` and the books of every coop into `ad_root`."""
+                target_ops: int = 0, workers: int = 1, on_coop=None,
+                cutoffs: dict[str, Cutoff] | None = None) -> None:
+    """Write `ad.yaml` and the books of every coop into `ad_root` (cut at `cutoffs[uai]`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -552,7 +589,7 @@ def generate_ad(ad_root: Path, coops: list[DemoCoop], ad_config: dict | None = N
     closed = DEMO_CLOSED if closed is None else closed
     Path(ad_root).mkdir(parents=True, exist_ok=True)
     write_ad_file(ad_root, ad_config or DEMO_AD)
-    jobs = [(str(ad_root), c, exercices, closed, target_ops) for c in coops]
+    jobs = [(str(ad_root), c, exercices, closed, target_ops, (cutoffs or {}).get(c.uai)) for c in coops]
     if workers <= 1:
         for job in jobs:
             _generate_one(job)
