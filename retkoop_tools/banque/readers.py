@@ -357,7 +357,7 @@ def _is_data_row(layout: Layout, row: list[str]) -> bool:
     return any(a is not None for a in amounts)
 
 
-def _match(bank: BankFormat, layout: Layout, rows: list[list[str]], head: str,
+def _match(bank: BankFormat, layout: Layout, rows: list[list[str]], head: str, normalized: list[list[str]],
            partials: list[_Partial]) -> _Found | None:
     if layout.signature is not None and not layout.signature.search(head):
         if not layout.has_header:
@@ -373,8 +373,7 @@ def _match(bank: BankFormat, layout: Layout, rows: list[list[str]], head: str,
         return None
     wanted = [(h, normalize(h)) for h in layout.header]
     best: _Partial | None = None
-    for index, row in enumerate(rows[:HEAD_ROWS]):
-        cells = _norm_cells(row)
+    for index, cells in enumerate(normalized):
         found = [h for h, n in wanted if n in cells]
         if len(found) == len(wanted):
             columns = {h: cells.index(normalize(h)) for h in layout.header}
@@ -408,7 +407,11 @@ def _find_layout(kind: str, text: str, tables: dict, formats: dict[str, BankForm
             head = tables.get(head_key)
             if head is None:
                 head = tables[head_key] = "\n".join(";".join(r) for r in rows[:HEAD_ROWS])
-            found = _match(bank, layout, rows, head, partials)
+            norm_key = f"norm:{key}"
+            normalized = tables.get(norm_key)
+            if normalized is None:
+                normalized = tables[norm_key] = [_norm_cells(r) for r in rows[:HEAD_ROWS]]
+            found = _match(bank, layout, rows, head, normalized, partials)
             if found is not None:
                 matches.append(found)
     if not matches:
@@ -486,7 +489,7 @@ def _read_table(kind: str, text: str, tables: dict, filename: str, formats: dict
         if wanted is None:
             partials = []
             _find_layout(kind, text, tables, formats, partials)
-        rows = next((v for k, v in tables.items() if not k.startswith("head:")), [])
+        rows = next((v for k, v in tables.items() if not k.startswith(("head:", "norm:"))), [])
         raise _refusal(name, kind, formats, wanted, partials, rows)
     return _table_statement(found, name)
 
@@ -495,11 +498,12 @@ def _join_labels(parts: list[str]) -> str:
     """The label columns end to end, leaving out one that another repeats (a shortened label)."""
     parts = [re.sub(r"\s+", " ", p).strip() for p in parts]
     parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    keys = [normalize(p) for p in parts]
     kept = []
     for i, part in enumerate(parts):
-        key = normalize(part)
-        if any(j != i and key in normalize(other) and (len(other) > len(part) or j < i)
-               for j, other in enumerate(parts)):
+        if any(j != i and keys[i] in keys[j] and (len(parts[j]) > len(part) or j < i) for j in range(len(parts))):
             continue
         kept.append(part)
     return " ".join(kept)
