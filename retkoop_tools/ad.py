@@ -19,6 +19,42 @@ class NotAnADRepositoryError(Exception):
     """No `ad.yaml` was found in the folder or its parents."""
 
 
+class InvalidSirenError(ValueError):
+    """The AD's SIREN (`siren:` in ad.yaml) is missing or is not a SIREN; the message says which."""
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check of the SIREN and SIRET numbers (INSEE)."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def validate_siren(value: Any) -> str:
+    """The AD's SIREN as 9 digits (`"123 456 782"` is accepted), or InvalidSirenError in French."""
+    where = f"le SIREN de l'AD (clé « siren » de {AD_FILENAME})"
+    if value is None or not str(value).strip():
+        raise InvalidSirenError(f"Il manque {where} : le FEC est nommé d'après lui. Écrivez par exemple "
+                                "« siren: \"123456782\" » (les 9 chiffres du SIREN de l'association).")
+    text = str(value).strip()
+    digits = re.sub(r"[\s.\u00a0\u202f]", "", text)
+    if not digits.isdigit():
+        raise InvalidSirenError(f"« {text} » n'est pas un SIREN : {where} s'écrit avec 9 chiffres.")
+    if len(digits) == 14:
+        raise InvalidSirenError(f"« {text} » est un SIRET (14 chiffres) : {where} est ses 9 premiers "
+                                f"chiffres, « {digits[:9]} ».")
+    if len(digits) != 9:
+        quote = (" Écrivez-le entre guillemets (« siren: \"012345678\" ») : sans eux, un zéro en tête se perd."
+                 if isinstance(value, int) and len(digits) < 9 else "")
+        raise InvalidSirenError(f"« {text} » n'est pas un SIREN : {where} a 9 chiffres, pas {len(digits)}.{quote}")
+    if not luhn_ok(digits):
+        raise InvalidSirenError(f"« {text} » n'est pas un SIREN valide (sa clé de contrôle est fausse) : "
+                                f"vérifiez {where} sur l'avis de situation SIRENE de l'association.")
+    return digits
+
+
 def find_ad_root(start: Path | str) -> Path | None:
     """The nearest folder at or above `start` that holds an `ad.yaml`, or None."""
     path = Path(start).resolve()

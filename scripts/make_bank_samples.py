@@ -9,6 +9,9 @@ the statement changes:  python scripts/make_bank_samples.py
 from __future__ import annotations
 
 import datetime
+import io
+import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -92,24 +95,110 @@ def credit_mutuel() -> None:
 
 
 def societe_generale() -> None:
-    rows = [f'="00012345678";Compte Bancaire;COOPERATIVE SCOLAIRE;{d(START)};{d(END)}',
-            f"Solde au {d(END)};{fr(CLOSING, group=True)} EUR", "",
+    # Current layout: account, period, number of lines, date and amount of the balance, then a
+    # blank line and the title row.
+    rows = [f'="00012345678";{d(START)};{d(END)};{len(LINES)};{d(END)};{fr(CLOSING, group=True)} EUR', "",
             "Date de l'opération;Libellé;Détail de l'écriture;Montant de l'opération;Devise"]
     for date, label, amount, detail, _ in reversed(LINES):
-        rows.append(f"{d(date)};{label};{detail};{fr(amount)};EUR")
+        # The short label is the first characters of the detail, which repeats it in full.
+        full = f"{label} {detail}".strip()
+        rows.append(f"{d(date)};{label[:18]};{full};{fr(amount)};EUR")
     write("societe-generale-2025-09.csv", rows)
 
 
+def societe_generale_livret() -> None:
+    # Older layout (still the savings accounts'): no balance, a trailing ";".
+    rows = [f'="00012345678";{d(START)};{d(END)};', "date_comptabilisation;libellé_complet_operation;"
+            "montant_operation;devise;"]
+    for date, label, amount, detail, _ in reversed(LINES):
+        rows.append(f"{d(date)};{label} {detail}".rstrip() + f";{fr(amount)};EUR;")
+    write("societe-generale-ancien-2025-09.csv", rows)
+
+
 def bnp_paribas() -> None:
-    rows = [f"Compte de chèques;COOP SCOL JEAN JAURES;****6789;{d(END)};;{fr(CLOSING, group=True)}",
-            "Date opération;Catégorie opération;Sous-catégorie opération;Libellé opération;Montant opération"]
+    # No title row: a summary line, then date;category;sub-category;label;amount (categories
+    # left empty for a professional account).
+    rows = [f"Compte de chèques;COOP SCOL JEAN JAURES;****6789;{d(END)};;{fr(CLOSING, group=True)}"]
+    for date, label, amount, detail, _ in reversed(LINES):
+        rows.append(f"{d(date)};;;{label} {detail}".rstrip() + f";{fr(amount)}")
+    write("bnp-paribas-2025-09.csv", rows)
+
+
+def bnp_paribas_xlsx() -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Compte de chèques ****6789", f"Solde au {d(END)}", float(CLOSING)])
+    sheet.append([])
+    sheet.append(["Date operation", "Categorie operation", "Sous Categorie operation", "Libelle operation",
+                  "Montant operation"])
     categories = {"PRLV": ("Banque", "Frais bancaires"), "CB": ("Achats", "Librairie"),
                   "VIR": ("Virements reçus", "Virement"), "REMISE": ("Chèques", "Remise"),
                   "CHEQUE": ("Chèques", "Chèque émis")}
     for date, label, amount, detail, _ in reversed(LINES):
         cat, sub = categories.get(label.split()[0], ("Divers", "Non catégorisé"))
-        rows.append(f"{d(date)};{cat};{sub};{label} {detail}".rstrip() + f";{fr(amount)}")
-    write("bnp-paribas-2025-09.csv", rows)
+        sheet.append([d(date, "%d-%m-%Y"), cat, sub, f"{label} {detail}".strip(), float(amount)])
+    out = io.BytesIO()
+    book.save(out)
+    # A fixed timestamp, so that the file is the same each time it is written.
+    (OUT / "bnp-paribas-2025-09.xlsx").write_bytes(_stable_zip(out.getvalue()))
+
+
+def _stable_zip(content: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", b"2025-10-01T08:00:00Z", data)
+            target.writestr(zipfile.ZipInfo(info.filename, (2025, 10, 1, 8, 0, 0)), data)
+    return out.getvalue()
+
+
+def caisse_epargne_bpce() -> None:
+    # Current layout of the BPCE banks (Caisse d'Épargne, Banque Populaire): no balance.
+    rows = ["Date de comptabilisation;Libelle simplifie;Libelle operation;Reference;Informations complementaires;"
+            "Type operation;Categorie;Sous categorie;Debit;Credit;Date operation;Date de valeur;Pointage operation"]
+    for date, label, amount, detail, ref in reversed(LINES):
+        debit, credit = (fr(amount), "") if amount < 0 else ("", fr(amount, sign=True))
+        kind = {"CB": "Carte bancaire", "PRLV": "Prélèvement", "VIR": "Virement reçu", "REMISE": "Remise de chèques",
+                "CHEQUE": "Chèque"}.get(label.split()[0], "Autre")
+        short = " ".join(label.split()[1:3])
+        rows.append(f"{d(date)};{short};{label};{ref};{detail};{kind};;;{debit};{credit};{d(date)};{d(date)};0")
+    write("caisse-epargne-bpce-2025-09.csv", rows)
+
+
+def credit_agricole_ancien() -> None:
+    # Older layout: "no" before the account number, the balance as "Solde au jj/mm/aa : x EUR".
+    rows = ["Téléchargement du  01/10/2025;", "", "  ", "COOPERATIVE SCOLAIRE OCCE 91    ",
+            "CCHQ       no 12345678901;", f"Solde au {d(END, '%d/%m/%y')} : {fr(CLOSING)} EUR", "",
+            f"Liste des opérations du compte entre le {d(START)} et le {d(END)};", "",
+            "Date;Libellé;Débit Euros;Crédit Euros;"]
+    for date, label, amount, detail, _ in reversed(LINES):
+        text = f'"{label} \n{detail}\n"' if detail else f'"{label} \n"'
+        # Debit lines stop after the debit column.
+        cells = f"{fr(-amount)};" if amount < 0 else f";{fr(amount)};"
+        rows.append(f"{d(date)};{text};{cells}")
+    write("credit-agricole-ancien-2025-09.csv", rows)
+
+
+def fortuneo() -> None:
+    rows = ["Date opération;Date valeur;libellé;Débit;Crédit;"]
+    for date, label, amount, detail, _ in reversed(LINES):
+        debit, credit = (fr(amount), "") if amount < 0 else ("", fr(amount))
+        rows.append(f"{d(date)};{d(date)};{label} {detail}".rstrip() + f";{debit};{credit};")
+    write("fortuneo-2025-09.csv", rows)
+
+
+def boursorama() -> None:
+    rows = ["dateOp;dateVal;label;category;categoryParent;supplierFound;amount;comment;accountNum;accountLabel;"
+            "accountbalance"]
+    for date, label, amount, detail, _ in reversed(LINES):
+        rows.append(f'{date:%Y-%m-%d};{date:%Y-%m-%d};"{label} {detail}".strip();"Divers";"Divers";;{fr(amount)};;'
+                    f"00012345678;COOP SCOLAIRE;{CLOSING + 200}".replace('".strip()', '"'))
+    write("boursorama-2025-09.csv", rows, encoding="utf-8", bom=True)
 
 
 def ofx() -> None:
@@ -134,10 +223,17 @@ def ofx() -> None:
     body += ["</BANKTRANLIST>", "<LEDGERBAL>", f"<BALAMT>{fr(CLOSING)}", f"<DTASOF>{END:%Y%m%d}",
              "</LEDGERBAL>", "</STMTRS>", "</STMTTRNRS>", "</BANKMSGSRSV1>", "</OFX>"]
     write("releve-2025-09.ofx", head + body)
+    # La Banque Postale: the language as "FRE", some values in lower case.
+    postale = [line.replace("<LANGUAGE>FRA", "<LANGUAGE>FRE").replace("<SEVERITY>INFO", "<SEVERITY>info")
+               .replace("<ACCTTYPE>CHECKING", "<ACCTTYPE>checking").replace("<TRNTYPE>DEBIT", "<trntype>debit")
+               .replace("<ACCTID>00012345678", "<ACCTID>0123456X020") for line in body]
+    write("banque-postale-2025-09.ofx", head + postale)
 
 
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
-    for make in (credit_agricole, banque_postale, caisse_epargne, credit_mutuel, societe_generale, bnp_paribas, ofx):
+    for make in (credit_agricole, credit_agricole_ancien, banque_postale, caisse_epargne, caisse_epargne_bpce,
+                 credit_mutuel, societe_generale, societe_generale_livret, bnp_paribas, bnp_paribas_xlsx, fortuneo,
+                 boursorama, ofx):
         make()
     print(f"Relevés d'exemple écrits dans {OUT} (solde {fr(CLOSING)} € au {d(END)})")

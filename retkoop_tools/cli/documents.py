@@ -143,7 +143,8 @@ EXPORT_FORMATS = ("xlsx", "csv", "fec")
 @user_errors
 def export(uai, nom, fmt, output, repo: Path) -> None:
     """Journal de l'EXERCICE de la coopérative UAI, dans un format ouvert."""
-    from retkoop_tools.documents.exports import export_content
+    from retkoop_tools.ad import InvalidSirenError
+    from retkoop_tools.documents.exports import FecError, export_content
     from retkoop_tools.documents.source import load_source
     from retkoop_tools.fsutil import atomic_write
 
@@ -153,7 +154,10 @@ def export(uai, nom, fmt, output, repo: Path) -> None:
     source = load_source(ad.root, uai)
     if exercice not in source.books.exercices:
         raise UserError(f"La coopérative {uai} n'a pas d'exercice {exercice}.")
-    content, default_name = export_content(source.books, exercice, fmt, ad.config, uai)
+    try:
+        content, default_name = export_content(source.books, exercice, fmt, ad.config, uai)
+    except (InvalidSirenError, FecError) as exc:
+        raise UserError(str(exc)) from exc
     target = output or Path(default_name)
     atomic_write(target, content)
     click.echo(f"Journal {exercice} de {uai} ({fmt.upper()}) écrit dans {target}.")

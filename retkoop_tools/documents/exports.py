@@ -3,15 +3,24 @@
 One row per line of an operation (posting), as an accountant reads a journal. The CSV opens
 cleanly in a French Excel: `;` separator, UTF-8 with BOM, decimal comma, and no text cell
 can be taken for a formula. The FEC is the 18-column French standard (article A47 A-1 of the
-LPF): tab-separated, dates AAAAMMJJ, the à-nouveaux first.
+LPF): tab-separated, dates AAAAMMJJ, the à-nouveaux first, named `SIRENFECAAAAMMJJ.txt` after
+the AD's SIREN (validated: 9 digits, Luhn key), in ISO 8859-15 with the characters outside it
+transliterated (`ŷ` → `y`, `’` → `'`), never replaced by "?".
+
+CompteNum must start with three digits of the French chart (PCG): a shorter code of the
+chart is padded with zeros on the right, the PCG's own way of lengthening an account — the
+régies `54` are written `540`, each teacher's régie as an auxiliary account (CompAuxNum).
 """
 
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from retkoop_tools.ad import validate_siren
 from retkoop_tools.chart import Chart
 from retkoop_tools.ledger.conventions import NATURE_OUVERTURE
 from retkoop_tools.ledger.exercice import Exercice
@@ -90,16 +99,69 @@ def _fec_date(value: datetime.date | None) -> str:
     return value.strftime("%Y%m%d") if value else ""
 
 
+class FecError(ValueError):
+    """The FEC cannot be written as the norm requires; the message, in French, says why."""
+
+
 def fec_filename(siren: str, exercice: Exercice) -> str:
-    return f"{siren or '000000000'}FEC{exercice.end.strftime('%Y%m%d')}.txt"
+    """`SIRENFECAAAAMMJJ.txt`, the date being the exercice's closing day (31/08)."""
+    return f"{validate_siren(siren)}FEC{exercice.end.strftime('%Y%m%d')}.txt"
 
 
-_LATIN9 = str.maketrans({"–": "-", "—": "-", "…": "...", "’": "'", "«": '"', "»": '"', "\u00a0": " "})
+_PLAIN = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "’": "'", "‘": "'", "‚": ",", "“": '"', "”": '"',
+                        "„": '"', "«": '"', "»": '"', "‹": "<", "›": ">", "•": "-", "\u00a0": " ", "\u202f": " ",
+                        "\t": " ", "\r": " ", "\n": " ",
+                        # Latin letters without a decomposition
+                        "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Ŧ": "T", "ŧ": "t",
+                        "ƒ": "f"})
+FEC_ENCODING = "iso-8859-15"
+
+
+def transliterate(text: str) -> str:
+    """Latin-9 text: characters outside ISO 8859-15 are spelled with the closest Latin-9 ones
+    (NFKD: `ŷ` → `y`, `ﬁ` → `fi`, `½` → `1/2`); those with no such spelling are left out."""
+    out = []
+    for char in str(text or "").translate(_PLAIN):
+        try:
+            char.encode(FEC_ENCODING)
+            out.append(char)
+            continue
+        except UnicodeEncodeError:
+            pass
+        for part in unicodedata.normalize("NFKD", char).translate(_PLAIN):
+            if unicodedata.combining(part):
+                continue
+            try:
+                part.encode(FEC_ENCODING)
+                out.append(part)
+            except UnicodeEncodeError:
+                continue
+    return "".join(out)
 
 
 def _fec_text(value: str) -> str:
     """One line of Latin-9 text: no tab, no line break, typographic signs made plain."""
-    return " ".join(str(value or "").translate(_LATIN9).split())
+    return " ".join(transliterate(value).split())
+
+
+def _aux_number(name: str) -> str:
+    """An auxiliary account number from a sub-account's name: upper-case letters and digits."""
+    return re.sub(r"[^A-Z0-9]", "", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper())
+
+
+def fec_account_number(code: str, account: str) -> str:
+    """CompteNum: the chart's code, padded with zeros to three digits (`54` → `540`)."""
+    code = str(code).strip()
+    if not re.match(r"\d", code):
+        found = re.search(r":(\d+)", account)
+        code = found.group(1) if found else code
+    digits = re.match(r"\d*", code).group(0)
+    if len(digits) < 3 and digits == code:
+        code = code.ljust(3, "0")
+    if not re.match(r"\d{3}", code):
+        raise FecError(f"Le compte « {account} » a le code « {code} » : dans le FEC, un numéro de compte commence "
+                       "par trois chiffres du plan comptable. Corrigez le plan comptable de l'AD.")
+    return code
 
 
 def fec_lines(books: Books, exercice: Exercice, valid: datetime.date | None = None) -> list[list[str]]:
@@ -107,12 +169,18 @@ def fec_lines(books: Books, exercice: Exercice, valid: datetime.date | None = No
     lines = [list(FEC_COLUMNS)]
     number = 0
 
-    def add(journal, op_date, code, label, aux, aux_label, piece, piece_date, text, debit, credit,
-            let="", let_date=None):
-        lines.append([journal[0], journal[1], f"{number:06d}", _fec_date(op_date), code, _fec_text(label),
-                      aux, _fec_text(aux_label), _fec_text(piece), _fec_date(piece_date), _fec_text(text),
-                      fr_number(debit), fr_number(credit), let, _fec_date(let_date),
-                      _fec_date(valid or op_date), "", ""])
+    def add(journal, op_date, code, label, aux, piece, piece_date, text, debit, credit, let="", let_date=None):
+        aux_number = _aux_number(aux) if aux else ""
+        lines.append([journal[0], journal[1], f"{number:06d}", _fec_date(op_date), code,
+                      _fec_text(label) or code, aux_number, _fec_text(aux) if aux_number else "",
+                      _fec_text(piece) or f"OP{number}", _fec_date(piece_date),
+                      _fec_text(text) or _fec_text(label) or "Operation", fr_number(debit), fr_number(credit),
+                      let, _fec_date(let_date) if let else "", _fec_date(max(valid, op_date) if valid else op_date),
+                      "", ""])
+
+    def info(account: str) -> tuple[str, str, str]:
+        code, label, aux = _account_info(books.chart, account)
+        return fec_account_number(code, account), label, aux
 
     # À-nouveaux: what the coop owned on 31/08 of the year before, against the report à nouveau.
     previous_end = exercice.start - datetime.timedelta(days=1)
@@ -128,13 +196,13 @@ def fec_lines(books: Books, exercice: Exercice, valid: datetime.date | None = No
         number += 1
         total = ZERO
         for account, amount in opening:
-            code, label, aux = _account_info(books.chart, account)
-            add(("AN", "A nouveaux"), exercice.start, code, label, aux, aux, "AN", exercice.start,
+            code, label, aux = info(account)
+            add(("AN", "A nouveaux"), exercice.start, code, label, aux, "AN", exercice.start,
                 "Report a nouveau", max(amount, ZERO), max(-amount, ZERO))
             total += amount
         fonds = next((c for c in books.chart.comptes if c.sens == "fonds"), None)
-        add(("AN", "A nouveaux"), exercice.start, fonds.code if fonds else "110",
-            fonds.libelle if fonds else "Report a nouveau", "", "", "AN", exercice.start,
+        add(("AN", "A nouveaux"), exercice.start, fec_account_number(fonds.code if fonds else "110", "fonds"),
+            fonds.libelle if fonds else "Report a nouveau", "", "AN", exercice.start,
             "Report a nouveau", max(-total, ZERO), max(total, ZERO))
 
     for op in books.operations_of(exercice):
@@ -145,10 +213,10 @@ def fec_lines(books: Books, exercice: Exercice, valid: datetime.date | None = No
             if posting.units is None:
                 continue
             amount = posting.units.number
-            code, label, aux = _account_info(books.chart, posting.account)
+            code, label, aux = info(posting.account)
             is_bank = posting.account in books.bank_accounts
             tick = op.releve if is_bank else None
-            add(journal, op.date, code, label, aux, aux, op.piece or f"OP{number}", op.date, text,
+            add(journal, op.date, code, label, aux, op.piece or f"OP{number}", op.date, text,
                 max(amount, ZERO), max(-amount, ZERO),
                 let=tick.strftime("R%Y%m%d") if tick else "", let_date=tick)
     return lines
@@ -156,8 +224,9 @@ def fec_lines(books: Books, exercice: Exercice, valid: datetime.date | None = No
 
 def fec_bytes(books: Books, exercice: Exercice, valid: datetime.date | None = None) -> bytes:
     text = "\r\n".join("\t".join(line) for line in fec_lines(books, exercice, valid)) + "\r\n"
-    # ISO 8859-15 (Latin-9, with €) is one of the encodings the norm accepts.
-    return text.encode("iso-8859-15", errors="replace")
+    # ISO 8859-15 (Latin-9, with €) is one of the encodings the norm accepts; every field was
+    # transliterated, so nothing is lost here ("strict": a miss would be a bug, not a "?").
+    return text.encode(FEC_ENCODING, errors="strict")
 
 
 def export_content(books: Books, exercice: Exercice, fmt: str, ad_config: dict, uai: str) -> tuple[bytes, str]:
@@ -166,7 +235,7 @@ def export_content(books: Books, exercice: Exercice, fmt: str, ad_config: dict, 
         return journal_xlsx(books, exercice, f"Journal {exercice} {uai}"), f"journal-{uai}-{exercice}.xlsx"
     if fmt == "csv":
         return journal_csv(books, exercice), f"journal-{uai}-{exercice}.csv"
+    name = fec_filename((ad_config or {}).get("siren"), exercice)  # first: a wrong SIREN stops the export
     closing = books.closed.get(exercice)
     valid = closing.meta.get("le") if closing is not None else None
-    siren = str((ad_config or {}).get("siren", "") or "")
-    return fec_bytes(books, exercice, valid if isinstance(valid, datetime.date) else None), fec_filename(siren, exercice)
+    return fec_bytes(books, exercice, valid if isinstance(valid, datetime.date) else None), name

@@ -45,7 +45,7 @@ def test_the_pointage_page_reads_then_records_the_statement(portal, books_repo):
     client = login(portal)
     base = f"/coop/{UAI}/{portal.pool.slug(UAI)}/extension/Pointage"
     pointage = client.get(base + "/").get_data(as_text=True)
-    assert "Importer le relevé de la banque" in pointage and "Crédit Mutuel (CSV)" in pointage
+    assert "Importer le relevé de la banque" in pointage and "Crédit Mutuel / CIC (CSV)" in pointage
     content = (SAMPLES / "credit-agricole-2025-09.csv").read_bytes()
 
     def post(**fields):
