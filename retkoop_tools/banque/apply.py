@@ -144,7 +144,7 @@ def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author:
     if source is not None:
         name, content = source
         suffix = name.rsplit(".", 1)[-1].lower() if "." in name else "txt"
-        suffix = suffix if suffix in ("ofx", "qfx", "csv", "xlsx", "qif") else "txt"  # never .html
+        suffix = suffix if suffix in ("ofx", "qfx", "csv", "xlsx", "qif", "zip") else "txt"  # never .html
         rel = f"{DOCUMENTS_DIRNAME}/{plan.account.replace(':', '/')}/{date_text}.releve-banque.{suffix}"
         edits.extra[rel] = content
         lines.append(f"  fichier: {quote_string(rel)}")

@@ -71,7 +71,7 @@ SYSTEM_FILES = (COOP_FILENAME, COMPTES_FILENAME)
 _RECORD_FILE = re.compile(r"^((adhesion|cra|crf)-\d{4}-\d{4}|mandataires)\.yaml$")
 GENERATED_DIRS = ("crf",)
 #: Bank statements are kept as the bank exported them, under a name the system sets.
-STATEMENT_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.releve-banque\.(ofx|qfx|csv|xlsx|qif|txt)$")
+STATEMENT_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.releve-banque\.(ofx|qfx|csv|xlsx|qif|zip|txt)$")
 _PATH_PART = re.compile(r"^\w[\w.-]{0,150}$")
 _SEAL = re.compile(r'^\d{4}-\d{2}-\d{2} custom "cloture"', re.M)
 _DOCUMENT_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.")

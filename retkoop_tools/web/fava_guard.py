@@ -45,7 +45,7 @@ _IMPORT_UPLOAD = re.compile(r"^/[^/]+/api/upload_import_file$")
 _SOURCE_API = re.compile(r"^/[^/]+/api/source$")
 _QUERY_ROUTE = re.compile(r"^/[^/]+/(api/query|download-query/[^/]*)$")
 MAX_BODY = 25 * 1024 * 1024
-STATEMENT_SUFFIXES = ("ofx", "qfx", "csv", "qif", "xlsx", "txt")
+STATEMENT_SUFFIXES = ("ofx", "qfx", "csv", "qif", "xlsx", "zip", "txt")
 MAX_STATEMENT = 5 * 1024 * 1024
 MAX_STATEMENTS_WAITING = 24
 

@@ -217,7 +217,7 @@ class Portal:
                 body: bytes, is_api: bool):
         """Fava's answer, its errors in French: our error page, or its JSON message translated."""
         code = int(status.split()[0])
-        if code >= 400:
+        if code >= 400 and "/extension/" not in environ.get("PATH_INFO", ""):  # our pages speak French
             content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
             message = fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
             if content_type.startswith("application/json"):

@@ -114,3 +114,13 @@ def test_adhesion_declared_validated_and_paid(env):
     assert 'piece: "D01"' in ledger and "Charges:6281-Cotisation-OCCE" in ledger and "-160.18 EUR" in ledger
     check = subprocess.run([sys.executable, "-m", "retkoop_tools", "check", OWN, "--repo", str(env.root)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_fec_download_says_in_french_when_the_siren_is_missing(env):
+    import re as _re
+
+    ad_yaml = env.root / "ad.yaml"
+    ad_yaml.write_text(_re.sub(r"(?m)^siren:.*\n", "", ad_yaml.read_text(encoding="utf-8")), encoding="utf-8")
+    response = env.client("mandataire").get(url(env, "FinExercice", "export") + "?format=fec&exercice=2024-2025")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409 and "SIREN" in text and "Traceback" not in text

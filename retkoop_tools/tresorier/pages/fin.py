@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import Response, abort, request
+from markupsafe import escape
 
+from retkoop_tools.ad import InvalidSirenError
 from retkoop_tools.cloture import actions as cloture
 from retkoop_tools.cloture.conditions import closing_conditions
 from retkoop_tools.documents import cra as cra_module
@@ -14,7 +16,7 @@ from retkoop_tools.documents.dossier import (
     parse_verificateurs,
     quitus_problems,
 )
-from retkoop_tools.documents.exports import export_content
+from retkoop_tools.documents.exports import FecError, export_content
 from retkoop_tools.documents.render import html_to_pdf, render_html
 from retkoop_tools.documents.source import CoopSource
 from retkoop_tools.ledger.exercice import Exercice, InvalidExerciceError
@@ -139,7 +141,13 @@ class FinExercice(_base.Page, FavaExtensionBase):
         fmt = request.args.get("format", "xlsx")
         if fmt not in EXPORT_TYPES:
             abort(404)
-        content, name = export_content(self.books(), self.exercice(), fmt, self.ad_config(), self.uai)
+        try:
+            content, name = export_content(self.books(), self.exercice(), fmt, self.ad_config(), self.uai)
+        except (InvalidSirenError, FecError) as exc:  # e.g. the AD's SIREN missing for the FEC
+            page = (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>Export impossible</title>'
+                    f"<h1>Export impossible</h1><p>{escape(str(exc))}</p>"
+                    f'<p><a href="{escape(request.path.rsplit("/", 2)[0])}/">Retour à la fin d\'exercice</a></p></html>')
+            return Response(page, status=409, mimetype="text/html")
         return download(content, name, EXPORT_TYPES[fmt])
 
     # -- actions (POST) ----------------------------------------------------------------------
