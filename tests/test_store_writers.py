@@ -94,3 +94,52 @@ def test_a_cli_import_while_the_portal_saves_loses_no_save(books_repo):  # noqa:
     assert not missing, f"saves lost by the import: {missing}"
     assert 'custom "releve"' in text
     assert run_git(books_repo.root, "status", "--porcelain").stdout == ""
+
+
+def test_portal_saves_while_the_cli_imports_lose_nothing(books_repo, tmp_path):  # noqa: F811
+    """The same race through the real portal: teachers save with Fava's API while `retkoop
+    import` and `coop regie` run as commands."""
+    from werkzeug.test import Client
+
+    from retkoop_tools.web.accounts import Accounts
+    from retkoop_tools.web.portal import Portal
+
+    password = "Une phrase de passe assez longue !"
+    Accounts(tmp_path / "instance" / "comptes.sqlite").add(UAI, "mandataire", name="Mme Martin", password=password)
+    portal = Portal(books_repo.root, tmp_path / "instance", backup=False)
+    slug = portal.pool.slug(UAI)
+    saved, errors, done = [], [], threading.Event()
+
+    def teacher(first: int) -> None:
+        client = Client(portal)
+        client.post("/connexion", data={"identifiant": UAI, "mot_de_passe": password, "suite": "/"})
+        n = first
+        while not done.is_set() and n < first + 60:
+            entry = {"t": "Transaction", "date": "2025-10-20", "flag": "*", "payee": f"Famille {n}",
+                     "narration": "Participation volontaire", "tags": [], "links": [],
+                     "meta": {"piece": f"R{n:03d}", "mode": "ESP"},
+                     "postings": [{"account": "Actif:530-Caisse", "amount": "15.00 EUR"},
+                                  {"account": "Produits:7562-Participation-familles", "amount": "-15.00 EUR"}]}
+            response = client.put(f"/coop/{UAI}/{slug}/api/add_entries", json={"entries": [entry]},
+                                  headers={"Origin": "http://localhost"})
+            if response.status_code == 200:
+                saved.append(n)
+            elif "déjà utilisée" not in response.get_data(as_text=True):  # the import took the number
+                errors.append(response.get_data(as_text=True))
+            n += 1
+
+    threads = [threading.Thread(target=teacher, args=(first,)) for first in (300, 400)]
+    for thread in threads:
+        thread.start()
+    runs = [subprocess.run([sys.executable, "-m", "retkoop_tools", *args, "--repo", str(books_repo.root)],
+                           capture_output=True, text=True, env=env_with_retkoop())
+            for args in (["import", UAI, str(SAMPLES / "releve-2025-09.ofx")], ["coop", "regie", UAI, "Mme Petit"])]
+    done.set()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
+    assert all(run.returncode == 0 for run in runs), [run.stdout + run.stderr for run in runs]
+    text = books_repo.text()
+    assert saved and not [n for n in saved if f'piece: "R{n:03d}"' not in text]
+    assert 'custom "releve"' in text and "Petit" in (books_repo.coop_dir / "comptes.beancount").read_text()
+    assert run_git(books_repo.root, "status", "--porcelain").stdout == ""
