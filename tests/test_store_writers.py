@@ -10,7 +10,11 @@ import threading
 import pytest
 
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.store.store import RECOVERED_DIRNAME, RuleViolationError, StaleWriteError
+from retkoop_tools.store.store import (
+    RECOVERED_DIRNAME,
+    RuleViolationError,
+    StaleWriteError,
+)
 from retkoop_tools.tresorier.editing import Edits
 from tests.banque.conftest import SAMPLES, books_repo  # noqa: F401 - fixture
 from tests.gitrepo import TEACHER, env_with_retkoop, run_git, sale
