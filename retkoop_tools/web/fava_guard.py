@@ -71,6 +71,14 @@ def read_body(environ: dict) -> bytes:
     return body
 
 
+def _json_field(environ: dict, key: str) -> str:
+    """A field of the request's JSON body (read once and put back), or "" when there is none."""
+    try:
+        return str(json.loads(read_body(environ) or b"{}").get(key, ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 def _ledger(app):
     return app.config["LEDGERS"].ledgers[0]
 
@@ -128,10 +136,7 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
         if method in ("GET", "HEAD"):
             filename = (query.get("filename") or [""])[0]
         else:
-            try:
-                filename = str(json.loads(read_body(environ) or b"{}").get("file_path", ""))
-            except (ValueError, AttributeError):
-                filename = ""
+            filename = _json_field(environ, "file_path")
         if filename and not _is_ledger_file(coop_dir, filename):
             raise Refusal(403, "L'éditeur n'ouvre que les fichiers des livres de cette coopérative.")
         return None
@@ -143,10 +148,7 @@ def guard(app, environ: dict, coop_dir: Path, coop_prefix: str) -> tuple[str, li
         if api.group(1) == "document":
             filename = (query.get("filename") or [""])[0]
         else:
-            try:
-                filename = str(json.loads(read_body(environ) or b"{}").get("filename", ""))
-            except (ValueError, AttributeError):
-                filename = ""
+            filename = _json_field(environ, "filename")
         if known_document(app, coop_dir, filename) is None:
             raise Refusal(403, "Seuls les justificatifs du dossier documents/ de cette coopérative "
                                "peuvent être supprimés ou déplacés.")
