@@ -113,8 +113,11 @@ class ImportPlan:
 
 def plan_import(books: Books, statement: BankStatement, account: str | None = None,
                 balance: Decimal | None = None) -> ImportPlan:
-    """Match `statement` against `books` (`balance` replaces the file's, when it has none)."""
-    account = account or (books.bank_accounts[0] if books.bank_accounts else "")
+    """Match `statement` against `books` (`balance` replaces the file's, when it has none).
+
+    Without `account`, the statement goes to the coop's bank account it belongs to (see
+    `statement_account`)."""
+    account = account or statement_account(books, statement, balance)
     plan = ImportPlan(statement, account, balance if balance is not None else statement.balance)
     if account not in books.bank_accounts:
         plan.problems.append(f"{account or 'Aucun compte'} n'est pas un compte bancaire de la coopérative.")
@@ -176,6 +179,22 @@ def plan_import(books: Books, statement: BankStatement, account: str | None = No
             f"pointées : un relevé précédent manque peut-être ({last}), ou une opération du cahier n'a pas "
             "le montant de la banque. Vérifiez, puis importez à nouveau.")
     return plan
+
+
+def statement_account(books: Books, statement: BankStatement, balance: Decimal | None = None) -> str:
+    """Which of the coop's bank accounts a statement is from: its only one; else the one whose
+    earlier statements carry the file's account number; else the one it matches best (most lines
+    found in the cahier), the default account on a tie."""
+    accounts = books.bank_accounts
+    if len(accounts) <= 1:
+        return accounts[0] if accounts else ""
+    hint = statement.account_hint
+    if hint:
+        for account in accounts:
+            if any(str(s.entry.meta.get("compte-banque", "")) == hint for s in books.statements(account)):
+                return account
+    scores = {a: len(plan_import(books, statement, a, balance).matches) for a in accounts}
+    return max(accounts, key=lambda a: (scores[a], a == books.bank_account))
 
 
 def _closed(books: Books, date: datetime.date) -> bool:

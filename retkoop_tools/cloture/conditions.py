@@ -56,7 +56,7 @@ def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
             continue
         statement = closing_statement(books, account, exercice)
         ok = statement is not None and statement.date >= exercice.end
-        name = "" if account == books.bank_accounts[0] else f" ({account})"
+        name = "" if len(books.bank_accounts) == 1 else f" ({books.bank_label(account)})"
         result.append(Condition(
             ok, f"Relevé bancaire au 31/08 pointé{name}",
             f"Relevé du {fmt_date(statement.date)} pointé, écart expliqué par les opérations non pointées."

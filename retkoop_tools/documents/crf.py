@@ -203,7 +203,7 @@ def _actif(books: Books, end: datetime.date) -> list[PosteBilan]:
         if not compte.is_treasury or compte.sous_comptes:
             continue
         amount = books.balance(compte.account, end)
-        always = compte.type == "caisse" or (books.bank_accounts and compte.account == books.bank_accounts[0])
+        always = compte.type == "caisse" or compte.account in books.bank_accounts
         if amount or always:
             postes.append(PosteBilan(compte.libelle, amount))
     for account in books.regie_accounts:

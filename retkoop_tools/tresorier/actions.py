@@ -213,7 +213,7 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
     """A bank statement: its closing balance, and the operations found on it."""
     result = Result()
     errors = result.errors
-    account = account or (books.bank_accounts[0] if books.bank_accounts else "")
+    account = account or books.bank_account or ""
     if account not in books.bank_accounts:
         errors["compte"] = "Choisissez le compte bancaire du relevé."
         return result

@@ -178,6 +178,27 @@ class Regie:
     link: str | None  # of the latest versement, to tie its justification and restitution
 
 
+def coop_bank_accounts(entries: list, chart_bank_accounts: list[str]) -> list[str]:
+    """The bank accounts the coop's books use: those of the chart (in its order) that carry a
+    posting or a statement. A coop that uses none yet has the chart's first.
+
+    Every chart account is opened in every coop (comptes.beancount), so an Open says nothing:
+    a La Banque Postale coop is the one whose money moves on 514.
+    """
+    known = set(chart_bank_accounts)
+    used: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            used.update(p.account for p in entry.postings if p.account in known)
+        elif isinstance(entry, data.Custom) and entry.type == CUSTOM_RELEVE:
+            values = _values(entry)
+            if values and values[0] in known:
+                used.add(str(values[0]))
+        if used == known:
+            break
+    return [a for a in chart_bank_accounts if a in used] or chart_bank_accounts[:1]
+
+
 class Books:
     """Read-only view of one coop's ledger."""
 
@@ -186,7 +207,10 @@ class Books:
         self.entries = entries
         self.chart = chart
         self.today = today or clock_today()
-        self.bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
+        #: Every bank account of the chart (512, 514…): what a posting on it is.
+        self.chart_bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
+        #: The coop's own bank accounts (see `coop_bank_accounts`), the first being its default.
+        self.bank_accounts = coop_bank_accounts(entries, self.chart_bank_accounts)
         caisses = chart.accounts_of_type("caisse")
         self.caisse_account = caisses[0].account if caisses else None
         cheques = chart.accounts_of_type("cheques")
@@ -263,6 +287,19 @@ class Books:
 
     # -- accounts --------------------------------------------------------------------------
     @property
+    def bank_account(self) -> str | None:
+        """The coop's default bank account: its only one, or the first of the chart it uses."""
+        return self.bank_accounts[0] if self.bank_accounts else None
+
+    def bank_label(self, account: str) -> str:
+        """How the mandataire names a bank account: "Banque" when the coop has only one,
+        the chart's label ("Chèques postaux") when it has two."""
+        if len(self.bank_accounts) <= 1:
+            return "Banque"
+        compte, _ = self.chart.lookup(account)
+        return compte.libelle if compte is not None else account
+
+    @property
     def regie_accounts(self) -> list[str]:
         if not self.regie_parent:
             return []
@@ -312,7 +349,7 @@ class Books:
                 continue
             number = posting.units.number
             account = posting.account
-            if account in self.bank_accounts:
+            if account in self.chart_bank_accounts:
                 op.bank += number
                 op.bank_account = account
             elif account == self.caisse_account:
@@ -372,6 +409,15 @@ class Books:
                 result.append(Statement(entry.date, str(values[0]), values[1].number,
                                         document if isinstance(document, str) else None, entry))
         return sorted(result, key=lambda s: s.date)
+
+    def last_statements(self) -> list[Statement]:
+        """The latest statement of each of the coop's bank accounts that has one."""
+        result = []
+        for account in self.bank_accounts:
+            found = self.statements(account)
+            if found:
+                result.append(found[-1])
+        return result
 
     def ticked_total(self, account: str, until: datetime.date) -> Decimal:
         """What the operations ticked on statements up to `until` add up to."""
