@@ -51,7 +51,7 @@ def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
                             else f"{ledger_errors} erreur(s) à corriger d'abord (menu « Erreurs »)."))
 
     for account in books.bank_accounts:
-        used = any(op.bank_account == account and op.date <= exercice.end for op in books.operations)
+        used = any(op.on(account) and op.date <= exercice.end for op in books.operations)
         if not used:
             continue
         statement = closing_statement(books, account, exercice)

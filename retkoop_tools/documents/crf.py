@@ -72,7 +72,7 @@ class Rapprochement:
 
     @property
     def total_non_pointees(self) -> Decimal:
-        return sum((op.bank for op in self.non_pointees), ZERO)
+        return sum((op.on(self.compte) for op in self.non_pointees), ZERO)
 
     @property
     def solde_rapproche(self) -> Decimal | None:
@@ -233,7 +233,7 @@ def _report_a_nouveau(books: Books, exercice: Exercice) -> Decimal:
 def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
     result = []
     for account in books.bank_accounts:
-        if not any(op.bank_account == account and op.date <= exercice.end for op in books.operations):
+        if not any(op.on(account) and op.date <= exercice.end for op in books.operations):
             continue
         statement = closing_statement(books, account, exercice)
         at_end = books.balance(account, exercice.end)
@@ -242,11 +242,11 @@ def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
             continue
         on = statement.date
         pending = [op for op in books.operations
-                   if op.bank_account == account and op.bank and op.date <= on
-                   and (op.releve is None or op.releve > on)]
+                   if op.on(account) and op.date <= on
+                   and (op.releve_on(account) is None or op.releve_on(account) > on)]
         pending.sort(key=lambda op: (op.date, op.lineno))
         after = sorted((op for op in books.operations
-                        if op.bank_account == account and op.bank and on < op.date <= exercice.end),
+                        if op.on(account) and on < op.date <= exercice.end),
                        key=lambda op: (op.date, op.lineno))
         result.append(Rapprochement(account, on, statement.balance, pending, books.balance(account, on),
                                     exercice.end, at_end, after))

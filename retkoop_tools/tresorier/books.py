@@ -71,6 +71,7 @@ class Operation:
     regie: Decimal = ZERO  # + versée à l'enseignant, − restituée ou dépensée
     regie_account: str | None = None
     bank_account: str | None = None
+    banks: dict[str, Decimal] = field(default_factory=dict)  # per bank account (two: a transfer, an opening)
     ventilation: list[tuple[Compte, Decimal]] = field(default_factory=list)  # CRF sign: > 0
 
     @functools.cached_property
@@ -129,6 +130,21 @@ class Operation:
         tick = self.entry.meta.get(META_RELEVE)
         for posting in self.entry.postings:
             if posting.account == self.bank_account and (posting.meta or {}).get(META_RELEVE):
+                tick = posting.meta[META_RELEVE]
+        return tick if isinstance(tick, datetime.date) else None
+
+    def on(self, account: str) -> Decimal:
+        """What the operation moves on one bank account."""
+        return self.banks.get(account, ZERO)
+
+    def releve_on(self, account: str) -> datetime.date | None:
+        """The statement of `account` the operation was ticked on: its posting's `releve:`, else
+        the operation's (one bank account, or ticked on every one)."""
+        if account not in self.banks:
+            return None
+        tick = self.entry.meta.get(META_RELEVE)
+        for posting in self.entry.postings:
+            if posting.account == account and (posting.meta or {}).get(META_RELEVE):
                 tick = posting.meta[META_RELEVE]
         return tick if isinstance(tick, datetime.date) else None
 
@@ -351,7 +367,8 @@ class Books:
             account = posting.account
             if account in self.chart_bank_accounts:
                 op.bank += number
-                op.bank_account = account
+                op.banks[account] = op.banks.get(account, ZERO) + number
+                op.bank_account = op.bank_account or account
             elif account == self.caisse_account:
                 op.caisse += number
             elif account == self.cheques_account:
@@ -423,15 +440,15 @@ class Books:
         """What the operations ticked on statements up to `until` add up to."""
         total = ZERO
         for op in self.operations:
-            tick = op.releve
-            if op.bank_account == account and tick is not None and tick <= until:
-                total += op.bank
+            tick = op.releve_on(account)
+            if tick is not None and tick <= until:
+                total += op.on(account)
         return total
 
     def unticked(self, account: str) -> list[Operation]:
         """Bank movements not found on a statement yet, oldest first."""
         return sorted((op for op in self.operations
-                       if op.bank_account == account and op.bank != 0 and op.releve is None),
+                       if op.on(account) != 0 and op.releve_on(account) is None),
                       key=lambda op: (op.date, op.lineno))
 
     # -- cheques received ------------------------------------------------------------------
