@@ -29,6 +29,7 @@ TODAY = datetime.date(2026, 6, 15)
 #: (uai, its bank accounts)
 COOPS = {"512": ("0910001A", [BANQUE]), "514": ("0910003C", [CCP]), "both": ("0910002B", [BANQUE, CCP])}
 BOTH = COOPS["both"][0]
+STAFF = "staff@ad91.test"
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +53,7 @@ def portal(tmp_path) -> tuple[Portal, Path]:
     accounts = Accounts(tmp_path / "instance" / "comptes.sqlite")
     for uai, _ in COOPS.values():
         accounts.add(uai, "mandataire", name=f"Mandataire {uai}", password=PASSWORD)
+    accounts.add(STAFF, "ad_staff", name="Compta AD", password=PASSWORD)
     return Portal(root, tmp_path / "instance", lru_size=3, backup=False), root
 
 
@@ -168,3 +170,28 @@ def test_the_crf_shows_the_bank_accounts_the_coop_uses_only(portal, kind):
     labels = [p.libelle for p in crf.actif]
     assert ("Banque – compte courant" in labels) == (BANQUE in banks)
     assert ("Chèques postaux" in labels) == (CCP in banks)
+
+
+@pytest.mark.parametrize("kind", COOPS)
+def test_the_adhesion_is_paid_from_the_coop_bank(portal, kind):
+    portal, root = portal
+    uai, banks = COOPS[kind]
+    teacher, staff = login(portal, uai), login(portal, STAFF)
+    declared = teacher.post(page_url(portal, uai, "Adhesion", "declarer"), headers=ORIGIN, data={
+        "niveau": ["CP"], "enseignant": ["Mme Martin"], "eleves": ["24"], "adultes": ["1"], "revue": "oui",
+        "biens": "", "participation": "", "mandataire": "Mme Martin", "engagement": "oui"})
+    assert declared.status_code == 200, declared.get_data(as_text=True)
+    assert staff.post(page_url(portal, uai, "Adhesion", "valider"), headers=ORIGIN).status_code == 200
+    page = teacher.get(page_url(portal, uai, "Adhesion")).get_data(as_text=True)
+    assert ('name="banque"' in page) == (len(banks) > 1)
+    payment = {"date": "12/06/2026", "mode": "PRLV"}
+    if len(banks) > 1:
+        refused = teacher.post(page_url(portal, uai, "Adhesion", "payer"), headers=ORIGIN,
+                               data=dict(payment, banque="Actif:530-Caisse"))
+        assert refused.status_code == 422
+        assert refused.get_json()["erreurs"] == {"banque": "Choisissez le compte bancaire du paiement dans la liste."}
+        payment["banque"] = banks[-1]
+    paid = teacher.post(page_url(portal, uai, "Adhesion", "payer"), headers=ORIGIN, data=payment)
+    assert paid.status_code == 200, paid.get_data(as_text=True)
+    entry = next(b for b in ledger(root, uai).split("\n\n") if "Charges:6281-Cotisation-OCCE" in b and "2026-06-12" in b)
+    assert banks[-1] in entry and all(a not in entry for a in (BANQUE, CCP) if a != banks[-1])
