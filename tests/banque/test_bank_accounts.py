@@ -77,3 +77,25 @@ def test_the_la_banque_postale_csv_ticks_the_coop_bank(coop):
         opening = next(b for b in text.split("\n\n") if 'nature: "ouverture"' in b)
         assert re.search(r"Actif:514-CCP +1000.00 EUR\n    releve: 2025-09-30\n", opening), opening
         assert "\n  releve:" not in opening
+
+
+def test_the_command_line_imports_on_the_coop_bank(coop, monkeypatch):
+    from click.testing import CliRunner
+
+    from retkoop_tools.cli import main
+
+    _client, _base, root, case = coop
+    bank = CASES[case][1]
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    csv = str(SAMPLES / "banque-postale-2025-09.csv")
+    trial = runner.invoke(main, ["import", UAI, csv, "--essai"])
+    assert trial.exit_code == 0, trial.output
+    assert trial.output.count("  pointée ") == 6, trial.output  # 5 lines and the opening balance
+    unused = {"512": "514", "514": "512"}.get(case)
+    if unused:
+        refused = runner.invoke(main, ["import", UAI, csv, "--essai", "--compte-bancaire", unused])
+        assert "Actif:5" in refused.output and "n'est pas un compte bancaire de la coopérative" in refused.output
+    code = bank.split(":")[1][:3]
+    chosen = runner.invoke(main, ["import", UAI, csv, "--essai", "--compte-bancaire", code])
+    assert chosen.exit_code == 0 and chosen.output == trial.output
