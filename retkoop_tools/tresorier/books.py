@@ -194,24 +194,29 @@ class Regie:
     link: str | None  # of the latest versement, to tie its justification and restitution
 
 
-def coop_bank_accounts(entries: list, chart_bank_accounts: list[str]) -> list[str]:
-    """The bank accounts the coop's books use: those of the chart (in its order) that carry a
-    posting or a statement. A coop that uses none yet has the chart's first.
+def coop_bank_accounts(entries: list, chart: Chart) -> list[str]:
+    """The coop's bank accounts: those of the chart (in its order) that its books use (a posting
+    or a statement) or that it declares (`banques: "514"` on its `custom "cooperative"`, for a
+    coop that has not used it yet). A coop with neither has the chart's first.
 
     Every chart account is opened in every coop (comptes.beancount), so an Open says nothing:
     a La Banque Postale coop is the one whose money moves on 514.
     """
+    chart_bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
     known = set(chart_bank_accounts)
     used: set[str] = set()
     for entry in entries:
+        if isinstance(entry, data.Custom) and entry.type == CUSTOM_COOPERATIVE:
+            for code in str(entry.meta.get("banques", "") or "").replace(",", " ").split():
+                compte = chart.by_code.get(code)
+                if compte is not None and compte.account in known:
+                    used.add(compte.account)
         if isinstance(entry, data.Transaction):
             used.update(p.account for p in entry.postings if p.account in known)
         elif isinstance(entry, data.Custom) and entry.type == CUSTOM_RELEVE:
             values = _values(entry)
             if values and values[0] in known:
                 used.add(str(values[0]))
-        if used == known:
-            break
     return [a for a in chart_bank_accounts if a in used] or chart_bank_accounts[:1]
 
 
@@ -226,7 +231,7 @@ class Books:
         #: Every bank account of the chart (512, 514…): what a posting on it is.
         self.chart_bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
         #: The coop's own bank accounts (see `coop_bank_accounts`), the first being its default.
-        self.bank_accounts = coop_bank_accounts(entries, self.chart_bank_accounts)
+        self.bank_accounts = coop_bank_accounts(entries, chart)
         caisses = chart.accounts_of_type("caisse")
         self.caisse_account = caisses[0].account if caisses else None
         cheques = chart.accounts_of_type("cheques")
