@@ -64,6 +64,7 @@ class Rapprochement:
     date_fin: datetime.date | None = None  # the exercice's end (31/08)
     solde_fin: Decimal = ZERO  # the books at 31/08
     non_couvertes: list[Operation] = field(default_factory=list)  # after the statement, to 31/08
+    libelle: str = ""  # the account as the chart names it ("Chèques postaux")
 
     @property
     def a_la_fin(self) -> bool:
@@ -237,8 +238,10 @@ def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
             continue
         statement = closing_statement(books, account, exercice)
         at_end = books.balance(account, exercice.end)
+        compte, _ = books.chart.lookup(account)
+        libelle = compte.libelle if compte is not None else account
         if statement is None:
-            result.append(Rapprochement(account, None, None, [], at_end, exercice.end, at_end))
+            result.append(Rapprochement(account, None, None, [], at_end, exercice.end, at_end, libelle=libelle))
             continue
         on = statement.date
         pending = [op for op in books.operations
@@ -249,7 +252,7 @@ def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
                         if op.on(account) and on < op.date <= exercice.end),
                        key=lambda op: (op.date, op.lineno))
         result.append(Rapprochement(account, on, statement.balance, pending, books.balance(account, on),
-                                    exercice.end, at_end, after))
+                                    exercice.end, at_end, after, libelle))
     return result
 
 

@@ -170,6 +170,9 @@ def test_the_crf_shows_the_bank_accounts_the_coop_uses_only(portal, kind):
     labels = [p.libelle for p in crf.actif]
     assert ("Banque – compte courant" in labels) == (BANQUE in banks)
     assert ("Chèques postaux" in labels) == (CCP in banks)
+    # one reconciliation per account the coop uses, named as the chart does
+    assert [(r.compte, r.libelle) for r in crf.rapprochements] == [
+        (a, {BANQUE: "Banque – compte courant", CCP: "Chèques postaux"}[a]) for a in banks]
 
 
 @pytest.mark.parametrize("kind", COOPS)
