@@ -81,10 +81,10 @@ def validate(store: Store, uai: str, exercice: Exercice, author: Author) -> Resu
 
 
 def payment_text(declaration: Declaration, ad_config: dict, books, date: datetime.date, mode: str,
-                 cheque: str, piece: str) -> str:
+                 cheque: str, piece: str, bank: str | None = None) -> str:
     """The ledger entry of the payment: cotisations (6281), insurance (6168), review (6181)."""
     amounts = compute(declaration, tarifs(ad_config, declaration.exercice))
-    bank = books.bank_accounts[0]
+    bank = bank or books.bank_account
     lines = []
     for code, amount in amounts.by_code().items():
         compte = books.chart.by_code.get(code)
@@ -102,8 +102,10 @@ def payment_text(declaration: Declaration, ad_config: dict, books, date: datetim
 
 
 def record_payment(store: Store, uai: str, exercice: Exercice, author: Author, *, date_text: str,
-                   mode: str, cheque: str = "", today: datetime.date | None = None) -> Result:
-    """Book the payment of a validated adhésion (one expense, with its pièce number)."""
+                   mode: str, cheque: str = "", today: datetime.date | None = None,
+                   bank: str = "") -> Result:
+    """Book the payment of a validated adhésion (one expense, with its pièce number), on the
+    coop's bank account `bank` (its default one when empty)."""
     result = Result()
     with store.coop_locked(uai):
         declaration = _current(store, uai, exercice, result)
@@ -135,6 +137,9 @@ def record_payment(store: Store, uai: str, exercice: Exercice, author: Author, *
                 return result
             source = load_source(store.root, uai, today)
             books = source.books
+        if bank and bank not in books.bank_accounts:
+            result.errors["banque"] = "Choisissez le compte bancaire du paiement dans la liste."
+            return result
         cheque = (cheque or "").strip()
         if mode == "CHQ" and not cheque:
             cheque = next_cheque(books.entries, books.bank_accounts)
@@ -144,7 +149,7 @@ def record_payment(store: Store, uai: str, exercice: Exercice, author: Author, *
         piece = next_piece(books.entries, file_exercice, books.numbering, receipt=False)
         ad_config = source.ad.config
         try:
-            text = payment_text(declaration, ad_config, books, date, mode, cheque, piece)
+            text = payment_text(declaration, ad_config, books, date, mode, cheque, piece, bank or None)
         except AdhesionError as exc:
             result.errors["general"] = str(exc)
             return result

@@ -92,7 +92,8 @@ def new_operations(books: Books, plan: ImportPlan, choices: dict[str, Choice] | 
         form = Form(type=proposal.kind, date=fmt_date(line.date), piece=pieces[key],
                     libelle=(choice.libelle or line.label)[:200], tiers=choice.tiers, mode=proposal.mode,
                     cheque=line.cheque, montant=f"{abs(line.amount):.2f}".replace(".", ","),
-                    comptes=[choice.code] if choice.code else [], sens=proposal.sens)
+                    comptes=[choice.code] if choice.code else [], sens=proposal.sens,
+                    banque=plan.account)  # the statement's account, not the coop's default
         draft = build_operation(books, form)
         if not draft.ok:
             messages = " ".join(dict.fromkeys(re.sub(r"^Ligne \d+ : ", "", m) for m in draft.errors.values()))
@@ -132,11 +133,11 @@ def apply_import(store: Store, uai: str, books: Books, plan: ImportPlan, author:
     for new in created:
         edits.insert(new.exercice, format_entry(new.entry))
     for match in plan.matches:
-        edits.set_meta(match.op.entry.meta, META_RELEVE, date_text)
+        edits.tick(match.op, plan.account, date_text)
         edits.set_meta(match.op.entry.meta, META_REF_BANQUE, quote_string(match.line.ref))
         edits.set_meta(match.op.entry.meta, META_LIBELLE_BANQUE, quote_string(match.line.label))
     for op in plan.openings:
-        edits.set_meta(op.entry.meta, META_RELEVE, date_text)
+        edits.tick(op, plan.account, date_text)
     lines = [f'{date_text} custom "{CUSTOM_RELEVE}" {plan.account} {plan.balance:.2f} {CURRENCY}',
              f"  banque: {quote_string(plan.statement.bank)}"]
     if plan.statement.account_hint:

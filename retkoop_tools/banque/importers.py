@@ -114,7 +114,7 @@ class _StatementImporter(beangulp.Importer):
             statement = self._read(filepath)
         except StatementError as exc:
             return [data.Note({"filename": filepath, "lineno": 0}, today(),
-                              books.bank_accounts[0] if books and books.bank_accounts else "Actif:512-Banque",
+                              (books.bank_account if books else None) or "Actif:512-Banque",
                               f"À régler : {exc}", None, None)]
         if books is None:
             return []

@@ -99,9 +99,9 @@ class ImportPlan:
         """Statement balance − what the ticked operations will add up to (if all lines are taken)."""
         if self.balance is None:
             return None
-        total = self._ticked_before + sum((m.op.bank for m in self.matches), ZERO)
+        total = self._ticked_before + sum((m.op.on(self.account) for m in self.matches), ZERO)
         total += sum((p.line.amount for p in self.proposals), ZERO)
-        total += sum((op.bank for op in self.openings), ZERO)
+        total += sum((op.on(self.account) for op in self.openings), ZERO)
         return self.balance - total
 
     @property
@@ -113,8 +113,11 @@ class ImportPlan:
 
 def plan_import(books: Books, statement: BankStatement, account: str | None = None,
                 balance: Decimal | None = None) -> ImportPlan:
-    """Match `statement` against `books` (`balance` replaces the file's, when it has none)."""
-    account = account or (books.bank_accounts[0] if books.bank_accounts else "")
+    """Match `statement` against `books` (`balance` replaces the file's, when it has none).
+
+    Without `account`, the statement goes to the coop's bank account it belongs to (see
+    `statement_account`)."""
+    account = account or statement_account(books, statement, balance)
     plan = ImportPlan(statement, account, balance if balance is not None else statement.balance)
     if account not in books.bank_accounts:
         plan.problems.append(f"{account or 'Aucun compte'} n'est pas un compte bancaire de la coopérative.")
@@ -162,7 +165,7 @@ def plan_import(books: Books, statement: BankStatement, account: str | None = No
     gap = plan.gap
     if gap is not None and gap != 0:
         openings = [op for op in books.unticked(account) if op.kind == OUVERTURE and op.date <= statement.date]
-        if openings and sum((op.bank for op in openings), ZERO) == gap:
+        if openings and sum((op.on(account) for op in openings), ZERO) == gap:
             plan.openings = openings
             gap = plan.gap
     if plan.balance is None:
@@ -176,6 +179,22 @@ def plan_import(books: Books, statement: BankStatement, account: str | None = No
             f"pointées : un relevé précédent manque peut-être ({last}), ou une opération du cahier n'a pas "
             "le montant de la banque. Vérifiez, puis importez à nouveau.")
     return plan
+
+
+def statement_account(books: Books, statement: BankStatement, balance: Decimal | None = None) -> str:
+    """Which of the coop's bank accounts a statement is from: its only one; else the one whose
+    earlier statements carry the file's account number; else the one it matches best (most lines
+    found in the cahier), the default account on a tie."""
+    accounts = books.bank_accounts
+    if len(accounts) <= 1:
+        return accounts[0] if accounts else ""
+    hint = statement.account_hint
+    if hint:
+        for account in accounts:
+            if any(str(s.entry.meta.get("compte-banque", "")) == hint for s in books.statements(account)):
+                return account
+    scores = {a: len(plan_import(books, statement, a, balance).matches) for a in accounts}
+    return max(accounts, key=lambda a: (scores[a], a == books.bank_account))
 
 
 def _closed(books: Books, date: datetime.date) -> bool:
@@ -209,14 +228,14 @@ def _match(plan: ImportPlan, lines: list[StatementLine], pool: list[Operation]) 
     for line in lines:
         if not line.cheque or line.amount >= 0:
             continue
-        same_number = [op for op in free if op.cheque == line.cheque and op.bank < 0]
-        exact = [op for op in same_number if op.bank == line.amount]
+        same_number = [op for op in free if op.cheque == line.cheque and op.on(plan.account) < 0]
+        exact = [op for op in same_number if op.on(plan.account) == line.amount]
         if exact:
             take(line, exact[0], f"chèque n° {line.cheque}")
         elif same_number:
             op = same_number[0]
             plan.problems.append(
-                f"Chèque n° {line.cheque} : {fmt_eur(-line.amount)} sur le relevé, {fmt_eur(-op.bank)} dans le "
+                f"Chèque n° {line.cheque} : {fmt_eur(-line.amount)} sur le relevé, {fmt_eur(-op.on(plan.account))} dans le "
                 f"cahier (pièce {op.piece} du {fmt_date(op.date)}). Corrigez l'opération, puis importez à nouveau.")
     done = {id(m.line) for m in plan.matches}
     # 2. Remises, then everything else: same amount, closest date.
@@ -226,7 +245,7 @@ def _match(plan: ImportPlan, lines: list[StatementLine], pool: list[Operation]) 
                 continue
             if line.is_remise != remise_first:
                 continue
-            candidates = [op for op in free if op.bank == line.amount and _in_window(op, line)]
+            candidates = [op for op in free if op.on(plan.account) == line.amount and _in_window(op, line)]
             if not candidates:
                 continue
             mode = line.mode

@@ -62,7 +62,7 @@ def describe_plan(plan: ImportPlan) -> list[str]:
                    f"{match.line.label} → {match.op.piece} du {fmt_date(match.op.date)} « {match.op.label} » "
                    f"({match.reason})")
     for op in plan.openings:
-        out.append(f"  pointée       solde d'ouverture du {fmt_date(op.date)} : {fmt_eur(op.bank)}")
+        out.append(f"  pointée       solde d'ouverture du {fmt_date(op.date)} : {fmt_eur(op.on(plan.account))}")
     for number, proposal in enumerate(plan.proposals, 1):
         line = proposal.line
         what = KIND_LABELS.get(proposal.kind, proposal.kind)
@@ -84,7 +84,9 @@ def describe_plan(plan: ImportPlan) -> list[str]:
 @click.argument("fichier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--banque", help="Format du fichier (ofx, credit-agricole, banque-postale…) ; "
                                "par défaut, reconnu d'après le fichier.")
-@click.option("--compte-bancaire", "account", help="Compte du relevé (défaut : le premier compte de banque).")
+@click.option("--compte-bancaire", "account",
+              help="Compte du relevé, quand la coopérative en a deux : 512 ou 514 (par défaut, celui que le "
+                   "relevé retrouve dans le cahier).")
 @click.option("--solde", help="Solde de fin du relevé, si le fichier ne le donne pas (ex. 1 234,56).")
 @click.option("--compte", "comptes", multiple=True, metavar="N=CODE",
               help="Compte de ventilation de la ligne à créer n° N (ex. --compte 2=6168).")
@@ -123,6 +125,8 @@ def import_releve(uai, fichier: Path, banque, account, solde, comptes, ignorer, 
         source = load_source(ad.root, uai)
         if source.errors:
             raise UserError(f"Les comptes de {uai} ont des erreurs : corrigez-les d'abord (retkoop check {uai}).")
+        if account and account in source.books.chart.by_code:  # "514" → Actif:514-CCP
+            account = source.books.chart.by_code[account].account
         plan = plan_import(source.books, statement, account, balance)
         for line in describe_plan(plan):
             click.echo(line)

@@ -51,12 +51,12 @@ def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
                             else f"{ledger_errors} erreur(s) à corriger d'abord (menu « Erreurs »)."))
 
     for account in books.bank_accounts:
-        used = any(op.bank_account == account and op.date <= exercice.end for op in books.operations)
+        used = any(op.on(account) and op.date <= exercice.end for op in books.operations)
         if not used:
             continue
         statement = closing_statement(books, account, exercice)
         ok = statement is not None and statement.date >= exercice.end
-        name = "" if account == books.bank_accounts[0] else f" ({account})"
+        name = "" if len(books.bank_accounts) == 1 else f" ({books.bank_label(account)})"
         result.append(Condition(
             ok, f"Relevé bancaire au 31/08 pointé{name}",
             f"Relevé du {fmt_date(statement.date)} pointé, écart expliqué par les opérations non pointées."

@@ -30,7 +30,7 @@ def report_balances(books: Books, closed: Exercice) -> list[tuple[str, object]]:
     """(account, amount) of every treasury account at the end of `closed` (bank and caisse
     always, the others when they hold something)."""
     result = []
-    always = set(books.bank_accounts[:1]) | ({books.caisse_account} if books.caisse_account else set())
+    always = set(books.bank_accounts) | ({books.caisse_account} if books.caisse_account else set())
     accounts = [*books.bank_accounts, books.caisse_account, books.cheques_account, *books.regie_accounts]
     for account in accounts:
         if not account or account not in books.opened_accounts:

@@ -29,9 +29,10 @@ from retkoop_tools.documents.dossier import DossierError, dossier_filename, load
 from retkoop_tools.documents.source import CoopSource
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.books import ZERO, Books
+from retkoop_tools.tresorier.calendrier import latest_pointage
 
 #: Bumped when the shape of a summary changes (cached summaries are then recomputed).
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3  # 3: every bank account of the coop (514)
 MAX_ERRORS = 20
 _YAML_RE = re.compile(r"^(adhesion|crf|cra)-(\d{4}-\d{4})\.yaml$")
 
@@ -118,17 +119,18 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
     entries, checked = load_checked(root, uai)
     books = Books(entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
     source = CoopSource(ad, uai, books, [])
-    bank = books.bank_accounts[0] if books.bank_accounts else None
-    statements = books.statements(bank) if bank else []
     releve = None
-    if statements:
-        last = statements[-1]
-        releve = {"date": _iso(last.date), "solde": str(last.balance),
-                  "ecart": str(last.balance - books.ticked_total(last.account, last.date))}
+    lasts = books.last_statements()
+    if lasts:  # the account that lags most; its gap, or the first gap of the others
+        date, gap = latest_pointage(books)
+        last = min(lasts, key=lambda st: st.date)
+        releve = {"date": _iso(date), "solde": str(last.balance), "ecart": str(gap),
+                  "comptes": [st.account for st in lasts]}
     counts = books.cash_counts()
     arrete = {"date": _iso(counts[-1].date), "ecart": str(counts[-1].gap)} if counts else None
     soldes = {
         "banque": str(books.balance(books.bank_accounts)) if books.bank_accounts else "0",
+        "banques": {account: str(books.balance(account)) for account in books.bank_accounts},
         "caisse": str(books.balance(books.caisse_account)) if books.caisse_account else "0",
         "cheques": str(books.balance(books.cheques_account)) if books.cheques_account else "0",
         "regies": str(sum((r.balance for r in books.regies()), ZERO)),

@@ -64,6 +64,7 @@ class Rapprochement:
     date_fin: datetime.date | None = None  # the exercice's end (31/08)
     solde_fin: Decimal = ZERO  # the books at 31/08
     non_couvertes: list[Operation] = field(default_factory=list)  # after the statement, to 31/08
+    libelle: str = ""  # the account as the chart names it ("Chèques postaux")
 
     @property
     def a_la_fin(self) -> bool:
@@ -72,7 +73,7 @@ class Rapprochement:
 
     @property
     def total_non_pointees(self) -> Decimal:
-        return sum((op.bank for op in self.non_pointees), ZERO)
+        return sum((op.on(self.compte) for op in self.non_pointees), ZERO)
 
     @property
     def solde_rapproche(self) -> Decimal | None:
@@ -203,7 +204,7 @@ def _actif(books: Books, end: datetime.date) -> list[PosteBilan]:
         if not compte.is_treasury or compte.sous_comptes:
             continue
         amount = books.balance(compte.account, end)
-        always = compte.type == "caisse" or (books.bank_accounts and compte.account == books.bank_accounts[0])
+        always = compte.type == "caisse" or compte.account in books.bank_accounts
         if amount or always:
             postes.append(PosteBilan(compte.libelle, amount))
     for account in books.regie_accounts:
@@ -233,23 +234,25 @@ def _report_a_nouveau(books: Books, exercice: Exercice) -> Decimal:
 def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
     result = []
     for account in books.bank_accounts:
-        if not any(op.bank_account == account and op.date <= exercice.end for op in books.operations):
+        if not any(op.on(account) and op.date <= exercice.end for op in books.operations):
             continue
         statement = closing_statement(books, account, exercice)
         at_end = books.balance(account, exercice.end)
+        compte, _ = books.chart.lookup(account)
+        libelle = compte.libelle if compte is not None else account
         if statement is None:
-            result.append(Rapprochement(account, None, None, [], at_end, exercice.end, at_end))
+            result.append(Rapprochement(account, None, None, [], at_end, exercice.end, at_end, libelle=libelle))
             continue
         on = statement.date
         pending = [op for op in books.operations
-                   if op.bank_account == account and op.bank and op.date <= on
-                   and (op.releve is None or op.releve > on)]
+                   if op.on(account) and op.date <= on
+                   and (op.releve_on(account) is None or op.releve_on(account) > on)]
         pending.sort(key=lambda op: (op.date, op.lineno))
         after = sorted((op for op in books.operations
-                        if op.bank_account == account and op.bank and on < op.date <= exercice.end),
+                        if op.on(account) and on < op.date <= exercice.end),
                        key=lambda op: (op.date, op.lineno))
         result.append(Rapprochement(account, on, statement.balance, pending, books.balance(account, on),
-                                    exercice.end, at_end, after))
+                                    exercice.end, at_end, after, libelle))
     return result
 
 

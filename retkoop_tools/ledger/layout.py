@@ -68,6 +68,7 @@ class CoopIdentity:
     nom: str
     commune: str
     numerotation: str
+    banques: str = ""  # chart codes of its bank accounts ("514"), when declared before they are used
 
 
 _quote = quote_string
@@ -99,6 +100,7 @@ def render_coop_file(identity: CoopIdentity, exercices: list[Exercice]) -> str:
         f"  nom: {_quote(identity.nom)}",
         f"  commune: {_quote(identity.commune)}",
         f"  numerotation: {_quote(identity.numerotation)}",
+        *([f"  banques: {_quote(identity.banques)}"] if identity.banques else []),
         "",
         f'{opening} custom "fava-option" "language" "fr"',
         f'{opening} custom "fava-option" "locale" "fr_FR"',
@@ -177,6 +179,7 @@ def read_identity(coop_dir: Path) -> CoopIdentity:
                 nom=str(entry.meta.get("nom", "")),
                 commune=str(entry.meta.get("commune", "")),
                 numerotation=str(entry.meta.get("numerotation", "RD")),
+                banques=str(entry.meta.get("banques", "") or ""),
             )
     raise LayoutError(f"{coop_dir / COOP_FILENAME} : identité de la coopérative introuvable.")
 
@@ -194,8 +197,10 @@ def create_coop(
     commune: str = "",
     exercice: Exercice | None = None,
     numerotation: str = "RD",
+    banques: str = "",
 ) -> Path:
-    """Create the folder and files of a new coop; return its folder."""
+    """Create the folder and files of a new coop; return its folder. `banques` declares its bank
+    accounts by their chart codes ("514" for La Banque Postale), the chart's first by default."""
     uai = validate_uai(uai)
     nom = (nom or "").strip()
     if not nom:
@@ -210,7 +215,13 @@ def create_coop(
         raise LayoutError(f"La coopérative {uai} existe déjà ({coop_dir}).")
     exercice = exercice or Exercice.current()
     chart = load_chart(ad_root)
-    identity = CoopIdentity(uai, nom, (commune or "").strip(), numerotation)
+    codes = (banques or "").replace(",", " ").split()
+    allowed = [c.code for c in chart.accounts_of_type("banque")]
+    unknown = [c for c in codes if c not in allowed]
+    if unknown:
+        raise LayoutError(f"Compte bancaire « {unknown[0]} » inconnu : le plan comptable de l'AD a "
+                          + " et ".join(allowed) + ".")
+    identity = CoopIdentity(uai, nom, (commune or "").strip(), numerotation, " ".join(codes))
 
     (coop_dir / DOCUMENTS_DIRNAME).mkdir(parents=True, exist_ok=True)
     (coop_dir / DOCUMENTS_DIRNAME / ".gitkeep").touch()

@@ -88,7 +88,7 @@ def _amount(value: object, column: str) -> Decimal:
 def convert(sheet: Sheet, books: Books) -> Conversion:
     layout = sheet.layout
     result = Conversion()
-    bank = books.bank_accounts[0] if books.bank_accounts else None
+    bank = books.bank_account
     caisse = books.caisse_account
     for index, row in enumerate(sheet.rows[layout.header_row:], layout.header_row + 1):
         cells = [_text(c) for c in row]

@@ -131,7 +131,7 @@ def _changes(coop_dir: Path, books, report: Report, report_account: str):
     by_exercice: dict[Exercice, list[tuple[int | None, str]]] = {}
     if report.opening:
         first = books.open_exercices[0]
-        text = _opening_text(first.start, books.bank_accounts[0], books.caisse_account, report_account, report.opening)
+        text = _opening_text(first.start, books.bank_account, books.caisse_account, report_account, report.opening)
         by_exercice.setdefault(first, []).append((None, text))
     for item in sorted(report.converted, key=lambda c: (c.entry.date, c.row)):
         by_exercice.setdefault(item.exercice, []).append((item.row, format_entry(item.entry)))

@@ -54,6 +54,7 @@ def identity_of(text: str) -> CoopIdentity | None:
                 nom=str(entry.meta.get("nom", "")),
                 commune=str(entry.meta.get("commune", "")),
                 numerotation=str(entry.meta.get("numerotation", "RD")),
+                banques=str(entry.meta.get("banques", "") or ""),
             )
     return None
 

@@ -21,7 +21,6 @@ from retkoop_tools.ledger.conventions import (
     CUSTOM_RELEVE,
     DENOMINATIONS,
     META_DOCUMENT,
-    META_RELEVE,
 )
 from retkoop_tools.ledger.describe import describe
 from retkoop_tools.ledger.exercice import Exercice
@@ -213,7 +212,7 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
     """A bank statement: its closing balance, and the operations found on it."""
     result = Result()
     errors = result.errors
-    account = account or (books.bank_accounts[0] if books.bank_accounts else "")
+    account = account or books.bank_account or ""
     if account not in books.bank_accounts:
         errors["compte"] = "Choisissez le compte bancaire du relevé."
         return result
@@ -238,7 +237,7 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
     ops = []
     for op_id in ticked:
         op = books.get(op_id)
-        if op is None or op.bank_account != account or op.releve is not None:
+        if op is None or not op.on(account) or op.releve_on(account) is not None:
             errors["operations"] = "Une des opérations cochées a changé ou est déjà pointée : rechargez la page."
             break
         if date is not None and op.date > date:
@@ -249,7 +248,7 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
     kind = _check_upload(upload, "document", errors)
     if errors or date is None or balance is None:
         return result
-    gap = balance - books.ticked_total(account, date) - sum((op.bank for op in ops), Decimal(0))
+    gap = balance - books.ticked_total(account, date) - sum((op.on(account) for op in ops), Decimal(0))
     if gap != 0:
         errors["ecart"] = (f"Écart de {fmt_eur(gap)} entre le relevé et les opérations pointées : "
                            "cochez les opérations qui figurent sur le relevé, et elles seules, "
@@ -268,7 +267,7 @@ def record_statement(store: Store, uai: str, books: Books, *, date_text: str, ba
     lines += [f'  {key}: "{value}"' for key, value in meta.items()]
     try:
         for op in ops:
-            edits.set_meta(op.entry.meta, META_RELEVE, date.isoformat())
+            edits.tick(op, account, date.isoformat())
         edits.insert(exercice, "\n".join(lines) + "\n")
         changes = edits.changes()
     except EditError as exc:

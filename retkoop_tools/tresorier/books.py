@@ -71,6 +71,7 @@ class Operation:
     regie: Decimal = ZERO  # + versée à l'enseignant, − restituée ou dépensée
     regie_account: str | None = None
     bank_account: str | None = None
+    banks: dict[str, Decimal] = field(default_factory=dict)  # per bank account (two: a transfer, an opening)
     ventilation: list[tuple[Compte, Decimal]] = field(default_factory=list)  # CRF sign: > 0
 
     @functools.cached_property
@@ -132,6 +133,21 @@ class Operation:
                 tick = posting.meta[META_RELEVE]
         return tick if isinstance(tick, datetime.date) else None
 
+    def on(self, account: str) -> Decimal:
+        """What the operation moves on one bank account."""
+        return self.banks.get(account, ZERO)
+
+    def releve_on(self, account: str) -> datetime.date | None:
+        """The statement of `account` the operation was ticked on: its posting's `releve:`, else
+        the operation's (one bank account, or ticked on every one)."""
+        if account not in self.banks:
+            return None
+        tick = self.entry.meta.get(META_RELEVE)
+        for posting in self.entry.postings:
+            if posting.account == account and (posting.meta or {}).get(META_RELEVE):
+                tick = posting.meta[META_RELEVE]
+        return tick if isinstance(tick, datetime.date) else None
+
     @property
     def amount(self) -> Decimal:
         """What the operation is worth, whatever way it goes."""
@@ -178,6 +194,32 @@ class Regie:
     link: str | None  # of the latest versement, to tie its justification and restitution
 
 
+def coop_bank_accounts(entries: list, chart: Chart) -> list[str]:
+    """The coop's bank accounts: those of the chart (in its order) that its books use (a posting
+    or a statement) or that it declares (`banques: "514"` on its `custom "cooperative"`, for a
+    coop that has not used it yet). A coop with neither has the chart's first.
+
+    Every chart account is opened in every coop (comptes.beancount), so an Open says nothing:
+    a La Banque Postale coop is the one whose money moves on 514.
+    """
+    chart_bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
+    known = set(chart_bank_accounts)
+    used: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, data.Custom) and entry.type == CUSTOM_COOPERATIVE:
+            for code in str(entry.meta.get("banques", "") or "").replace(",", " ").split():
+                compte = chart.by_code.get(code)
+                if compte is not None and compte.account in known:
+                    used.add(compte.account)
+        if isinstance(entry, data.Transaction):
+            used.update(p.account for p in entry.postings if p.account in known)
+        elif isinstance(entry, data.Custom) and entry.type == CUSTOM_RELEVE:
+            values = _values(entry)
+            if values and values[0] in known:
+                used.add(str(values[0]))
+    return [a for a in chart_bank_accounts if a in used] or chart_bank_accounts[:1]
+
+
 class Books:
     """Read-only view of one coop's ledger."""
 
@@ -186,7 +228,10 @@ class Books:
         self.entries = entries
         self.chart = chart
         self.today = today or clock_today()
-        self.bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
+        #: Every bank account of the chart (512, 514…): what a posting on it is.
+        self.chart_bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
+        #: The coop's own bank accounts (see `coop_bank_accounts`), the first being its default.
+        self.bank_accounts = coop_bank_accounts(entries, chart)
         caisses = chart.accounts_of_type("caisse")
         self.caisse_account = caisses[0].account if caisses else None
         cheques = chart.accounts_of_type("cheques")
@@ -263,6 +308,19 @@ class Books:
 
     # -- accounts --------------------------------------------------------------------------
     @property
+    def bank_account(self) -> str | None:
+        """The coop's default bank account: its only one, or the first of the chart it uses."""
+        return self.bank_accounts[0] if self.bank_accounts else None
+
+    def bank_label(self, account: str) -> str:
+        """How the mandataire names a bank account: "Banque" when the coop has only one,
+        the chart's label ("Chèques postaux") when it has two."""
+        if len(self.bank_accounts) <= 1:
+            return "Banque"
+        compte, _ = self.chart.lookup(account)
+        return compte.libelle if compte is not None else account
+
+    @property
     def regie_accounts(self) -> list[str]:
         if not self.regie_parent:
             return []
@@ -312,9 +370,10 @@ class Books:
                 continue
             number = posting.units.number
             account = posting.account
-            if account in self.bank_accounts:
+            if account in self.chart_bank_accounts:
                 op.bank += number
-                op.bank_account = account
+                op.banks[account] = op.banks.get(account, ZERO) + number
+                op.bank_account = op.bank_account or account
             elif account == self.caisse_account:
                 op.caisse += number
             elif account == self.cheques_account:
@@ -373,19 +432,28 @@ class Books:
                                         document if isinstance(document, str) else None, entry))
         return sorted(result, key=lambda s: s.date)
 
+    def last_statements(self) -> list[Statement]:
+        """The latest statement of each of the coop's bank accounts that has one."""
+        result = []
+        for account in self.bank_accounts:
+            found = self.statements(account)
+            if found:
+                result.append(found[-1])
+        return result
+
     def ticked_total(self, account: str, until: datetime.date) -> Decimal:
         """What the operations ticked on statements up to `until` add up to."""
         total = ZERO
         for op in self.operations:
-            tick = op.releve
-            if op.bank_account == account and tick is not None and tick <= until:
-                total += op.bank
+            tick = op.releve_on(account)
+            if tick is not None and tick <= until:
+                total += op.on(account)
         return total
 
     def unticked(self, account: str) -> list[Operation]:
         """Bank movements not found on a statement yet, oldest first."""
         return sorted((op for op in self.operations
-                       if op.bank_account == account and op.bank != 0 and op.releve is None),
+                       if op.on(account) != 0 and op.releve_on(account) is None),
                       key=lambda op: (op.date, op.lineno))
 
     # -- cheques received ------------------------------------------------------------------

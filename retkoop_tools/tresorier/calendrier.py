@@ -243,6 +243,16 @@ def count_item(facts: Facts) -> Item:
 
 
 # -- the facts, from the books or from a console summary ---------------------------------------
+def latest_pointage(books) -> tuple[datetime.date | None, Decimal]:
+    """Where the pointage of the coop's bank accounts stands: the date of the last statement of
+    the account that lags most, and the first unexplained gap among their last statements."""
+    lasts = books.last_statements()
+    if not lasts:
+        return None, Decimal(0)
+    gaps = [s.balance - books.ticked_total(s.account, s.date) for s in lasts]
+    return min(s.date for s in lasts), next((g for g in gaps if g), gaps[0])
+
+
 def facts_from_books(books, coop_dir: Path | None, errors: int) -> Facts:
     """The facts of a loaded coop (the Tableau de bord)."""
     from retkoop_tools.adhesion.model import AdhesionError, load_declaration
@@ -252,12 +262,7 @@ def facts_from_books(books, coop_dir: Path | None, errors: int) -> Facts:
     current = books.current
     previous = current.previous()
     facts = Facts(books.today, list(books.exercices), set(books.closed), errors=errors)
-    bank = books.bank_accounts[0] if books.bank_accounts else None
-    statements = books.statements(bank) if bank else []
-    if statements:
-        last = statements[-1]
-        facts.statement = last.date
-        facts.statement_gap = last.balance - books.ticked_total(last.account, last.date)
+    facts.statement, facts.statement_gap = latest_pointage(books)
     counts = books.cash_counts()
     if counts:
         facts.count, facts.count_gap = counts[-1].date, counts[-1].gap

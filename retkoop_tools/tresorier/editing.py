@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from retkoop_tools.ledger.conventions import META_RELEVE
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import insert_position
 
@@ -65,6 +66,18 @@ class Edits:
         """Give the entry at `meta` the metadata `key: value` (value as Beancount text)."""
         self._line_edits[self._rel(meta["filename"])].append((int(meta["lineno"]), "meta", (key, value)))
 
+    def set_posting_meta(self, meta: dict, account: str, key: str, value: str) -> None:
+        """Give the posting on `account` of the entry at `meta` the metadata `key: value`."""
+        self._line_edits[self._rel(meta["filename"])].append((int(meta["lineno"]), "posting-meta", (account, key, value)))
+
+    def tick(self, op, account: str, value: str) -> None:
+        """Tick `op` on a statement of `account` (`releve: value`): on the operation when it moves
+        that one bank account, on its posting when it moves two (a transfer, an opening)."""
+        if len(op.banks) > 1:
+            self.set_posting_meta(op.entry.meta, account, META_RELEVE, value)
+        else:
+            self.set_meta(op.entry.meta, META_RELEVE, value)
+
     def insert(self, exercice: Exercice, text: str) -> None:
         self._inserts[exercice.filename].append(text.strip("\n") + "\n\n")
 
@@ -83,6 +96,13 @@ class Edits:
                     del lines[start:end]
                 elif action == "replace":
                     lines[start:end] = [arg.strip("\n") + "\n\n"]  # type: ignore[union-attr]
+                elif action == "posting-meta":
+                    account, key, value = arg  # type: ignore[misc]
+                    posting = re.compile(rf"^\s+{re.escape(account)}(\s|$)")
+                    at = next((i for i in range(start + 1, end) if posting.match(lines[i])), None)
+                    if at is None:
+                        raise EditError("Le fichier a changé depuis l'affichage de la page : rechargez-la et recommencez.")
+                    lines.insert(at + 1, f"    {key}: {value}\n")
                 else:
                     key, value = arg  # type: ignore[misc]
                     pattern = re.compile(rf"^\s+{re.escape(key)}:")

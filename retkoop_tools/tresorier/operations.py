@@ -72,13 +72,14 @@ class Form:
     regie: str = ""  # régie account, or "nouvelle"
     enseignant: str = ""  # the teacher of a new régie
     remplace: str = ""  # id of the operation being corrected
+    banque: str = ""  # the coop's bank account, when it has two (else its only one)
 
     @classmethod
     def from_multidict(cls, form) -> Form:
         """From Flask's `request.form` (lists for the repeated fields)."""
         single = {k: (form.get(k) or "").strip() for k in (
             "type", "date", "piece", "libelle", "tiers", "mode", "cheque", "montant", "projet",
-            "sens", "regie", "enseignant", "remplace")}
+            "sens", "regie", "enseignant", "remplace", "banque")}
         return cls(**single, comptes=[c.strip() for c in form.getlist("compte")],
                    montants=[m.strip() for m in form.getlist("ventilation")],
                    cheques=[c.strip() for c in form.getlist("cheques") if c.strip()])
@@ -167,7 +168,7 @@ def build_operation(books: Books, form: Form) -> Draft:
         errors["projet"] = "Le projet s'écrit avec des lettres ou des chiffres, par exemple « classe-verte »."
     links: set[str] = set()
     postings: list[tuple[str, Decimal]] = []
-    bank = books.bank_accounts[0] if books.bank_accounts else None
+    bank = _bank_account(books, form, draft.replaces, errors)
     caisse, cheques_account = books.caisse_account, books.cheques_account
     mode = form.mode.upper()
 
@@ -266,6 +267,19 @@ def build_operation(books: Books, form: Form) -> Draft:
 
 
 # -- fields ------------------------------------------------------------------------------------
+def _bank_account(books: Books, form: Form, replaces: Operation | None, errors: dict[str, str]) -> str | None:
+    """The bank account the operation moves: the one chosen, the corrected operation's, or the
+    coop's default (its only one)."""
+    if form.banque:
+        if form.banque in books.bank_accounts:
+            return form.banque
+        errors["banque"] = "Choisissez le compte bancaire de l'opération dans la liste."
+        return None
+    if replaces is not None and replaces.bank_account in books.bank_accounts:
+        return replaces.bank_account
+    return books.bank_account
+
+
 def _date(books: Books, form: Form, errors: dict[str, str]) -> datetime.date | None:
     try:
         date = parse_date(form.date)
@@ -440,6 +454,7 @@ def form_from_operation(books: Books, op: Operation) -> dict:
         "projet": op.tags[0] if op.tags else "", "remplace": op.id,
         "lignes": [{"compte": c.code, "montant": str(v).replace(".", ",")} for c, v in op.ventilation],
         "sens": "", "regie": op.regie_account or "", "cheques": [],
+        "banque": op.bank_account or books.bank_account or "",
     }
     if op.kind == VIREMENT:
         values["sens"] = CAISSE_TO_BANK if op.bank > 0 else BANK_TO_CAISSE

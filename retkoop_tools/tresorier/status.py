@@ -53,8 +53,8 @@ class Balance:
 def balances(books: Books) -> list[Balance]:
     result = []
     for account in books.bank_accounts:
-        if any(op.bank_account == account for op in books.operations):
-            result.append(Balance("Banque" if account == books.bank_accounts[0] else account, books.balance(account)))
+        if any(account in op.banks for op in books.operations):
+            result.append(Balance(books.bank_label(account), books.balance(account)))
     if books.caisse_account:
         result.append(Balance("Caisse", books.balance(books.caisse_account)))
     if books.cheques_account:

@@ -88,6 +88,7 @@ class Adhesion(_base.Page, FavaExtensionBase):
             "is_ad": self.is_ad() and self.can_write(),
             "modes": {m: MODES[m] for m in actions.PAYMENT_MODES},
             "default_date": self.date(books.default_date()) if books.default_date() else "",
+            "books": books,
         }
 
     @extension_endpoint("declarer", ["POST"])
@@ -112,7 +113,8 @@ class Adhesion(_base.Page, FavaExtensionBase):
     def pay(self):
         return self.answer(actions.record_payment(
             self.store(), self.uai, self.exercice(), self.author(), date_text=request.form.get("date", ""),
-            mode=request.form.get("mode", ""), cheque=request.form.get("cheque", ""), today=self.books().today))
+            mode=request.form.get("mode", ""), cheque=request.form.get("cheque", ""), today=self.books().today,
+            bank=(request.form.get("banque") or "").strip()))
 
     @extension_endpoint("pdf", ["GET"])
     def pdf(self):

@@ -36,13 +36,16 @@ class Pointage(_base.Page, FavaExtensionBase):
 
     def context(self) -> dict:
         books = self.books()
-        account = request.args.get("compte") or (books.bank_accounts[0] if books.bank_accounts else "")
+        account = request.args.get("compte") or ""
+        if account not in books.bank_accounts:
+            account = books.bank_account or ""
         statements = books.statements(account)
         last = statements[-1] if statements else None
         default = books.default_date()
         return {
             "books": books,
             "account": account,
+            "accounts": [(a, books.bank_label(a)) for a in books.bank_accounts],
             "statements": statements[-6:],
             "last": last,
             "ticked_before": books.ticked_total(account, datetime.date.max),

@@ -1,0 +1,200 @@
+"""A coop's own bank accounts (512, 514 La Banque Postale, or both) on every page, through the real portal.
+
+The demo AD has a 512 coop (0910001A) and a 514 coop (0910003C); 0910002B is given a CCP too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from pathlib import Path
+
+import pytest
+from werkzeug.test import Client
+
+from retkoop_tools.console.summary import summarize
+from retkoop_tools.demo.portal import prepare_demo_ad
+from retkoop_tools.documents.crf import compute_crf
+from retkoop_tools.documents.source import load_source
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.store.store import Author, Store
+from retkoop_tools.tresorier.numbering import next_piece
+from retkoop_tools.web.accounts import Accounts
+from retkoop_tools.web.portal import Portal
+
+from .conftest import ORIGIN, PASSWORD, REPO
+
+BANQUE, CCP = "Actif:512-Banque", "Actif:514-CCP"
+TODAY = datetime.date(2026, 6, 15)
+#: (uai, its bank accounts)
+COOPS = {"512": ("0910001A", [BANQUE]), "514": ("0910003C", [CCP]), "both": ("0910002B", [BANQUE, CCP])}
+BOTH = COOPS["both"][0]
+STAFF = "staff@ad91.test"
+
+
+@pytest.fixture(autouse=True)
+def _june(monkeypatch):
+    monkeypatch.setenv("RETKOOP_AUJOURDHUI", TODAY.isoformat())
+
+
+def give_a_ccp(root: Path, uai: str) -> None:
+    """The coop also receives a subsidy on a CCP (an AD that allows both)."""
+    books = load_source(root, uai, TODAY).books
+    piece = next_piece(books.entries, Exercice(2025), books.numbering, receipt=True)
+    text = (f'2025-10-01 * "Mairie" "Subvention versée sur le CCP"\n  piece: "{piece}"\n  mode: "VIR"\n'
+            f'  {CCP}                      100.00 EUR\n  Produits:744-Subvention-commune  -100.00 EUR\n')
+    Store(root).insert_entries(uai, text, Author("Compta AD", "compta@ad91.test"), "CCP", Exercice(2025))
+
+
+@pytest.fixture
+def portal(tmp_path) -> tuple[Portal, Path]:
+    root = prepare_demo_ad(REPO, tmp_path / "ad")
+    give_a_ccp(root, BOTH)
+    accounts = Accounts(tmp_path / "instance" / "comptes.sqlite")
+    for uai, _ in COOPS.values():
+        accounts.add(uai, "mandataire", name=f"Mandataire {uai}", password=PASSWORD)
+    accounts.add(STAFF, "ad_staff", name="Compta AD", password=PASSWORD)
+    return Portal(root, tmp_path / "instance", lru_size=3, backup=False), root
+
+
+def login(portal: Portal, uai: str) -> Client:
+    client = Client(portal)
+    response = client.post("/connexion", data={"identifiant": uai, "mot_de_passe": PASSWORD, "suite": "/"})
+    assert response.status_code == 302
+    return client
+
+
+def page_url(portal: Portal, uai: str, page: str, endpoint: str = "") -> str:
+    return f"/coop/{uai}/{portal.pool.slug(uai)}/extension/{page}/{endpoint}"
+
+
+def entry_of(root: Path, uai: str, piece: str) -> str:
+    """The text of the transaction with that pièce."""
+    blocks = ledger(root, uai).split("\n\n")
+    found = [b for b in blocks if f'piece: "{piece}"' in b]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def ledger(root: Path, uai: str) -> str:
+    return (root / "ledgers" / uai / "2025-2026.beancount").read_text(encoding="utf-8")
+
+
+def expense(**changes) -> dict:
+    data = {"type": "depense", "date": "10/06/2026", "piece": "D90", "libelle": "Achat de timbres",
+            "tiers": "La Poste", "mode": "CB", "montant": "12,40", "compte": ["626"], "ventilation": ["12,40"]}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("kind", COOPS)
+def test_the_books_know_the_coop_bank_accounts(portal, kind):
+    portal, root = portal
+    uai, banks = COOPS[kind]
+    books = load_source(root, uai, TODAY).books
+    assert books.bank_accounts == banks and books.bank_account == banks[0]
+
+
+@pytest.mark.parametrize("kind", COOPS)
+def test_the_saisie_writes_on_the_coop_bank_and_offers_a_choice_when_it_has_two(portal, kind):
+    portal, root = portal
+    uai, banks = COOPS[kind]
+    client = login(portal, uai)
+    form = client.get(page_url(portal, uai, "Saisie")).get_data(as_text=True)
+    assert ('name="banque"' in form) == (len(banks) > 1)
+    saved = client.post(page_url(portal, uai, "Saisie", "enregistrer"), data=expense(), headers=ORIGIN)
+    assert saved.status_code == 200, saved.get_json()
+    entry = entry_of(root, uai, "D90")
+    assert f"{banks[0]}" in entry and "-12.40 EUR" in entry
+    assert all(other not in entry for other in (BANQUE, CCP) if other != banks[0])
+    if len(banks) > 1:  # the other account, chosen in the form
+        chosen = client.post(page_url(portal, uai, "Saisie", "enregistrer"),
+                             data=expense(piece="D91", banque=CCP), headers=ORIGIN)
+        assert chosen.status_code == 200, chosen.get_json()
+        entry = entry_of(root, uai, "D91")
+        assert CCP in entry and BANQUE not in entry
+    # An account the coop does not use is refused, in French.
+    unused = next((a for a in (BANQUE, CCP) if a not in banks), None)
+    if unused:
+        refused = client.post(page_url(portal, uai, "Saisie", "enregistrer"),
+                              data=expense(piece="D92", banque=unused), headers=ORIGIN)
+        assert refused.status_code == 422
+        assert refused.get_json()["erreurs"] == {"banque": "Choisissez le compte bancaire de l'opération dans la liste."}
+
+
+@pytest.mark.parametrize("kind", COOPS)
+def test_the_dashboard_and_the_console_read_the_statements_of_the_coop_bank(portal, kind):
+    portal, root = portal
+    uai, banks = COOPS[kind]
+    client = login(portal, uai)
+    dashboard = client.get(page_url(portal, uai, "TableauDeBord")).get_data(as_text=True)
+    assert "Aucun relevé pointé" not in dashboard and "Relevé bancaire pointé" in dashboard
+    books = load_source(root, uai, TODAY).books
+    if len(banks) > 1:  # one balance per account, named as the chart does
+        assert "Banque – compte courant" in dashboard and "Chèques postaux" in dashboard
+    summary = summarize(root, uai)
+    assert summary["releve"] is not None and summary["releve"]["comptes"]
+    assert set(summary["soldes"]["banques"]) == set(banks)
+    assert summary["soldes"]["banque"] == str(books.balance(banks))
+
+
+@pytest.mark.parametrize("kind", COOPS)
+def test_the_pointage_works_on_the_coop_bank_and_lets_choose_the_account(portal, kind):
+    portal, root = portal
+    uai, banks = COOPS[kind]
+    client = login(portal, uai)
+    page = client.get(page_url(portal, uai, "Pointage")).get_data(as_text=True)
+    assert f'name="compte" value="{banks[0]}"' in page
+    assert ("Compte pointé" in page) == (len(banks) > 1)
+    assert "Dernier relevé pointé" in page or len(banks) > 1
+    if len(banks) > 1:
+        ccp = client.get(page_url(portal, uai, "Pointage") + f"?compte={CCP}").get_data(as_text=True)
+        assert f'name="compte" value="{CCP}"' in ccp and "Subvention versée sur le CCP" in ccp
+        books = load_source(root, uai, TODAY).books
+        op = books.unticked(CCP)[0]
+        saved = client.post(page_url(portal, uai, "Pointage", "enregistrer"), headers=ORIGIN, data={
+            "compte": CCP, "date": "31/10/2025", "solde": "100,00", "operations": [op.id]})
+        assert saved.status_code == 200, saved.get_json()
+        assert [s.account for s in load_source(root, uai, TODAY).books.statements(CCP)] == [CCP]
+    unused = next((a for a in (BANQUE, CCP) if a not in banks), None)
+    if unused:  # an account the coop does not use falls back to its own
+        other = client.get(page_url(portal, uai, "Pointage") + f"?compte={unused}").get_data(as_text=True)
+        assert f'name="compte" value="{banks[0]}"' in other
+
+
+@pytest.mark.parametrize("kind", COOPS)
+def test_the_crf_shows_the_bank_accounts_the_coop_uses_only(portal, kind):
+    portal, root = portal
+    uai, banks = COOPS[kind]
+    crf = compute_crf(load_source(root, uai, TODAY), Exercice(2025), TODAY)
+    labels = [p.libelle for p in crf.actif]
+    assert ("Banque – compte courant" in labels) == (BANQUE in banks)
+    assert ("Chèques postaux" in labels) == (CCP in banks)
+    # one reconciliation per account the coop uses, named as the chart does
+    assert [(r.compte, r.libelle) for r in crf.rapprochements] == [
+        (a, {BANQUE: "Banque – compte courant", CCP: "Chèques postaux"}[a]) for a in banks]
+
+
+@pytest.mark.parametrize("kind", COOPS)
+def test_the_adhesion_is_paid_from_the_coop_bank(portal, kind):
+    portal, root = portal
+    uai, banks = COOPS[kind]
+    teacher, staff = login(portal, uai), login(portal, STAFF)
+    declared = teacher.post(page_url(portal, uai, "Adhesion", "declarer"), headers=ORIGIN, data={
+        "niveau": ["CP"], "enseignant": ["Mme Martin"], "eleves": ["24"], "adultes": ["1"], "revue": "oui",
+        "biens": "", "participation": "", "mandataire": "Mme Martin", "engagement": "oui"})
+    assert declared.status_code == 200, declared.get_data(as_text=True)
+    assert staff.post(page_url(portal, uai, "Adhesion", "valider"), headers=ORIGIN).status_code == 200
+    page = teacher.get(page_url(portal, uai, "Adhesion")).get_data(as_text=True)
+    assert ('name="banque"' in page) == (len(banks) > 1)
+    payment = {"date": "12/06/2026", "mode": "PRLV"}
+    if len(banks) > 1:
+        refused = teacher.post(page_url(portal, uai, "Adhesion", "payer"), headers=ORIGIN,
+                               data=dict(payment, banque="Actif:530-Caisse"))
+        assert refused.status_code == 422
+        assert refused.get_json()["erreurs"] == {"banque": "Choisissez le compte bancaire du paiement dans la liste."}
+        payment["banque"] = banks[-1]
+    paid = teacher.post(page_url(portal, uai, "Adhesion", "payer"), headers=ORIGIN, data=payment)
+    assert paid.status_code == 200, paid.get_data(as_text=True)
+    entry = next(b for b in ledger(root, uai).split("\n\n") if "Charges:6281-Cotisation-OCCE" in b and "2026-06-12" in b)
+    assert banks[-1] in entry and all(a not in entry for a in (BANQUE, CCP) if a != banks[-1])
