@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from retkoop_tools.ci import TARGETS
+
 from tests.gitrepo import env_with_retkoop, run_git
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from retkoop_tools.ci import TARGETS
+
 from retkoop_tools.store.init import ci_definition
 from retkoop_tools.store.store import StoreError
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from retkoop_tools.ci import TARGETS
+
 from tests.gitrepo import env_with_retkoop, make_ad_repo, run_git, sale
 
 UAI = "0910001A"

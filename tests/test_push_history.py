@@ -12,7 +12,7 @@ import pytest
 
 from retkoop_tools.history.log import coop_history
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.store.push import PushState, Pusher
+from retkoop_tools.store.push import Pusher, PushState
 from retkoop_tools.store.store import RuleViolationError, Store
 from tests.gitrepo import ADMIN, TEACHER, make_ad_repo, run_git, sale
 

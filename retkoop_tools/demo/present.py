@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME
-from retkoop_tools.demo.generator import DEMO_AD, DEMO_COOPS, Cutoff, DemoCoop, generate_ad
+from retkoop_tools.demo.generator import (
+    DEMO_AD,
+    DEMO_COOPS,
+    Cutoff,
+    DemoCoop,
+    generate_ad,
+)
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.gitcmd import git
 from retkoop_tools.store.init import GITIGNORE, install_hooks

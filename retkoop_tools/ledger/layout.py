@@ -16,6 +16,7 @@ from pathlib import Path
 
 from beancount.core import data
 from beancount.parser import parser
+from retkoop_plugins import ALL_PLUGINS
 
 from retkoop_tools.ad import COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.chart import Chart, load_chart, sub_account_name
@@ -26,7 +27,6 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.writer import quote_string
 from retkoop_tools.tresorier.pages import DEFAULT_PAGE as TRESORIER_DEFAULT_PAGE
 from retkoop_tools.tresorier.pages import MODULES as TRESORIER_PAGES
-from retkoop_plugins import ALL_PLUGINS
 
 COMPTES_FILENAME = "comptes.beancount"
 INSERT_MARKER = 'custom "fava-option" "insert-entry"'

@@ -257,7 +257,11 @@ def facts_from_books(books, coop_dir: Path | None, errors: int) -> Facts:
     """The facts of a loaded coop (the Tableau de bord)."""
     from retkoop_tools.adhesion.model import AdhesionError, load_declaration
     from retkoop_tools.documents.cra import load_answers
-    from retkoop_tools.documents.dossier import DossierError, dossier_filename, load_dossier
+    from retkoop_tools.documents.dossier import (
+        DossierError,
+        dossier_filename,
+        load_dossier,
+    )
 
     current = books.current
     previous = current.previous()

@@ -24,7 +24,12 @@ from retkoop_tools.cloture.report import is_provisional, provisional_block, with
 from retkoop_tools.fr import fmt_date
 from retkoop_tools.ledger.conventions import CURRENCY, META_NATURE
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.ledger.layout import COMPTES_FILENAME, LayoutError, exercice_changes, exercices_of
+from retkoop_tools.ledger.layout import (
+    COMPTES_FILENAME,
+    LayoutError,
+    exercice_changes,
+    exercices_of,
+)
 from retkoop_tools.policy.writes import Scope, closed_exercices
 from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.actions import Result, commit_result

@@ -17,7 +17,6 @@ from retkoop_tools.tresorier.books import DEPENSE, REGIE_JUSTIFICATION, Books
 from retkoop_tools.tresorier.calendrier import COUNT_STALE_DAYS, STATEMENT_STALE_DAYS  # noqa: F401
 
 
-
 @dataclass
 class Line:
     ok: bool

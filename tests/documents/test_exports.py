@@ -8,7 +8,12 @@ import io
 
 import openpyxl
 
-from retkoop_tools.documents.exports import FEC_COLUMNS, fec_bytes, journal_csv, journal_xlsx
+from retkoop_tools.documents.exports import (
+    FEC_COLUMNS,
+    fec_bytes,
+    journal_csv,
+    journal_xlsx,
+)
 from tests.documents.conftest import EXERCICE, HAND, source
 from tests.gitrepo import ADMIN
 from tests.tresorier.conftest import UAI

@@ -1,11 +1,11 @@
 """Exercice: operations in the file of their exercice; a closed exercice is sealed."""
 
+import datetime
+
+from retkoop_tools.demo.generator import seal_exercice
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import add_exercice
-from retkoop_tools.demo.generator import seal_exercice
 from tests.conftest import OPENING
-
-import datetime
 
 SALE = """
 2025-10-02 * "Famille Durand" "Participation volontaire"

@@ -6,7 +6,6 @@ The demo AD has a 512 coop (0910001A) and a 514 coop (0910003C); 0910002B is giv
 from __future__ import annotations
 
 import datetime
-import subprocess
 from pathlib import Path
 
 import pytest

@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 from beancount import loader
 from click.testing import CliRunner
+from werkzeug.test import Client
 
 from retkoop_tools.chart import load_chart
 from retkoop_tools.cli import main
@@ -27,10 +28,13 @@ from retkoop_tools.ledger.layout import create_coop
 from retkoop_tools.store.init import init_ad_repo
 from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.calendrier import SHARED_KEYS
-from retkoop_tools.tresorier.rentree import OpeningNotFinalError, opening_balances, standalone_text
+from retkoop_tools.tresorier.rentree import (
+    OpeningNotFinalError,
+    opening_balances,
+    standalone_text,
+)
 from retkoop_tools.web.accounts import Accounts
 from retkoop_tools.web.portal import Portal
-from werkzeug.test import Client
 
 UAI = "0920002B"
 PASSWORD = "La rentrée des classes est là"

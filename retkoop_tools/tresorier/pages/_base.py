@@ -15,11 +15,10 @@ from flask import jsonify, request, url_for
 from retkoop_tools.ad import find_ad_root, load_ad
 from retkoop_tools.chart import load_chart
 from retkoop_tools.fr import fmt_date, fmt_eur, fmt_number
+from retkoop_tools.ledger.exercice import TODAY_ENV, today  # noqa: F401  (the project's clock)
 from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.actions import Result, Upload
 from retkoop_tools.tresorier.books import Books
-
-from retkoop_tools.ledger.exercice import TODAY_ENV, today  # noqa: F401  (the project's clock)
 
 
 class Page:
