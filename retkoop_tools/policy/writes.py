@@ -26,8 +26,9 @@ from __future__ import annotations
 import collections
 import datetime
 import enum
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -90,15 +91,17 @@ _DIRECTIVE_NAMES = {
 def check_changes(coop_dir: Path, changes: Mapping[PurePosixPath, str | bytes | None],
                   scope: Scope = Scope.ENTRIES) -> None:
     """Raise PolicyError unless every change is one that `scope` may make."""
+    coop_dir = Path(coop_dir)
+    closed = functools.cache(lambda: closed_exercices(coop_dir))  # read once, only if a document asks
     problems: list[str] = []
     for rel, content in changes.items():
-        problems += _file_problems(Path(coop_dir), PurePosixPath(rel), content, scope, changes)
+        problems += _file_problems(coop_dir, PurePosixPath(rel), content, scope, closed)
     if problems:
         raise PolicyError(problems)
 
 
 def _file_problems(coop_dir: Path, rel: PurePosixPath, content: str | bytes | None, scope: Scope,
-                   changes: Mapping[PurePosixPath, str | bytes | None]) -> list[str]:
+                   closed: Callable[[], set[str]]) -> list[str]:
     name = rel.as_posix()
     if scope is Scope.SYSTEM:
         if rel.suffix == ".beancount" and content is not None and name != COOP_FILENAME:
@@ -122,7 +125,7 @@ def _file_problems(coop_dir: Path, rel: PurePosixPath, content: str | bytes | No
             return _record_problems(coop_dir, name, content)
         return [f"{name} s'écrit par les pages Adhésion et Fin d'exercice, pas directement."]
     if rel.parts[0] == DOCUMENTS_DIRNAME and len(rel.parts) >= 2:
-        return _document_problems(coop_dir, rel, content, scope)
+        return _document_problems(coop_dir, rel, content, scope, closed)
     return [f"« {name} » : seuls les fichiers d'exercice (2025-2026.beancount…) et les "
             f"justificatifs du dossier {DOCUMENTS_DIRNAME}/ de la coopérative peuvent être modifiés."]
 
@@ -138,7 +141,7 @@ def closed_exercices(coop_dir: Path) -> set[str]:
 
 
 def _document_problems(coop_dir: Path, rel: PurePosixPath, content: str | bytes | None,
-                       scope: Scope) -> list[str]:
+                       scope: Scope, closed: Callable[[], set[str]]) -> list[str]:
     name = rel.as_posix()
     if rel.name in PLACEHOLDERS:
         return []
@@ -153,7 +156,7 @@ def _document_problems(coop_dir: Path, rel: PurePosixPath, content: str | bytes 
             exercice = str(Exercice.of_date(datetime.date.fromisoformat(dated.group(1))))
         except ValueError:
             exercice = ""
-        if exercice and exercice in closed_exercices(coop_dir):
+        if exercice and exercice in closed():
             return [f"« {name} » est un justificatif de l'exercice {exercice}, clos : ses pièces ne "
                     "s'ajoutent, ne se remplacent ni ne se retirent plus (seule l'AD rouvre un exercice)."]
     existing = coop_dir / rel
