@@ -3,7 +3,8 @@
 A count is `custom "arrete-caisse" Actif:530-Caisse`, dated on the day of the count, with
 one key per denomination counted (`b20: 3` three 20 € notes, `p2: 4` four 2 € coins,
 `c50: 1` one 50 c coin…). Its total must equal the balance of the caisse at the end of
-that day. A gap equal to the previous count's is reported once, at its first count.
+that day. A gap equal to the previous count's is reported once, at its first count (the
+open exercices loaded on their own know the last gap of the closed ones).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 from beancount.core import data
 
 from retkoop_plugins._common import ZERO, chart_or_none, custom_values, fmt_date, fmt_eur
+from retkoop_tools.ledger.anouveaux import plugin_state
 from retkoop_tools.ledger.conventions import CUSTOM_ARRETE_CAISSE, DENOMINATIONS
 
 __plugins__ = ("check_arrete_caisse",)
@@ -68,7 +70,8 @@ def check_arrete_caisse(entries, options_map):
                     acc_bal.append(previous + posting.units.number)
 
     errors = []
-    previous_gap: dict[str, Decimal] = {}
+    anew = plugin_state(options_map)
+    previous_gap: dict[str, Decimal] = dict(anew.caisse_gaps) if anew else {}
     for entry in counts:
         values = custom_values(entry)
         if len(values) != 1 or values[0] not in caisses:

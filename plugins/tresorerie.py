@@ -5,6 +5,10 @@ transfer (caisse → banque, remise de chèques, régie) is never ventilated; es
 the caisse, cheques through the bank or the cheques to deposit; every operation has a pièce
 unique in its exercice; an issued cheque number is used once; the caisse is never negative at
 the end of a day.
+
+When the open exercices are loaded on their own (`retkoop_tools.ledger.anouveaux`), the
+cheque numbers issued in the closed exercices come with the load, and the caisse is judged
+from the first day after them (its balance brought forward).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from decimal import Decimal
 from beancount.core import data
 
 from retkoop_plugins._common import ZERO, chart_or_none, fmt_date, fmt_eur, where
+from retkoop_tools.ledger.anouveaux import plugin_state
 from retkoop_tools.ledger.conventions import (
     META_CHEQUE,
     META_MODE,
@@ -51,8 +56,9 @@ def check_tresorerie(entries, options_map):
     if chart is None:
         return entries, []
     errors = []
+    anew = plugin_state(options_map)
     pieces: dict[tuple[Exercice, str], data.Transaction] = {}
-    cheques: dict[tuple[str, str], data.Transaction] = {}
+    cheques: dict[tuple[str, str], data.Transaction] = dict(anew.cheques) if anew else {}
     caisse_moves: list[tuple] = []  # (date, account, amount, entry)
 
     for entry in entries:
@@ -100,7 +106,7 @@ def check_tresorerie(entries, options_map):
         errors.extend(_check_piece(entry, pieces))
         errors.extend(_check_cheque(entry, treasury, cheques))
 
-    errors.extend(_check_caisse_never_negative(caisse_moves))
+    errors.extend(_check_caisse_never_negative(caisse_moves, anew.fin if anew else None))
     return entries, errors
 
 
@@ -263,7 +269,9 @@ def _check_cheque(entry, treasury, cheques):
     return []
 
 
-def _check_caisse_never_negative(moves):
+def _check_caisse_never_negative(moves, judged_after=None):
+    """Days up to `judged_after` (the closed exercices, judged when they were loaded) only
+    bring their balance forward."""
     errors = []
     moves.sort(key=lambda m: (m[1], m[0]))
     for account, by_account in itertools.groupby(moves, key=lambda m: m[1]):
@@ -272,6 +280,9 @@ def _check_caisse_never_negative(moves):
         for date, day_moves in itertools.groupby(by_account, key=lambda m: m[0]):
             day_moves = list(day_moves)
             balance += sum((m[2] for m in day_moves), Decimal(0))
+            if judged_after is not None and date <= judged_after:
+                negative = balance < 0
+                continue
             if balance < 0 and not negative:
                 last = day_moves[-1][3]
                 errors.append(

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from retkoop_tools.chart import AD_CHART_FILENAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.messages import is_ours, to_french
 from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
-from retkoop_tools.ledger.load import UnsafeLedgerError, load_coop
+from retkoop_tools.ledger.standalone import Loaded, UnsafeLedgerError, load_books
 
 
 @dataclass(frozen=True)
@@ -70,32 +70,45 @@ def _relative(filename: str, ad_root: Path) -> str:
         return filename
 
 
-def check_coop(ad_root: Path, uai: str) -> CoopResult:
-    """Load one coop's ledger with its plugins and return its errors in French."""
-    return load_checked(ad_root, uai)[1]
+def check_coop(ad_root: Path, uai: str, *, full: bool = False,
+               texts: Mapping[str, str | bytes | None] | None = None) -> CoopResult:
+    """Load one coop's ledger with its plugins and return its errors in French.
+
+    The open exercices are loaded on their own after the closed ones' à-nouveaux
+    (`ledger.standalone`); `full` loads every exercice. `texts` (path in the coop's folder →
+    content, None: deleted) are checked in place of what the disk holds."""
+    return load_and_check(ad_root, uai, full=full, texts=texts)[1]
 
 
 def load_checked(ad_root: Path, uai: str) -> tuple[list, CoopResult]:
     """Load one coop's ledger with its plugins: its entries, and its errors in French."""
+    loaded, result = load_and_check(ad_root, uai)
+    return (loaded.entries if loaded is not None else []), result
+
+
+def load_and_check(ad_root: Path, uai: str, *, full: bool = False,
+                   texts: Mapping[str, str | bytes | None] | None = None) -> tuple[Loaded | None, CoopResult]:
+    """The load of one coop (None when it could not be loaded) and the check's result."""
     start = time.perf_counter()
     path = Path(ad_root) / LEDGERS_DIRNAME / uai / COOP_FILENAME
-    if not path.is_file():
+    if not path.is_file() and not (texts and texts.get(COOP_FILENAME)):
         result = CoopResult(uai=uai)
         result.errors.append(
             CheckError(uai, _relative(str(path), ad_root), 0, f"La coopérative {uai} n'existe pas.")
         )
-        return [], result
+        return None, result
     try:
-        entries, errors, _options = load_coop(path.parent, uai)
+        loaded = load_books(path.parent, uai, texts=texts, full=full)
     except UnsafeLedgerError as exc:  # not loaded: what it holds is the coop's error
         result = CoopResult(uai=uai)
         result.errors = [CheckError(uai, f"{LEDGERS_DIRNAME}/{uai}/{v.file}", v.line, v.message)
                          for v in exc.violations]
         result.seconds = time.perf_counter() - start
-        return [], result
-    result = result_of_load(ad_root, uai, entries, errors)
+        return None, result
+    result = result_of_load(ad_root, uai, loaded.entries, loaded.errors)
+    result.operations = loaded.operations
     result.seconds = time.perf_counter() - start
-    return entries, result
+    return loaded, result
 
 
 def result_of_load(ad_root: Path, uai: str, entries: list, errors: list) -> CoopResult:

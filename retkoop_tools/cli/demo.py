@@ -17,6 +17,7 @@ from retkoop_tools.demo.generator import (
     SNAPSHOT_DATE,
     generate_ad,
     synthetic_coops,
+    synthetic_exercices,
 )
 from retkoop_tools.demo.present import DemoError, build_demo, built_for, demo_exercices
 
@@ -29,9 +30,12 @@ from retkoop_tools.demo.present import DemoError, build_demo, built_for, demo_ex
               help=f"Seulement les livres de l'instantané livré dans ledgers/ (au {SNAPSHOT_DATE:%d/%m/%Y}).")
 @click.option("--synthetique", type=click.IntRange(1, 100000), help="N coopératives synthétiques au lieu de la démo.")
 @click.option("--operations", type=click.IntRange(0, 100000), default=0, help="Opérations visées par exercice et par coopérative (complétées par de petites opérations).")
+@click.option("--exercices", type=click.IntRange(1, 30), default=2, show_default=True,
+              help="Avec --synthetique : exercices par coopérative, tous clôturés (sceau, report à nouveau) "
+                   "sauf le dernier (2025-2026).")
 @click.option("--remplacer", is_flag=True, help="Remplace la démonstration ou les livres déjà présents dans DOSSIER.")
 @user_errors
-def demo(dossier: Path, day, instantane, synthetique, operations, remplacer) -> None:
+def demo(dossier: Path, day, instantane, synthetique, operations, exercices, remplacer) -> None:
     """Construit l'AD de démonstration dans DOSSIER, telle qu'elle est à la date de référence.
 
     DOSSIER devient un dépôt git : l'exercice en cours (celui qui contient la date) avec ses
@@ -44,7 +48,9 @@ def demo(dossier: Path, day, instantane, synthetique, operations, remplacer) -> 
     if instantane or synthetique:
         if day:
             raise UserError("--date ne va pas avec --instantane ni --synthetique.")
-        _books_only(dossier, synthetique, operations, remplacer)
+        if exercices != 2 and not synthetique:
+            raise UserError("--exercices va avec --synthetique.")
+        _books_only(dossier, synthetique, operations, remplacer, exercices)
         return
     day = day.date() if day else datetime.date.today()
     if dossier.exists() and any(dossier.iterdir()):
@@ -64,7 +70,7 @@ def demo(dossier: Path, day, instantane, synthetique, operations, remplacer) -> 
                "du portail rejouées.")
 
 
-def _books_only(dossier: Path, synthetique, operations, remplacer) -> None:
+def _books_only(dossier: Path, synthetique, operations, remplacer, exercices: int = 2) -> None:
     ledgers = dossier / "ledgers"
     existing = sorted(ledgers.glob("*/coop.beancount")) if ledgers.is_dir() else []
     if existing and not remplacer:
@@ -77,10 +83,14 @@ def _books_only(dossier: Path, synthetique, operations, remplacer) -> None:
     coops = synthetic_coops(synthetique) if synthetique else list(DEMO_COOPS)
     config = dict(DEMO_AD, nom="AD synthétique (banc d'essai)") if synthetique else DEMO_AD
     workers = default_workers() if len(coops) > 4 else 1
+    options: dict = {}
+    if synthetique:  # every exercice but the last closed as the product closes it
+        years = synthetic_exercices(exercices)
+        options = {"exercices": years, "closed": set(years[:-1]), "closing": True}
     if sys.stderr.isatty() and len(coops) > 1:
         with click.progressbar(length=len(coops), label="Génération", file=sys.stderr, show_pos=True) as bar:
             generate_ad(dossier, coops, config, target_ops=operations, workers=workers,
-                        on_coop=lambda _uai: bar.update(1))
+                        on_coop=lambda _uai: bar.update(1), **options)
     else:
-        generate_ad(dossier, coops, config, target_ops=operations, workers=workers)
+        generate_ad(dossier, coops, config, target_ops=operations, workers=workers, **options)
     click.echo(f"{len(coops)} coopérative(s) écrite(s) dans {ledgers}.")

@@ -108,10 +108,7 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
         changes: dict[str, str | bytes | None] = {}
         text = (coop_dir / exercice.filename).read_text(encoding="utf-8")
         digest = exercice_digest(coop_dir, exercice)
-        closing = (f'{exercice.end.isoformat()} custom "{CUSTOM_CLOTURE}" "{exercice}" "{digest}"\n'
-                   f'  par: "{_quote(author.name)}"\n'
-                   f"  le: {today.isoformat()}\n"
-                   + ('  forcee: "oui"\n' if skipped else "") + "\n")
+        closing = closing_text(exercice, digest, author.name, today, bool(skipped))
         at = insert_position(text)
         changes[exercice.filename] = text[:at] + closing + text[at:]
 
@@ -148,6 +145,14 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
 
 def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def closing_text(exercice: Exercice, digest: str, by: str, on: datetime.date, forced: bool = False) -> str:
+    """The seal of a closed exercice: the `cloture` directive with the digest of its entries."""
+    return (f'{exercice.end.isoformat()} custom "{CUSTOM_CLOTURE}" "{exercice}" "{digest}"\n'
+            f'  par: "{_quote(by)}"\n'
+            f"  le: {on.isoformat()}\n"
+            + ('  forcee: "oui"\n' if forced else "") + "\n")
 
 
 _CLOSING_RE_TEMPLATE = r'^\d{{4}}-\d{{2}}-\d{{2}} custom "{type}" "{name}" "[^"]*"[^\n]*\n(?:[ \t]+[^\n]*\n)*\n?'

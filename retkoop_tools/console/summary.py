@@ -14,6 +14,8 @@ files, never on today's date: lateness is decided when the summary is displayed
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,12 +24,15 @@ from typing import Any
 from retkoop_tools.ad import LEDGERS_DIRNAME, load_ad
 from retkoop_tools.adhesion.model import AdhesionError, load_declaration
 from retkoop_tools.chart import load_chart
-from retkoop_tools.checks.runner import load_checked
+from retkoop_tools.checks.cache import default_cache_dir
+from retkoop_tools.checks.runner import load_and_check
 from retkoop_tools.documents.cra import load_answers
 from retkoop_tools.documents.crf import compute_crf
 from retkoop_tools.documents.dossier import DossierError, dossier_filename, load_dossier
 from retkoop_tools.documents.source import CoopSource
+from retkoop_tools.fsutil import atomic_write
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.standalone import Loaded, load_books
 from retkoop_tools.tresorier.books import ZERO, Books
 from retkoop_tools.tresorier.calendrier import latest_pointage
 
@@ -79,7 +84,7 @@ def _yaml_exercices(coop_dir: Path) -> set[Exercice]:
     return found
 
 
-def _exercice_state(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
+def _exercice_state(source: CoopSource, exercice: Exercice, closed: dict[str, Any] | None = None) -> dict[str, Any]:
     books = source.books
     coop_dir = source.coop_dir
     try:
@@ -106,19 +111,90 @@ def _exercice_state(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
         "adhesion": adhesion,
         "membres": membres,
     }
-    if state["fichier"]:
+    kept = (closed or {}).get("exercices", {}).get(str(exercice))
+    if kept is not None:  # a closed exercice: its figures as its closing kept them
+        state["operations"] = kept["operations"]
+        state["crf"] = kept["crf"]
+    elif state["fichier"]:
         state["crf"] = _crf_figures(source, exercice)
     return state
 
 
-def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
-    """Load the coop once (with its rules) and reduce it to what the AD console shows."""
+def summary_code() -> str:
+    """A hash of the code the figures of a summary depend on (besides the rules)."""
+    h = hashlib.sha256(f"{SUMMARY_VERSION}".encode())
+    for path in _summary_code_files():
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _summary_code_files() -> list[Path]:
+    from retkoop_tools.console.collect import SUMMARY_CODE
+
+    return list(SUMMARY_CODE)
+
+
+def _closed_operations(books: Books, coop_dir: Path, upto: Exercice) -> list:
+    closed = {str((coop_dir / e.filename).resolve()) for e in books.exercices if e <= upto}
+    return [op for op in books.operations if str(Path(op.filename).resolve()) in closed]
+
+
+def closed_figures(ad_root: Path, uai: str, loaded: tuple[list, list, dict], upto: Exercice) -> dict[str, Any]:
+    """What the console shows of the exercices up to `upto` (closed), from a full load: kept
+    by the closing beside the seal, so that a summary never loads a closed exercice again."""
     ad = load_ad(ad_root)
     root = ad.root.resolve()
     coop_dir = root / LEDGERS_DIRNAME / uai
-    entries, checked = load_checked(root, uai)
+    entries, _errors, _options = loaded
     books = Books(entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
     source = CoopSource(ad, uai, books, [])
+    operations = _closed_operations(books, coop_dir, upto)
+    return {
+        "code": summary_code(),
+        "operations": len(operations),
+        "derniere_operation": _iso(max((op.date for op in operations), default=None)),
+        "exercices": {str(ex): {"operations": sum(1 for op in books.operations if ex.contains(op.date)),
+                                "crf": _crf_figures(source, ex)}
+                      for ex in books.exercices if ex <= upto},
+    }
+
+
+def _closed_part(root: Path, uai: str, loaded: Loaded) -> dict[str, Any] | None:
+    """The figures of the closed exercices a standalone load left out: kept by the closing
+    (when its state was the one used), else computed once from a full load and cached."""
+    if loaded.open_from is None:
+        return None
+    upto = loaded.open_from.previous()
+    results = loaded.results or {}
+    resume = results.get("resume") if isinstance(results, dict) else None
+    if isinstance(resume, dict) and resume.get("code") == summary_code():
+        return resume
+    key = hashlib.sha256(f"{loaded.state_key}\0{summary_code()}".encode()).hexdigest()
+    path = default_cache_dir() / "console" / "clos" / key[:2] / f"{key}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    coop_dir = root / LEDGERS_DIRNAME / uai
+    figures = closed_figures(root, uai, load_books(coop_dir, uai, full=True).triple(), upto)
+    try:
+        atomic_write(path, json.dumps(figures, ensure_ascii=False), durable=False)
+    except OSError:
+        pass
+    return figures
+
+
+def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
+    """Load the coop once (with its rules) and reduce it to what the AD console shows: the
+    open exercices from that load, the closed ones from what their closing kept."""
+    ad = load_ad(ad_root)
+    root = ad.root.resolve()
+    coop_dir = root / LEDGERS_DIRNAME / uai
+    loaded, checked = load_and_check(root, uai)
+    entries = loaded.entries if loaded is not None else []
+    books = Books(entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
+    source = CoopSource(ad, uai, books, [])
+    closed = _closed_part(root, uai, loaded) if loaded is not None else None
     releve = None
     lasts = books.last_statements()
     if lasts:  # the account that lags most; its gap, or the first gap of the others
@@ -136,19 +212,27 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
         "regies": str(sum((r.balance for r in books.regies()), ZERO)),
     }
     exercices = sorted(set(books.exercices) | _yaml_exercices(coop_dir))
+    operations = books.operations
+    last = max((op.date for op in operations), default=None)
+    if closed is not None:  # the standalone load's own operations, then the closed ones'
+        operations = [op for op in operations if Exercice.from_filename(op.filename)
+                      and Exercice.from_filename(op.filename) >= loaded.open_from]
+        last = max([op.date for op in operations]
+                   + ([datetime.date.fromisoformat(closed["derniere_operation"])]
+                      if closed.get("derniere_operation") else []), default=None)
     return {
         "version": SUMMARY_VERSION,
         "uai": uai,
         "nom": books.identity.get("nom", "") or checked.nom,
         "commune": books.identity.get("commune", ""),
-        "operations": len(books.operations),
-        "derniere_operation": _iso(max((op.date for op in books.operations), default=None)),
+        "operations": len(operations) + (closed["operations"] if closed is not None else 0),
+        "derniere_operation": _iso(last),
         "nb_erreurs": len(checked.errors),
         "erreurs": [e.as_dict() for e in checked.errors[:MAX_ERRORS]],
         "releve": releve,
         "arrete": arrete,
         "soldes": soldes,
-        "exercices": {str(ex): _exercice_state(source, ex) for ex in exercices},
+        "exercices": {str(ex): _exercice_state(source, ex, closed) for ex in exercices},
     }
 
 

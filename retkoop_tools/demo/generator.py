@@ -275,9 +275,9 @@ class YearSimulator:
         # `target_ops` operations in the exercice (deposits and remises come on top).
         for i in range(max(0, self.target_ops - len(self.ops))):
             month = (9 + i % 12 - 1) % 12 + 1
-            if i % 3 == 0:
+            if i % 2 == 0:  # as much in as out: ten years of books stay in credit
                 self.receipt(self.day(month), rng.choice(FAMILLES), "Don d'une famille", c["771"],
-                             self.amount(5, 40, 1), rng.choice(("ESP", "CHQ")))
+                             self.amount(5, 60, 1), rng.choice(("ESP", "CHQ")))
             else:
                 self.expense(self.day(month), rng.choice(MAGASINS), "Petit matériel pour la classe",
                              [(c[rng.choice(("6063", "6068", "6181"))], self.amount(5, 60))],
@@ -480,9 +480,11 @@ def _cut(years: list, cutoff: Cutoff) -> list:
 
 
 def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], closed: set[Exercice],
-                  target_ops: int = 0, cutoff: Cutoff | None = None) -> Path:
+                  target_ops: int = 0, cutoff: Cutoff | None = None, closing: bool = False) -> Path:
     """Write the books of `coop` for `exercices` (in order); seal those in `closed`. With a
-    `cutoff`, the books stop at its date (whole years are simulated, then cut)."""
+    `cutoff`, the books stop at its date (whole years are simulated, then cut). With
+    `closing`, each closed exercice is closed as the product closes it (`close_books`: seal,
+    report à nouveau, what the closing keeps), else only sealed (the committed snapshot)."""
     rng = random.Random(f"{coop.uai}-{exercices[0]}")
     chart = load_chart(ad_root)
     coop_dir = create_coop(ad_root, coop.uai, coop.nom, coop.commune, exercices[0], coop.numerotation)
@@ -517,9 +519,42 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
     atomic_write(coop_dir / COOP_FILENAME, render_coop_file(identity, exercices))
     for exercice in exercices:
         if exercice in closed:
-            seal_exercice(coop_dir, exercice, "Démonstration", exercice.end + datetime.timedelta(days=25))
+            on = exercice.end + datetime.timedelta(days=25)
+            if closing:
+                close_books(ad_root, coop_dir, exercice, "Démonstration", on)
+            else:
+                seal_exercice(coop_dir, exercice, "Démonstration", on)
     assert exercices_of(coop_dir) == exercices
     return coop_dir
+
+
+def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: datetime.date) -> None:
+    """Close `exercice` as `retkoop exercice clore` does, without the CRF's PDF and git: its
+    seal, the report à nouveau at the top of the next exercice, and `cloture-<exercice>.json`
+    (what the closing keeps so that the next exercices load on their own)."""
+    from retkoop_plugins.exercice import sealed_entries
+
+    from retkoop_tools.cloture.actions import closing_text
+    from retkoop_tools.cloture.report import report_block, with_report
+    from retkoop_tools.cloture.resultats import closing_results, results_filename, results_text
+    from retkoop_tools.ledger.digest import entries_digest
+    from retkoop_tools.ledger.layout import apply_changes
+    from retkoop_tools.ledger.standalone import load_full
+    from retkoop_tools.tresorier.books import Books
+
+    entries, _errors, _options = load_full(coop_dir)
+    path = coop_dir.resolve() / exercice.filename
+    digest = entries_digest(sealed_entries(entries, str(path)))
+    text = path.read_text(encoding="utf-8")
+    at = insert_position(text)
+    texts = {exercice.filename: text[:at] + closing_text(exercice, digest, by, on) + text[at:]}
+    following = coop_dir / exercice.next().filename
+    if following.exists():
+        books = Books(entries, load_chart(ad_root), coop_dir)
+        texts[following.name] = with_report(following.read_text(encoding="utf-8"), report_block(books, exercice))
+    results = closing_results(ad_root, coop_dir.name, exercice, texts)
+    texts[results_filename(exercice)] = results_text(results)
+    apply_changes(coop_dir, texts)
 
 
 def seal_exercice(coop_dir: Path, exercice: Exercice, by: str, on: datetime.date) -> None:
@@ -552,6 +587,11 @@ DEMO_CLOSED = {Exercice(2024)}
 _LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
+def synthetic_exercices(count: int, last: Exercice = Exercice(2025)) -> list[Exercice]:
+    """The `count` exercices up to `last` of a synthetic coop (all but the last closed)."""
+    return [Exercice(last.start_year - count + 1 + i) for i in range(count)]
+
+
 def synthetic_coops(count: int) -> list[DemoCoop]:
     """`count` coops of varied sizes for benchmarks, deterministic."""
     rng = random.Random(count)
@@ -572,16 +612,17 @@ def synthetic_coops(count: int) -> list[DemoCoop]:
 
 
 def _generate_one(args) -> str:
-    ad_root, coop, exercices, closed, target_ops, cutoff = args
-    generate_coop(Path(ad_root), coop, exercices, closed, target_ops, cutoff)
+    ad_root, coop, exercices, closed, target_ops, cutoff, closing = args
+    generate_coop(Path(ad_root), coop, exercices, closed, target_ops, cutoff, closing)
     return coop.uai
 
 
 def generate_ad(ad_root: Path, coops: list[DemoCoop], ad_config: dict | None = None,
                 exercices: list[Exercice] | None = None, closed: set[Exercice] | None = None,
                 target_ops: int = 0, workers: int = 1, on_coop=None,
-                cutoffs: dict[str, Cutoff] | None = None) -> None:
-    """Write `ad.yaml` and the books of every coop into `ad_root` (cut at `cutoffs[uai]`)."""
+                cutoffs: dict[str, Cutoff] | None = None, closing: bool = False) -> None:
+    """Write `ad.yaml` and the books of every coop into `ad_root` (cut at `cutoffs[uai]`);
+    `closing`: close the closed exercices as the product does (see `generate_coop`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -589,7 +630,7 @@ def generate_ad(ad_root: Path, coops: list[DemoCoop], ad_config: dict | None = N
     closed = DEMO_CLOSED if closed is None else closed
     Path(ad_root).mkdir(parents=True, exist_ok=True)
     write_ad_file(ad_root, ad_config or DEMO_AD)
-    jobs = [(str(ad_root), c, exercices, closed, target_ops, (cutoffs or {}).get(c.uai)) for c in coops]
+    jobs = [(str(ad_root), c, exercices, closed, target_ops, (cutoffs or {}).get(c.uai), closing) for c in coops]
     if workers <= 1:
         for job in jobs:
             _generate_one(job)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
 
 from beancount.core import data
@@ -59,29 +61,42 @@ def identity_of(text: str) -> CoopIdentity | None:
     return None
 
 
-def included_files(coop_dir: Path) -> list[str]:
-    """The files coop.beancount includes: the chart's accounts and one file per exercice."""
-    exercices = sorted(e for e in (Exercice.from_filename(p.name) for p in coop_dir.glob("*.beancount"))
-                       if e is not None)
+Texts = Mapping[str, "str | bytes | None"]
+
+
+def included_files(coop_dir: Path, texts: Texts | None = None) -> list[str]:
+    """The files coop.beancount includes: the chart's accounts and one file per exercice
+    (with `texts`, the files a write is about to add or delete: path → content or None)."""
+    names = {p.name for p in coop_dir.glob("*.beancount")}
+    for rel, content in (texts or {}).items():
+        if "/" not in rel and rel.endswith(".beancount"):
+            (names.add if content is not None else names.discard)(rel)
+    exercices = sorted(e for e in (Exercice.from_filename(n) for n in names) if e is not None)
     return [COMPTES_FILENAME] + [e.filename for e in exercices]
 
 
-def expected_coop_file(coop_dir: Path, text: str) -> str | None:
+def expected_coop_file(coop_dir: Path, text: str, texts: Texts | None = None) -> str | None:
     """coop.beancount as this version writes it, for the identity that `text` declares."""
     identity = identity_of(text)
-    exercices = [e for e in (Exercice.from_filename(n) for n in included_files(coop_dir)) if e]
+    exercices = [e for e in (Exercice.from_filename(n) for n in included_files(coop_dir, texts)) if e]
     if identity is None or not exercices:
         return None
     return render_coop_file(identity, exercices)
 
 
-def header_violations(coop_dir: Path, uai: str | None = None) -> list[Violation]:
+def _content(coop_dir: Path, rel: str, texts: Texts | None) -> bytes:
+    if texts is not None and texts.get(rel) is not None:
+        content = texts[rel]
+        return content.encode("utf-8") if isinstance(content, str) else content  # type: ignore[union-attr]
+    return (coop_dir / rel).read_bytes()
+
+
+def header_violations(coop_dir: Path, uai: str | None = None, texts: Texts | None = None) -> list[Violation]:
     """Whether coop.beancount is the one retkoop generates (first differing line named)."""
-    path = coop_dir / COOP_FILENAME
-    text, problems = decode(path.read_bytes(), COOP_FILENAME)
+    text, problems = decode(_content(coop_dir, COOP_FILENAME, texts), COOP_FILENAME)
     if text is None:
         return problems
-    expected = expected_coop_file(coop_dir, text)
+    expected = expected_coop_file(coop_dir, text, texts)
     fix = f"l'AD le régénère avec « retkoop coop entete {uai or coop_dir.name} »"
     if expected is None:
         return [Violation(COOP_FILENAME, 0, f"{COOP_FILENAME} n'a pas d'identité de coopérative "
@@ -116,8 +131,7 @@ def _short(line: str) -> str:
     return line if len(line) <= 90 else line[:87] + "…"
 
 
-def _included_clean(path: Path, rel: str) -> list[Violation]:
-    content = path.read_bytes()
+def _included_clean(content: bytes, rel: str) -> list[Violation]:
     key = (rel, hashlib.sha256(content).hexdigest())
     with _clean_lock:
         if key in _clean:
@@ -132,20 +146,29 @@ def _included_clean(path: Path, rel: str) -> list[Violation]:
     return problems
 
 
-def verify_coop_dir(coop_dir: Path, uai: str | None = None) -> list[Violation]:
-    """Everything in a coop's folder that no load may follow (empty: safe to load)."""
+def _symlinks(coop_dir: Path) -> list[str]:
+    """The symbolic links in a coop's folder (the file types come with the listing: no stat)."""
+    found, stack = [], [str(coop_dir)]
+    while stack:
+        with os.scandir(stack.pop()) as listing:
+            for item in listing:
+                if item.is_symlink():
+                    found.append(Path(item.path).relative_to(coop_dir).as_posix())
+                elif item.is_dir(follow_symlinks=False):
+                    stack.append(item.path)
+    return sorted(found)
+
+
+def verify_coop_dir(coop_dir: Path, uai: str | None = None, texts: Texts | None = None) -> list[Violation]:
+    """Everything in a coop's folder that no load may follow (empty: safe to load). With
+    `texts`, the folder as a write is about to leave it (path → new content, None: deleted)."""
     coop_dir = Path(coop_dir)
-    problems: list[Violation] = []
-    for path in coop_dir.rglob("*"):
-        if path.is_symlink():
-            rel = path.relative_to(coop_dir).as_posix()
-            problems.append(Violation(rel, 0, f"{rel} est un lien symbolique : les livres et les "
-                                              "documents d'une coopérative sont de vrais fichiers."))
+    problems = [Violation(rel, 0, f"{rel} est un lien symbolique : les livres et les documents d'une "
+                                  "coopérative sont de vrais fichiers.") for rel in _symlinks(coop_dir)]
     if problems:
         return problems
-    problems += header_violations(coop_dir, uai)
-    for rel in included_files(coop_dir):
-        path = coop_dir / rel
-        if path.is_file():
-            problems += _included_clean(path, rel)
+    problems += header_violations(coop_dir, uai, texts)
+    for rel in included_files(coop_dir, texts):
+        if (texts is not None and texts.get(rel) is not None) or (coop_dir / rel).is_file():
+            problems += _included_clean(_content(coop_dir, rel, texts), rel)
     return problems

@@ -1,0 +1,442 @@
+"""The à-nouveaux: what the closed exercices hand to the open ones, so that these load alone.
+
+A closed exercice is sealed: its entries cannot change without the AD reopening it. So the
+open exercices need not be loaded after all the closed ones: they load after their *opening
+state* as of the end of the last closed exercice `K`, computed once from a full load:
+
+- `a_nouveaux`: synthetic transactions (file `<a-nouveaux>`) that bring every account to its
+  balance at the end of `K`. The bank's part is split by the statements it was ticked on and
+  ticked on the carried statements below, the caisse's by the carried cash counts, so that
+  the pointage and cash count rules find the same totals as in a full load;
+- `reports`: the real entries of the closed exercices that the open ones still work with
+  (kept with their file and line): bank operations not ticked by the end of `K` (cheques
+  issued not yet debited…), cheques received not yet deposited, the last versement of a régie
+  not returned, and the statements and cash counts of `K`;
+- `cheques`: the first use of every cheque number issued in the closed exercices (a number
+  is used once, across years);
+- `erreurs`: the errors of the closed exercices' files, as a full load gives them (those of
+  the carried entries are found again by the open load);
+- `fichiers`: the sha256 of each closed file and a hash of its ticks, so that a later load
+  verifies cheaply that nothing but ticks of carried entries changed (a cheque of August
+  ticked on September's statement is written in the closed file: the seal ignores ticks).
+
+When something does not fit (a carried entry ticked on a statement that is not carried, an
+account opened after the date it must be brought to…), `NotStandaloneError`: the coop is then
+loaded in full, as before.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from beancount.core import data
+
+from retkoop_tools.ledger.conventions import (
+    CUSTOM_ARRETE_CAISSE,
+    CUSTOM_CLOTURE,
+    CUSTOM_RELEVE,
+    META_CHEQUE,
+    META_MODE,
+    META_NATURE,
+    META_RELEVE,
+    NATURES,
+    NATURES_WITHOUT_TREASURY,
+)
+from retkoop_tools.ledger.digest import entry_fingerprint
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.writer import format_entry
+
+#: The key of the options map under which a standalone load hands its state to the plugins.
+OPTION_KEY = "retkoop_a_nouveaux"
+#: The options map key telling readers (pages, summaries) where the loaded entries start.
+OPEN_FROM_KEY = "retkoop_ouvert_depuis"
+#: The file name of the synthetic opening transactions.
+SYNTHETIC_FILENAME = "<a-nouveaux>"
+#: Bumped when the state's shape or meaning changes.
+STATE_FORMAT = 1
+ZERO = Decimal(0)
+
+
+class NotStandaloneError(Exception):
+    """The open exercices cannot be loaded on their own: load the coop in full."""
+
+
+class SealedCheque(NamedTuple):
+    """The first use of a cheque number in a closed exercice, for the cheque rule's message."""
+
+    date: datetime.date
+    meta: dict
+
+
+@dataclass
+class PluginState:
+    """What the rules of a standalone load know of the closed exercices (options map)."""
+
+    fin: datetime.date  # the end of the last closed exercice
+    cheques: dict[tuple[str, str], SealedCheque] = field(default_factory=dict)
+    caisse_gaps: dict[str, Decimal] = field(default_factory=dict)  # last count's gap per caisse
+
+
+def plugin_state(options_map: dict) -> PluginState | None:
+    state = options_map.get(OPTION_KEY)
+    return state if isinstance(state, PluginState) else None
+
+
+def is_synthetic(entry: Any) -> bool:
+    return (entry.meta or {}).get("filename") == SYNTHETIC_FILENAME
+
+
+# -- what the rules do with ticks and cheques, spelled out once for both sides ---------------
+def counted_ticks(entry: data.Transaction, bank_accounts: set[str],
+                  statements: set[tuple[str, datetime.date]]) -> dict[int, datetime.date]:
+    """The bank postings (by index) whose tick the pointage rule counts, with their tick: the
+    same tests as `retkoop_plugins.pointage` (a date, a statement of that account on that day,
+    not before the operation, not two different ticks)."""
+    result: dict[int, datetime.date] = {}
+    txn_tick = entry.meta.get(META_RELEVE)
+    if txn_tick is not None and not isinstance(txn_tick, datetime.date):
+        return result
+    for index, posting in enumerate(entry.postings):
+        if posting.account not in bank_accounts or posting.units is None:
+            continue
+        post_tick = (posting.meta or {}).get(META_RELEVE)
+        if post_tick is not None and txn_tick is not None and post_tick != txn_tick:
+            continue
+        tick = post_tick if post_tick is not None else txn_tick
+        if not isinstance(tick, datetime.date) or (posting.account, tick) not in statements \
+                or entry.date > tick:
+            continue
+        result[index] = tick
+    return result
+
+
+def valid_statements(entries: Iterable[Any], bank_accounts: set[str]) -> dict[tuple[str, datetime.date], Any]:
+    """The statements the pointage rule accepts (the first one of an account and day)."""
+    found: dict[tuple[str, datetime.date], Any] = {}
+    for entry in entries:
+        if not (isinstance(entry, data.Custom) and entry.type == CUSTOM_RELEVE):
+            continue
+        values = [getattr(v, "value", v) for v in entry.values or ()]
+        if len(values) != 2 or not isinstance(values[0], str) or not (
+                isinstance(values[1], data.Amount) and values[1].currency == "EUR"):
+            continue
+        if values[0] in bank_accounts and (values[0], entry.date) not in found:
+            found[(values[0], entry.date)] = entry
+    return found
+
+
+def issued_cheque_key(entry: data.Transaction, chart) -> tuple[str, str] | None:
+    """The (bank account, number) under which the cheque rule registers an issued cheque."""
+    nature = entry.meta.get(META_NATURE)
+    if (nature is not None and nature not in NATURES) or nature in NATURES_WITHOUT_TREASURY:
+        return None
+    number, mode = entry.meta.get(META_CHEQUE), entry.meta.get(META_MODE)
+    if mode != "CHQ" or not isinstance(number, str) or not number:
+        return None
+    for posting in entry.postings:
+        compte, _ = chart.lookup(posting.account)
+        if compte is None or posting.units is None or posting.units.number is None:
+            continue
+        if compte.is_treasury and compte.type == "banque" and posting.units.number < 0:
+            return (posting.account, number.strip())
+    return None
+
+
+def _tick_items(entry: data.Transaction, carried: bool, fin: datetime.date) -> list[str]:
+    """The ticks of an entry that a later load must find unchanged (all of them, or for a
+    carried entry those up to `fin`, its later ticks being free to change)."""
+    fp = entry_fingerprint(entry)
+    items = []
+    values = [("", entry.meta.get(META_RELEVE))]
+    values += [(p.account, (p.meta or {}).get(META_RELEVE)) for p in entry.postings]
+    for account, tick in values:
+        if tick is None:
+            continue
+        if carried and isinstance(tick, datetime.date) and tick > fin:
+            continue
+        items.append(f"{fp}|{account}|{tick!r}")
+    return items
+
+
+def ticks_hash(entries: Iterable[Any], carried_fps: Iterable[str], fin: datetime.date) -> str:
+    """A hash of the ticks of one file's transactions (see `_tick_items`); the carried ones are
+    recognised by fingerprint (as a multiset)."""
+    remaining: dict[str, int] = defaultdict(int)
+    for fp in carried_fps:
+        remaining[fp] += 1
+    items: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        fp = entry_fingerprint(entry)
+        carried = remaining[fp] > 0
+        if carried:
+            remaining[fp] -= 1
+        items += _tick_items(entry, carried, fin)
+    h = hashlib.sha256()
+    for item in sorted(items):
+        h.update(item.encode() + b"\n")
+    return h.hexdigest()
+
+
+def file_sha(content: bytes | str) -> str:
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    return hashlib.sha256(raw).hexdigest()
+
+
+# -- computing the state from a full load ------------------------------------------------------
+def _rel(filename: str, coop_dir: Path) -> str:
+    try:
+        return Path(filename).resolve().relative_to(coop_dir.resolve()).as_posix()
+    except ValueError:
+        return filename
+
+
+def _record(entry: Any, coop_dir: Path) -> dict[str, Any]:
+    return {"fichier": _rel(str(entry.meta.get("filename", "")), coop_dir),
+            "ligne": int(entry.meta.get("lineno") or 0),
+            "empreinte": entry_fingerprint(entry),
+            "texte": format_entry(entry)}
+
+
+def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upto: Exercice, *,
+                 texts: dict[str, str] | None = None, seal: str | None = None) -> dict[str, Any]:
+    """The opening state of the exercices after `upto`, from a full load of the coop.
+
+    `texts` gives the content a closed file will have once written (the closing adds the
+    seal to `upto`'s file), `seal` the digest of `upto` when its seal is not written yet.
+    Raises NotStandaloneError when the open exercices cannot load on this state.
+    """
+    from retkoop_plugins._common import ledger_chart
+
+    from retkoop_tools.checks.messages import is_ours, to_french
+    from retkoop_tools.tresorier.books import Books
+
+    coop_dir = Path(coop_dir).resolve()
+    texts = texts or {}
+    fin = upto.end
+    chart = ledger_chart(options)
+    bank_accounts = {c.account for c in chart.accounts_of_type("banque")}
+    caisse_accounts = {c.account for c in chart.accounts_of_type("caisse")}
+    fonds = sorted((c for c in chart.comptes if c.rubrique.key == "fonds"), key=lambda c: c.code)
+    if not fonds:
+        raise NotStandaloneError("no fonds account in the chart")
+    fonds_account = fonds[0].account
+
+    closed_files: dict[str, Exercice] = {}
+    for path in options.get("include", []):
+        exercice = Exercice.from_filename(path)
+        if exercice is not None and exercice <= upto:
+            closed_files[str(Path(path).resolve())] = exercice
+
+    def in_closed(entry: Any) -> bool:
+        filename = (entry.meta or {}).get("filename")
+        return bool(filename) and str(Path(filename).resolve()) in closed_files
+
+    closed = [e for e in entries if in_closed(e)]
+    for entry in closed:
+        if isinstance(entry, (data.Transaction, data.Balance, data.Pad)) or (
+                isinstance(entry, data.Custom) and entry.type in (CUSTOM_RELEVE, CUSTOM_ARRETE_CAISSE)):
+            if entry.date > fin:
+                raise NotStandaloneError("a closed file holds an entry dated after its exercice")
+    statements = valid_statements(entries, bank_accounts)
+    statement_keys = set(statements)
+
+    # Which transactions the open exercices still work with.
+    carried: dict[int, Any] = {}
+    counted: dict[int, dict[int, datetime.date]] = {}
+    transactions = [e for e in closed if isinstance(e, data.Transaction)]
+    for entry in transactions:
+        ticks = counted_ticks(entry, bank_accounts, statement_keys)
+        counted[id(entry)] = ticks
+        for index, posting in enumerate(entry.postings):
+            if posting.account in bank_accounts and posting.units is not None:
+                tick = ticks.get(index)
+                if tick is None or tick > fin:
+                    carried[id(entry)] = entry
+                    break
+    closed_books = Books(transactions, chart)
+    for op in closed_books.pending_cheques():
+        carried[id(op.entry)] = op.entry
+    for regie in closed_books.regie_accounts:
+        if closed_books.balance(regie, fin):
+            versements = [op for op in closed_books.operations
+                          if op.regie_account == regie and op.kind == "regie-versement"]
+            if versements:
+                carried[id(versements[-1].entry)] = versements[-1].entry
+
+    # The statements and cash counts of `upto` (else the last one before), carried too.
+    carried_statements: dict[str, list] = defaultdict(list)
+    for (account, date), entry in sorted(statements.items(), key=lambda kv: kv[0][1]):
+        if in_closed(entry) and date <= fin:
+            carried_statements[account].append(entry)
+    for account, found in carried_statements.items():
+        mine = [s for s in found if upto.contains(s.date)]
+        carried_statements[account] = mine or found[-1:]
+    counts: dict[str, list] = defaultdict(list)
+    for entry in closed:
+        if isinstance(entry, data.Custom) and entry.type == CUSTOM_ARRETE_CAISSE:
+            values = [getattr(v, "value", v) for v in entry.values or ()]
+            if values and values[0] in caisse_accounts:
+                counts[values[0]].append(entry)
+    carried_counts: dict[str, list] = {}
+    caisse_gaps: dict[str, str] = {}
+    for account, found in counts.items():
+        found.sort(key=data.entry_sortkey)
+        mine = [c for c in found if upto.contains(c.date)] or found[-1:]
+        carried_counts[account] = mine
+        before = [c for c in found if data.entry_sortkey(c) < data.entry_sortkey(mine[0])]
+        gap = _count_gap(before, transactions, account)
+        if gap:
+            caisse_gaps[account] = str(gap)
+
+    # A carried entry's tick up to `fin` must point to a carried statement.
+    carried_days = {(a, s.date) for a, found in carried_statements.items() for s in found}
+    for entry in carried.values():
+        for index, tick in counted[id(entry)].items():
+            if tick <= fin and (entry.postings[index].account, tick) not in carried_days:
+                raise NotStandaloneError("a carried entry is ticked on a statement that is not carried")
+
+    # The synthetic à-nouveaux: every account brought to its balance at `fin`, without the
+    # carried entries; the bank split by the statements it was ticked on, the caisse by counts.
+    opens = {e.account: e.date for e in entries if isinstance(e, data.Open)}
+    by_date: dict[datetime.date, dict[tuple[str, str | None], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in transactions:
+        if id(entry) in carried:
+            continue
+        for index, posting in enumerate(entry.postings):
+            if posting.units is None or posting.units.number is None:
+                raise NotStandaloneError("a posting without amount")
+            if posting.cost is not None or posting.price is not None:
+                raise NotStandaloneError("a posting with a cost or a price")
+            account, number = posting.account, posting.units.number
+            if account in bank_accounts:
+                tick = counted[id(entry)][index]
+                days = sorted(s.date for s in carried_statements.get(account, []))
+                day = next((d for d in days if d >= tick), None)
+                if day is None:
+                    raise NotStandaloneError("a bank posting ticked after every carried statement")
+                by_date[day][(account, day.isoformat())] += number
+            else:
+                totals[account] += number
+    for account in caisse_accounts:
+        days = sorted({c.date for c in carried_counts.get(account, [])})
+        if not days:
+            continue
+        for entry in transactions:
+            if id(entry) in carried:
+                continue
+            for posting in entry.postings:
+                if posting.account == account:
+                    day = next((d for d in days if d >= entry.date), fin)
+                    by_date[day][(account, None)] += posting.units.number
+        totals.pop(account, None)
+    for account, number in totals.items():
+        by_date[fin][(account, None)] += number
+    a_nouveaux = []
+    carry_fonds = ZERO  # what the dated parts before `fin` put on the fonds account
+    for day in sorted(by_date):
+        lines = [(a, n, t) for (a, t), n in sorted(by_date[day].items()) if n]
+        if day < fin:
+            balance = -sum((n for _, n, _ in lines), ZERO)
+            if balance:
+                lines.append((fonds_account, balance, None))
+                carry_fonds += balance
+        else:
+            merged: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+            for a, n, t in [*lines, (fonds_account, -carry_fonds, None)]:
+                merged[(a, t)] += n
+            lines = [(a, n, t) for (a, t), n in sorted(merged.items()) if n]
+        for account, _number, _tick in lines:
+            if account in opens and opens[account] > day:
+                raise NotStandaloneError(f"{account} opened after {day}")
+        if lines:
+            a_nouveaux.append({"date": day.isoformat(),
+                               "postings": [[a, str(n), t] for a, n, t in lines]})
+
+    # The first use of each cheque number, when it is not carried (then it is loaded).
+    first_cheques: dict[tuple[str, str], Any] = {}
+    for entry in entries:  # in the order the rule sees them
+        if isinstance(entry, data.Transaction):
+            key = issued_cheque_key(entry, chart)
+            if key is not None and key not in first_cheques:
+                first_cheques[key] = entry
+    cheques = [[account, number, e.date.isoformat(), _rel(e.meta["filename"], coop_dir),
+                int(e.meta.get("lineno") or 0), entry_fingerprint(e)]
+               for (account, number), e in sorted(first_cheques.items())
+               if in_closed(e) and id(e) not in carried]
+
+    # The errors of the closed files, but those of the carried entries (found again).
+    carried_lines = {(str(Path(e.meta["filename"]).resolve()), int(e.meta.get("lineno") or 0))
+                     for e in [*carried.values(), *(s for f in carried_statements.values() for s in f),
+                               *(c for f in carried_counts.values() for c in f)]}
+    stored_errors = []
+    for error in errors:
+        source = error.source or {}
+        filename = str(source.get("filename") or "")
+        if not filename or filename.startswith("<"):
+            continue
+        key = (str(Path(filename).resolve()), int(source.get("lineno") or 0))
+        if key[0] not in closed_files or key in carried_lines:
+            continue
+        message = error.message if is_ours(error) else to_french(str(error.message))
+        stored_errors.append({"fichier": _rel(filename, coop_dir), "ligne": key[1], "message": message,
+                              "type": type(error).__name__})
+
+    # The seals, and what a later load checks of each closed file.
+    seals = []
+    for entry in closed:
+        if isinstance(entry, data.Custom) and entry.type == CUSTOM_CLOTURE:
+            seals.append(_record(entry, coop_dir))
+    files: dict[str, dict[str, str]] = {}
+    carried_by_file: dict[str, list[str]] = defaultdict(list)
+    for entry in carried.values():
+        carried_by_file[str(Path(entry.meta["filename"]).resolve())].append(entry_fingerprint(entry))
+    for path in sorted(closed_files):
+        rel = _rel(path, coop_dir)
+        content = texts.get(rel)
+        if content is None:
+            content = Path(path).read_bytes()
+        in_file = [e for e in closed if str(Path(e.meta["filename"]).resolve()) == path]
+        files[rel] = {"sha256": file_sha(content),
+                      "pointages": ticks_hash(in_file, carried_by_file.get(path, []), fin)}
+    reports = [_record(e, coop_dir) for e in sorted(carried.values(), key=data.entry_sortkey)]
+    reports += [_record(s, coop_dir) for found in carried_statements.values() for s in found]
+    reports += [_record(c, coop_dir) for found in carried_counts.values() for c in found]
+    return {
+        "format": STATE_FORMAT,
+        "exercice": str(upto),
+        "fin": fin.isoformat(),
+        "exercices": sorted({str(e) for e in closed_files.values()}),
+        "operations": len(transactions),
+        "sceau": seal,
+        "fichiers": files,
+        "clotures": seals,
+        "a_nouveaux": a_nouveaux,
+        "reports": reports,
+        "cheques": cheques,
+        "ecarts_caisse": caisse_gaps,
+        "erreurs": stored_errors,
+    }
+
+
+def _count_gap(counts: list, transactions: list, account: str) -> Decimal:
+    """The gap of the last valid count among `counts`, as the cash count rule computes it."""
+    from retkoop_plugins.arrete_caisse import count_total
+
+    for entry in reversed(counts):
+        total, problems = count_total(entry.meta)
+        if problems:
+            continue
+        book = sum((p.units.number for t in transactions if t.date <= entry.date
+                    for p in t.postings if p.account == account and p.units is not None), ZERO)
+        return total - book
+    return ZERO

@@ -1,0 +1,568 @@
+"""Loading a coop's books: the open exercices on their own, after the closed ones' à-nouveaux.
+
+A coop keeps ten years of exercices; all but one or two are closed and sealed. Loading them
+all on every save, every Fava reload, every check would make a coop's tenth year cost ten
+times its first. So `load_books` loads:
+
+- `coop.beancount`, `comptes.beancount` and the exercices after the last closed one `K`
+  (every exercice up to `K` being sealed), parsed from the disk or from the texts a write is
+  about to put there;
+- the opening state of `K` (`anouveaux.closed_state`): kept by the closing in
+  `cloture-<K>.json` beside the books, or computed once from a full load and kept in the
+  local cache; trusted only while every closed file is the one it was computed on — same
+  bytes, or (a tick of a carried cheque) same seal and same ticks but the carried ones;
+- then Beancount's booking, our rules and Beancount's validation, as `loader.load_file`.
+
+The errors are those of a full load: the open exercices' found again, the closed ones' kept
+with the state. Anything unusual — an exercice reopened, a seal broken, a closed file changed
+otherwise than by a tick, a state that does not apply — and the coop is loaded in full, as
+before (`load_full`, which `load_coop` remains).
+
+Each load is remembered in the process under the content of the coop's files, so the load
+done to check a write is the one Fava shows after it (one Beancount load per save).
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import functools
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from beancount import loader
+from beancount.core import data
+from beancount.ops import validation
+from beancount.parser import booking, parser
+
+from retkoop_tools.ad import COOP_FILENAME, find_ad_root
+from retkoop_tools.chart import AD_CHART_FILENAME
+from retkoop_tools.ledger import anouveaux
+from retkoop_tools.ledger.anouveaux import NotStandaloneError, PluginState, SealedCheque
+from retkoop_tools.ledger.conventions import (
+    CUSTOM_CLOTURE,
+    CUSTOM_FAVA_OPTION,
+    META_RELEVE,
+)
+from retkoop_tools.ledger.digest import entries_digest, entry_fingerprint
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import ROOT_OPTIONS
+from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
+
+__all__ = ["Loaded", "load_books", "load_full", "results_filename", "UnsafeLedgerError"]
+
+_SEAL_RE = re.compile(r'^\d{4}-\d{2}-\d{2} custom "cloture" "(\d{4}-\d{4})" "([0-9a-f]*)"', re.M)
+_DATED = (data.Transaction, data.Balance, data.Pad)
+
+
+def results_filename(exercice: Exercice | str) -> str:
+    """Where the closing keeps what it computed of an exercice, beside the books."""
+    return f"cloture-{exercice}.json"
+
+
+@dataclass
+class Loaded:
+    """One load of a coop: Beancount's (entries, errors, options), and how it was done."""
+
+    entries: list
+    errors: list
+    options: dict
+    #: The first exercice loaded in full (None: every exercice was loaded).
+    open_from: Exercice | None = None
+    #: The opening state used, when open_from is set; `results`: the closing's file it came
+    #: from (None when computed here); `state_key`: the closed exercices' seals it belongs to.
+    state: dict | None = None
+    results: dict | None = None
+    state_key: str = ""
+    why_full: str = ""
+
+    @property
+    def operations(self) -> int:
+        """How many operations the coop's books hold (the closed ones counted by the state)."""
+        own = [e for e in self.entries if isinstance(e, data.Transaction)]
+        if self.open_from is None or self.state is None:
+            return len(own)
+        mine = sum(1 for e in own if (Exercice.from_filename(str(e.meta.get("filename", ""))) or self.open_from)
+                   >= self.open_from and not anouveaux.is_synthetic(e))
+        return mine + int(self.state.get("operations", 0))
+
+    def triple(self) -> tuple[list, list, dict]:
+        return self.entries, self.errors, self.options
+
+
+# -- the parts of beancount.loader._load, on files given by their text ------------------------
+def _read(coop_dir: Path, rel: str, texts: Mapping[str, str | bytes | None] | None) -> bytes:
+    if texts is not None and rel in texts and texts[rel] is not None:
+        content = texts[rel]
+        return content.encode("utf-8") if isinstance(content, str) else content  # type: ignore[union-attr]
+    return (coop_dir / rel).read_bytes()
+
+
+def _parse(coop_dir: Path, rel: str, content: bytes) -> tuple[list, list, dict]:
+    return parser.parse_string(content, report_filename=str(coop_dir / rel))
+
+
+def _included(options: dict, coop_dir: Path) -> list[str]:
+    """The files coop.beancount includes, relative to the coop's folder (as Beancount globs)."""
+    result = []
+    for name in options["include"]:
+        path = Path(name) if Path(name).is_absolute() else coop_dir / name
+        try:
+            result.append(path.resolve().relative_to(coop_dir.resolve()).as_posix())
+        except ValueError:
+            result.append(name)
+    return result
+
+
+def _finish(entries: list, parse_errors: list, options: dict, others: list[dict],
+            files: list[str], plugin_state: PluginState | None = None) -> tuple[list, list, dict]:
+    """Booking, plugins and validation, as Beancount's loader does after parsing."""
+    options["include"] = sorted(files)
+    options = loader.aggregate_options_map(options, others)
+    entries.sort(key=data.entry_sortkey)
+    entries, balance_errors = booking.book(entries, options)
+    parse_errors.extend(balance_errors)
+    if plugin_state is not None:
+        options[anouveaux.OPTION_KEY] = plugin_state
+    try:
+        entries, errors = loader.run_transformations(entries, parse_errors, options, None)
+    finally:
+        options.pop(anouveaux.OPTION_KEY, None)
+    errors.extend(validation.validate(entries, options, None, None))
+    options["input_hash"] = loader.compute_input_hash(options["include"])
+    return entries, errors, options
+
+
+def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | None = None) -> tuple[list, list, dict]:
+    """Every file of the coop, as `beancount.loader.load_file` loads them (not verified here),
+    with `texts` (path in the coop's folder → content) in place of what the disk holds."""
+    coop_dir = Path(coop_dir).resolve()
+    entries, errors, options = _parse(coop_dir, COOP_FILENAME, _read(coop_dir, COOP_FILENAME, texts))
+    others, files = [], [str(coop_dir / COOP_FILENAME)]
+    for rel in _included(options, coop_dir):
+        path = coop_dir / rel
+        if not ((texts is not None and texts.get(rel) is not None) or path.is_file()):
+            errors.append(loader.LoadError(data.new_metadata("<load>", 0), f'File "{path}" does not exist'))
+            continue
+        more, more_errors, more_options = _parse(coop_dir, rel, _read(coop_dir, rel, texts))
+        entries += more
+        errors += more_errors
+        others.append(more_options)
+        files.append(str(path))
+    return _finish(entries, errors, options, others, files)
+
+
+# -- the opening state: committed, cached, or computed ---------------------------------------
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the code an opening state depends on: our rules, their messages, the digest,
+    the state's computation, and Beancount's version. A state of other code is not used."""
+    import beancount
+    import retkoop_plugins
+
+    import retkoop_tools
+
+    package = Path(retkoop_tools.__file__).parent
+    h = hashlib.sha256(f"beancount {beancount.__version__}\n".encode())
+    sources = [*sorted(Path(retkoop_plugins.__file__).parent.glob("*.py")),
+               *(package / "ledger" / name for name in ("anouveaux.py", "digest.py", "conventions.py", "exercice.py")),
+               package / "checks" / "messages.py", package / "tresorier" / "books.py",
+               package / "chart" / "__init__.py", package / "chart" / "plan-comptable.yaml"]
+    for path in sources:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def rules_fingerprint(coop_dir: Path) -> str:
+    """What the state depends on besides the books: the AD's chart."""
+    root = find_ad_root(coop_dir)
+    h = hashlib.sha256(b"plan-comptable\0")
+    if root is not None and (root / AD_CHART_FILENAME).is_file():
+        h.update((root / AD_CHART_FILENAME).read_bytes())
+    return h.hexdigest()
+
+
+class _ErrorTypes:
+    """Error classes named like the ones a full load gives (Fava shows the class name)."""
+
+    def __init__(self) -> None:
+        self._types: dict[str, type] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> type:
+        with self._lock:
+            if name not in self._types:
+                safe = name if name.isidentifier() else "ClosedExerciceError"
+                cls = collections.namedtuple(safe, "source message entry")
+                cls.__module__ = "retkoop_plugins.sealed"  # already French: never translated again
+                self._types[name] = cls
+            return self._types[name]
+
+
+_ERROR_TYPES = _ErrorTypes()
+
+
+def _records_entries(records: list[dict], coop_dir: Path) -> list:
+    """Entries kept as text in a state, with their file and line."""
+    result = []
+    for record in records:
+        parsed, errors, _ = parser.parse_string(ROOT_OPTIONS + record["texte"])
+        if errors or len(parsed) != 1 or not isinstance(parsed[0], (data.Transaction, data.Custom)):
+            raise NotStandaloneError("a kept entry does not read back")
+        entry = parsed[0]
+        meta = dict(entry.meta)
+        meta["filename"] = str(coop_dir / record["fichier"])
+        meta["lineno"] = int(record["ligne"])
+        result.append(entry._replace(meta=meta))
+    return result
+
+
+@dataclass
+class _ClosedFile:
+    rel: str
+    exercice: Exercice
+    content: bytes
+    parsed: list | None = None  # when it differs from the state's: its entries, re-read
+
+
+def _check_changed(closed: _ClosedFile, state: dict, coop_dir: Path) -> None:
+    """A closed file that is not the one the state was computed on: only ticks of carried
+    entries may have changed (its seal holds, its other ticks are the same)."""
+    entries, errors, _ = _parse(coop_dir, closed.rel, closed.content)
+    if errors:
+        raise NotStandaloneError(f"{closed.rel} does not parse cleanly")
+    path = str(coop_dir / closed.rel)
+    seals = [e for e in entries if isinstance(e, data.Custom) and e.type == CUSTOM_CLOTURE]
+    kept = [r for r in state["clotures"] if r["fichier"] == closed.rel]
+    if len(seals) != 1 or len(kept) != 1 or entry_fingerprint(seals[0]) != kept[0]["empreinte"]:
+        raise NotStandaloneError(f"{closed.rel}: its seal changed")
+    digest = str(seals[0].values[1].value)
+    sealed = [e for e in entries if e.meta.get("filename") == path
+              and not (isinstance(e, data.Custom) and e.type in (CUSTOM_CLOTURE, CUSTOM_FAVA_OPTION))]
+    if entries_digest(sealed) != digest:
+        raise NotStandaloneError(f"{closed.rel}: its entries changed since the closing")
+    carried = [r["empreinte"] for r in state["reports"] if r["fichier"] == closed.rel]
+    fin = datetime.date.fromisoformat(state["fin"])
+    if anouveaux.ticks_hash(entries, carried, fin) != state["fichiers"][closed.rel]["pointages"]:
+        raise NotStandaloneError(f"{closed.rel}: ticks changed")
+    if any(e["fichier"] == closed.rel or f"{Path(closed.rel).name}:" in e["message"] for e in state["erreurs"]):
+        raise NotStandaloneError(f"{closed.rel}: an error of it is kept, its lines may have moved")
+    closed.parsed = entries
+
+
+def _state_applies(state: dict, closed: list[_ClosedFile], coop_dir: Path) -> None:
+    """NotStandaloneError unless `state` is the opening state of these closed files."""
+    if state.get("format") != anouveaux.STATE_FORMAT or state.get("code") != code_fingerprint() \
+            or state.get("regles") != rules_fingerprint(coop_dir):
+        raise NotStandaloneError("state of another version or chart")
+    if sorted(state["fichiers"]) != sorted(c.rel for c in closed) or state["exercice"] != str(closed[-1].exercice):
+        raise NotStandaloneError("state of other files")
+    for item in closed:
+        if anouveaux.file_sha(item.content) != state["fichiers"][item.rel]["sha256"]:
+            _check_changed(item, state, coop_dir)
+
+
+def _from_changed(records: list[dict], closed: dict[str, _ClosedFile], coop_dir: Path) -> list:
+    """The kept entries, taken from the re-read file when theirs changed (lines, ticks)."""
+    by_file: dict[str, list[dict]] = collections.defaultdict(list)
+    for record in records:
+        by_file[record["fichier"]].append(record)
+    result = []
+    for rel, mine in by_file.items():
+        item = closed.get(rel)
+        if item is None or item.parsed is None:
+            result += _records_entries(mine, coop_dir)
+            continue
+        pool: dict[str, list] = collections.defaultdict(list)
+        for entry in item.parsed:
+            pool[entry_fingerprint(entry)].append(entry)
+        for record in mine:
+            found = pool.get(record["empreinte"])
+            if not found:
+                raise NotStandaloneError(f"{rel}: a kept entry is gone")
+            result.append(found.pop(0))
+    return result
+
+
+def _cheques(state: dict, closed: dict[str, _ClosedFile], coop_dir: Path) -> dict[tuple[str, str], SealedCheque]:
+    lines: dict[tuple[str, str], int] = {}
+    for rel, item in closed.items():
+        if item.parsed is not None:
+            for entry in item.parsed:
+                if isinstance(entry, data.Transaction):
+                    lines.setdefault((rel, entry_fingerprint(entry)), int(entry.meta["lineno"]))
+    result = {}
+    for account, number, date, rel, line, fp in state["cheques"]:
+        if closed.get(rel) is not None and closed[rel].parsed is not None:
+            if (rel, fp) not in lines:
+                raise NotStandaloneError(f"{rel}: a cheque's entry is gone")
+            line = lines[(rel, fp)]
+        meta = {"filename": str(coop_dir / rel), "lineno": line}
+        result[(account, number)] = SealedCheque(datetime.date.fromisoformat(date), meta)
+    return result
+
+
+def _synthetic(state: dict, exercice: Exercice) -> list:
+    from retkoop_tools.fr import fmt_date
+
+    fin = datetime.date.fromisoformat(state["fin"])
+    result = []
+    for index, item in enumerate(state["a_nouveaux"]):
+        postings = []
+        for account, number, tick in item["postings"]:
+            meta = {META_RELEVE: datetime.date.fromisoformat(tick)} if tick else None
+            postings.append(data.Posting(account, data.Amount(Decimal(number), "EUR"), None, None, None, meta))
+        meta = data.new_metadata(anouveaux.SYNTHETIC_FILENAME, index + 1)
+        meta["nature"] = "cloture"
+        result.append(data.Transaction(
+            meta, datetime.date.fromisoformat(item["date"]), "*", "Report à nouveau",
+            f"Soldes de l'exercice {exercice} au {fmt_date(fin)} (exercices clos, chargés à la demande)",
+            frozenset(), frozenset(), postings))
+    return result
+
+
+def _sealed_errors(state: dict, coop_dir: Path) -> list:
+    return [_ERROR_TYPES.get(e["type"])({"filename": str(coop_dir / e["fichier"]), "lineno": e["ligne"]},
+                                        e["message"], None)
+            for e in state["erreurs"]]
+
+
+# -- the local cache of states computed here -------------------------------------------------
+def _state_cache_dir() -> Path:
+    from retkoop_tools.checks.cache import default_cache_dir
+
+    return default_cache_dir() / "a-nouveaux"
+
+
+def _state_cache_key(coop_dir: Path, closed: list[_ClosedFile]) -> str:
+    h = hashlib.sha256(f"{anouveaux.STATE_FORMAT}\0{code_fingerprint()}\0{rules_fingerprint(coop_dir)}\0".encode())
+    for item in closed:  # the seals: a tick does not change them
+        h.update(item.rel.encode() + b"\0")
+        h.update(b",".join(m.group(0).encode() for m in _SEAL_RE.finditer(item.content.decode("utf-8", "replace"))))
+    return h.hexdigest()
+
+
+def _cached_state(key: str) -> dict | None:
+    path = _state_cache_dir() / key[:2] / f"{key}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _keep_state(key: str, state: dict) -> None:
+    from retkoop_tools.fsutil import atomic_write
+
+    try:
+        atomic_write(_state_cache_dir() / key[:2] / f"{key}.json", json.dumps(state, ensure_ascii=False),
+                     durable=False)
+    except OSError:
+        pass
+
+
+def compute_state(coop_dir: Path, upto: Exercice, loaded: tuple[list, list, dict],
+                  texts: Mapping[str, str | bytes | None] | None = None) -> dict:
+    """The opening state after `upto`, from a full load of the coop (raises NotStandaloneError)."""
+    entries, errors, options = loaded
+    plain = {k: (v.decode("utf-8") if isinstance(v, bytes) else v) for k, v in (texts or {}).items()
+             if v is not None and k.endswith(".beancount")}
+    state = anouveaux.closed_state(entries, errors, options, coop_dir, upto, texts=plain)
+    state["code"] = code_fingerprint()
+    state["regles"] = rules_fingerprint(coop_dir)
+    return state
+
+
+# -- the load ---------------------------------------------------------------------------------
+def _exercice_files(coop_dir: Path, texts: Mapping[str, Any] | None) -> list[tuple[Exercice, str]]:
+    found = {Exercice.from_filename(p.name): p.name for p in coop_dir.glob("*.beancount")}
+    for rel, content in (texts or {}).items():
+        exercice = Exercice.from_filename(rel) if "/" not in rel else None
+        if exercice is not None:
+            if content is None:
+                found.pop(exercice, None)
+            else:
+                found[exercice] = rel
+    return sorted((e, n) for e, n in found.items() if e is not None)
+
+
+def _sealed_prefix(coop_dir: Path, files: list[tuple[Exercice, str]],
+                   texts: Mapping[str, Any] | None) -> list[_ClosedFile]:
+    """The exercices from the first, as long as each carries its seal."""
+    prefix = []
+    for exercice, rel in files:
+        content = _read(coop_dir, rel, texts)
+        seals = [m.group(1) for m in _SEAL_RE.finditer(content.decode("utf-8", "replace"))]
+        if str(exercice) not in seals:
+            break
+        prefix.append(_ClosedFile(rel, exercice, content))
+    return prefix
+
+
+def _find_state(coop_dir: Path, prefix: list[_ClosedFile],
+                texts: Mapping[str, Any] | None) -> tuple[int, dict, dict | None, str] | None:
+    """The longest sealed prefix with a state that applies: (its length, the state, the
+    closing's results it was kept in, the prefix's key)."""
+    for length in range(len(prefix), 0, -1):
+        closed = prefix[:length]
+        key = _state_cache_key(coop_dir, closed)
+        rel = results_filename(closed[-1].exercice)
+        try:
+            results = json.loads(_read(coop_dir, rel, texts))
+        except (OSError, ValueError):
+            results = None
+        candidates: list[tuple[dict, dict | None]] = []
+        if isinstance(results, dict) and isinstance(results.get("etat"), dict):
+            candidates.append((results["etat"], results))
+        if length == len(prefix):
+            cached = _cached_state(key)
+            if cached is not None:
+                candidates.append((cached, None))
+        for candidate, source in candidates:
+            for item in closed:
+                item.parsed = None
+            try:
+                _state_applies(candidate, closed, coop_dir)
+                return length, candidate, source, key
+            except (NotStandaloneError, KeyError, TypeError, ValueError):
+                continue
+    return None
+
+
+def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str:
+    """The standalone load, or why the coop must be loaded in full."""
+    files = _exercice_files(coop_dir, texts)
+    prefix = _sealed_prefix(coop_dir, files, texts)
+    if not prefix:
+        return "no closed exercice"
+    found = _find_state(coop_dir, prefix, texts)
+    if found is None:
+        return "no opening state"
+    length, state, results, state_key = found
+    closed = prefix[:length]
+    last = closed[-1].exercice
+    fin = last.end
+    by_rel = {c.rel: c for c in closed}
+
+    entries, errors, options = _parse(coop_dir, COOP_FILENAME, _read(coop_dir, COOP_FILENAME, texts))
+    included = _included(options, coop_dir)
+    if sorted(included) != sorted(["comptes.beancount", *(n for _, n in files)]):
+        return "coop.beancount includes other files"
+    others, loaded_files = [], [str(coop_dir / COOP_FILENAME)]
+    for rel in included:
+        loaded_files.append(str(coop_dir / rel))
+        if rel in by_rel:
+            continue
+        more, more_errors, more_options = _parse(coop_dir, rel, _read(coop_dir, rel, texts))
+        if Exercice.from_filename(rel) is not None:
+            for entry in more:
+                if (isinstance(entry, _DATED) or (isinstance(entry, data.Custom) and entry.type not in (
+                        CUSTOM_FAVA_OPTION, "fava-extension", "cooperative"))) and entry.date <= fin:
+                    return f"{rel} holds an entry dated in a closed exercice"
+        entries += more
+        errors += more_errors
+        others.append(more_options)
+    try:
+        kept = _from_changed(state["reports"], by_rel, coop_dir)
+        seals = _from_changed(state["clotures"], by_rel, coop_dir)
+        cheques = _cheques(state, by_rel, coop_dir)
+    except NotStandaloneError as exc:
+        return str(exc)
+    entries += _synthetic(state, last) + kept
+    plugin_state = PluginState(fin, cheques, {a: Decimal(g) for a, g in state.get("ecarts_caisse", {}).items()})
+    entries, errors, options = _finish(entries, errors, options, others, loaded_files, plugin_state)
+    errors = errors + _sealed_errors(state, coop_dir)
+    entries = sorted([*entries, *seals], key=data.entry_sortkey)
+    options[anouveaux.OPEN_FROM_KEY] = str(last.next())
+    return Loaded(entries, errors, options, last.next(), state, results, state_key)
+
+
+# -- remembered loads -------------------------------------------------------------------------
+_MEMORY_SIZE = 16
+_memory: collections.OrderedDict[tuple, Loaded] = collections.OrderedDict()
+_memory_lock = threading.Lock()
+
+
+def _content_key(coop_dir: Path, texts: Mapping[str, Any] | None, full: bool) -> tuple:
+    """The coop's files as they are (or will be): their names and contents' hashes."""
+    h = hashlib.sha256()
+    names = sorted({p.name for p in coop_dir.iterdir() if p.suffix in (".beancount", ".json") and p.is_file()}
+                   | {k for k, v in (texts or {}).items() if "/" not in k and v is not None})
+    for name in names:
+        if texts is not None and name in texts and texts[name] is None:
+            continue
+        try:
+            content = _read(coop_dir, name, texts)
+        except OSError:
+            continue
+        h.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    documents = coop_dir / "documents"  # the rules look for statements' files there
+    for folder, _dirs, names in sorted(os.walk(documents)) if documents.is_dir() else ():
+        h.update(folder.encode() + b"\0" + "\0".join(sorted(names)).encode())
+    return (str(coop_dir), full, h.hexdigest(), rules_fingerprint(coop_dir))
+
+
+def forget(coop_dir: Path | str | None = None) -> None:
+    """Drop the remembered loads (of one coop)."""
+    with _memory_lock:
+        for key in [k for k in _memory if coop_dir is None or k[0] == str(Path(coop_dir).resolve())]:
+            del _memory[key]
+
+
+def load_books(coop_dir: Path | str, uai: str | None = None, *,
+               texts: Mapping[str, str | bytes | None] | None = None, full: bool = False,
+               verify: bool = True) -> Loaded:
+    """A coop's books, verified first (`policy.files`), loaded on their own when they can be.
+
+    `texts` (path in the coop's folder → content, None: deleted) are loaded in place of what
+    the disk holds: a write is checked before it reaches the disk. `full` loads every exercice
+    (the old path, kept where correctness needs it). UnsafeLedgerError when the files may not
+    be loaded at all.
+    """
+    coop_dir = Path(coop_dir).resolve()
+    if verify:
+        violations = verify_coop_dir(coop_dir, uai, texts=texts)
+        if violations:
+            raise UnsafeLedgerError(violations)
+    key = _content_key(coop_dir, texts, full)
+    with _memory_lock:
+        if key in _memory:
+            _memory.move_to_end(key)
+            return _memory[key]
+    loaded: Loaded | str = "asked" if full else _standalone(coop_dir, texts)
+    if isinstance(loaded, str):
+        why = loaded
+        loaded = Loaded(*load_full(coop_dir, texts), why_full=why)
+        if not full:
+            _remember_state(coop_dir, texts, loaded)
+    with _memory_lock:
+        _memory[key] = loaded
+        while len(_memory) > _MEMORY_SIZE:
+            _memory.popitem(last=False)
+    return loaded
+
+
+def _remember_state(coop_dir: Path, texts: Mapping[str, Any] | None, loaded: Loaded) -> None:
+    """After a full load of a coop whose first exercices are sealed, keep their opening state
+    in the local cache, so that the next loads are standalone (or that it cannot be)."""
+    files = _exercice_files(coop_dir, texts)
+    prefix = _sealed_prefix(coop_dir, files, texts)
+    if not prefix:
+        return
+    key = _state_cache_key(coop_dir, prefix)
+    if _cached_state(key) is not None:
+        return  # computed already (or known not to apply)
+    try:
+        state = compute_state(coop_dir, prefix[-1].exercice, loaded.triple(), texts)
+    except NotStandaloneError as exc:
+        state = {"format": 0, "impossible": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - a state we cannot compute only means full loads
+        state = {"format": 0, "impossible": repr(exc)}
+    _keep_state(key, state)
