@@ -536,7 +536,11 @@ def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: 
 
     from retkoop_tools.cloture.actions import closing_text
     from retkoop_tools.cloture.report import report_block, with_report
-    from retkoop_tools.cloture.resultats import closing_results, results_filename, results_text
+    from retkoop_tools.cloture.resultats import (
+        closing_results,
+        results_filename,
+        results_text,
+    )
     from retkoop_tools.ledger.digest import entries_digest
     from retkoop_tools.ledger.layout import apply_changes
     from retkoop_tools.ledger.standalone import load_full

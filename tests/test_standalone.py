@@ -1,0 +1,292 @@
+"""The open exercices loaded on their own after the closed ones' à-nouveaux give what a full
+load gives: the same errors, balances, pointage, cash counts, cheques to deposit and CRF, on
+coops of 1, 2 and 10 exercices; a closed file changed otherwise than by a tick is loaded in
+full again, so its broken seal is still reported."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retkoop_tools.ad import load_ad
+from retkoop_tools.chart import load_chart
+from retkoop_tools.checks.runner import check_coop
+from retkoop_tools.demo.generator import (
+    DEMO_AD,
+    close_books,
+    generate_ad,
+    synthetic_coops,
+    synthetic_exercices,
+)
+from retkoop_tools.documents.crf import compute_crf
+from retkoop_tools.documents.source import CoopSource
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.layout import insert_position
+from retkoop_tools.ledger.standalone import forget, load_books, results_filename
+from retkoop_tools.tresorier.books import Books
+from retkoop_tools.tresorier.calendrier import latest_pointage
+
+
+def _build(root: Path, years: int, operations: int, closed_years: int | None = None) -> Path:
+    exercices = synthetic_exercices(years)
+    closed = set(exercices[: years - 1 if closed_years is None else closed_years])
+    generate_ad(root, synthetic_coops(1), dict(DEMO_AD), exercices=exercices, closed=closed,
+                target_ops=operations, closing=True)
+    return next((root / "ledgers").iterdir())
+
+
+@pytest.fixture(scope="module")
+def coops(tmp_path_factory) -> dict[int, Path]:
+    """Coops of 1, 2 and 10 exercices (all closed but the last), and one at the rentrée: 3
+    exercices, the first closed, the second still open."""
+    built = {}
+    for years, operations in ((1, 60), (2, 200), (10, 25)):
+        built[years] = _build(tmp_path_factory.mktemp(f"ad{years}"), years, operations)
+    built[0] = _build(tmp_path_factory.mktemp("rentree"), 3, 40, closed_years=1)
+    return built
+
+
+def _errors(result) -> list[tuple[str, int, str]]:
+    return [(e.file, e.line, e.message) for e in result.errors]
+
+
+def _both(coop_dir: Path, texts: dict | None = None):
+    forget()
+    full = load_books(coop_dir, coop_dir.name, full=True, texts=texts)
+    alone = load_books(coop_dir, coop_dir.name, texts=texts)
+    return full, alone
+
+
+def _books(loaded, coop_dir: Path) -> Books:
+    return Books(loaded.entries, load_chart(coop_dir.parent.parent), coop_dir, today=datetime.date(2026, 9, 15))
+
+
+def _crf(loaded, coop_dir: Path, exercice: Exercice):
+    source = CoopSource(load_ad(coop_dir.parent.parent), coop_dir.name, _books(loaded, coop_dir), [])
+    crf = compute_crf(source, exercice, datetime.date(2026, 9, 15))
+    return {
+        "charges": [(l.rubrique.key, [(c.compte.code, c.montant) for c in l.comptes]) for l in crf.charges],
+        "produits": [(l.rubrique.key, [(c.compte.code, c.montant) for c in l.comptes]) for l in crf.produits],
+        "actif": [(p.libelle, p.montant) for p in crf.actif],
+        "report": crf.report_a_nouveau, "resultat": crf.resultat, "equilibre": crf.equilibre,
+        "rapprochements": [(r.compte, r.date_releve, r.solde_releve, r.solde_comptable, r.solde_fin,
+                            [op.piece for op in r.non_pointees], [op.piece for op in r.non_couvertes])
+                           for r in crf.rapprochements],
+        "caisse": (crf.caisse.date, crf.caisse.total, crf.caisse.solde_comptable, crf.caisse.solde_fin)
+        if crf.caisse else None,
+        "subventions": [(s.date, s.financeur, s.montant) for s in crf.subventions],
+    }
+
+
+def _facts(loaded, coop_dir: Path) -> dict:
+    books = _books(loaded, coop_dir)
+    accounts = sorted({p.account for op in books.operations for p in op.entry.postings})
+    return {
+        "balances": {a: books.balance(a) for a in accounts if books.balance(a)},
+        "closed": sorted(map(str, books.closed)),
+        "exercices": [str(e) for e in books.exercices],
+        "pointage": latest_pointage(books),
+        "statements": [(s.account, s.date, s.balance) for s in books.statements()][-6:],
+        "counts": [(c.date, c.total, c.book) for c in books.cash_counts()][-4:],
+        "pending": sorted((op.date, op.piece) for op in books.pending_cheques()),
+        "unticked": [(a, [(op.date, op.piece) for op in books.unticked(a)]) for a in books.bank_accounts],
+        "ticked": [(a, books.ticked_total(a, datetime.date.max)) for a in books.bank_accounts],
+        "regies": [(r.account, r.balance) for r in books.regies()],
+        "operations": loaded.operations,
+    }
+
+
+def _assert_same(full, alone, coop_dir: Path) -> None:
+    root = coop_dir.parent.parent
+    from retkoop_tools.checks.runner import result_of_load
+
+    assert _errors(result_of_load(root, coop_dir.name, alone.entries, alone.errors)) == \
+        _errors(result_of_load(root, coop_dir.name, full.entries, full.errors))
+    assert _facts(alone, coop_dir) == _facts(full, coop_dir)
+    last = max(Exercice.from_filename(p.name) for p in coop_dir.glob("20*.beancount"))
+    assert _crf(alone, coop_dir, last) == _crf(full, coop_dir, last)
+
+
+@pytest.mark.parametrize("years", [1, 2, 10, 0])
+def test_the_open_exercices_alone_give_what_the_full_load_gives(coops, years):
+    coop_dir = coops[years]
+    full, alone = _both(coop_dir)
+    if years == 1:
+        assert alone.open_from is None  # nothing closed: loaded in full
+    else:
+        assert alone.open_from is not None, alone.why_full
+        assert alone.results is not None  # the state the closing kept, not one computed here
+        closed = {str(p.resolve()) for p in coop_dir.glob("20*.beancount")
+                  if Exercice.from_filename(p.name) < alone.open_from}
+        # Of the closed exercices, only the entries still in use and the seals are loaded.
+        in_closed = [e for e in alone.entries if e.meta.get("filename") in closed]
+        assert 0 < len(in_closed) < len([e for e in full.entries if e.meta.get("filename") in closed]) / 4
+    assert not full.errors
+    _assert_same(full, alone, coop_dir)
+
+
+def _state(coop_dir: Path) -> dict:
+    last_closed = max(Exercice.from_filename(p.name[len("cloture-"):-len(".json")] + ".beancount")
+                      for p in coop_dir.glob("cloture-*.json"))
+    return json.loads((coop_dir / results_filename(last_closed)).read_text())["etat"]
+
+
+def _last_file(coop_dir: Path) -> Path:
+    return max(coop_dir.glob("20*.beancount"), key=lambda p: p.name)
+
+
+def _insert(text: str, entry: str) -> str:
+    at = insert_position(text)
+    return text[:at] + entry.strip("\n") + "\n\n" + text[at:]
+
+
+def test_a_cheque_number_of_a_closed_exercice_cannot_be_issued_again(coops):
+    coop_dir = coops[10]
+    state = _state(coop_dir)
+    account, number, date, rel, line, _fp = state["cheques"][0]
+    last = _last_file(coop_dir)
+    entry = (f'2025-10-02 * "Papeterie" "Cahiers"\n  piece: "D999"\n  mode: "CHQ"\n  cheque: "{number}"\n'
+             f'  Charges:6063-Fournitures-activites  10.00 EUR\n  {account}  -10.00 EUR\n')
+    texts = {last.name: _insert(last.read_text(), entry)}
+    full, alone = _both(coop_dir, texts)
+    assert alone.open_from is not None
+    messages = [e.message for e in alone.errors]
+    assert any(f"Le chèque n° {number} a déjà été émis" in m and f"{rel}:{line}" in m for m in messages), messages
+    _assert_same(full, alone, coop_dir)
+
+
+@pytest.fixture(scope="module")
+def late(tmp_path_factory) -> Path:
+    """A coop of 2 exercices whose closed one ends with a cheque of 28/08 debited in September
+    (ticked on the open exercice's first statement)."""
+    root = tmp_path_factory.mktemp("tardif")
+    coop_dir = _build(root, 2, 60, closed_years=0)
+    first, second = sorted(coop_dir.glob("20*.beancount"))
+    first.write_text(_insert(first.read_text(), (
+        '2025-08-28 * "Autocars Dupont" "Sortie de fin d\'année"\n  piece: "D900"\n  mode: "CHQ"\n'
+        '  cheque: "0000042"\n  releve: 2025-09-30\n  Charges:6247-Transports  50.00 EUR\n'
+        "  Actif:512-Banque  -50.00 EUR\n")))
+    from decimal import Decimal
+
+    # Every statement of the open exercice holds it (a statement's balance is cumulative).
+    second.write_text(re.sub(r'^(\d{4}-\d{2}-\d{2} custom "releve" Actif:512-Banque )(-?[\d.]+)( EUR)$',
+                             lambda m: f"{m.group(1)}{Decimal(m.group(2)) - 50}{m.group(3)}",
+                             second.read_text(), flags=re.M))
+    close_books(root, coop_dir, Exercice.from_filename(first.name), "Compta AD", datetime.date(2025, 9, 20))
+    return coop_dir
+
+
+def _carried_late(coop_dir: Path) -> tuple[dict, str]:
+    """The carried cheque of 28/08, and its tick."""
+    state = _state(coop_dir)
+    for record in state["reports"]:
+        if 'piece: "D900"' in record["texte"]:
+            return record, "2025-09-30"
+    raise AssertionError("the cheque of 28/08 is carried into the open exercice")
+
+
+def test_the_late_cheque_is_carried(late):
+    full, alone = _both(late)
+    assert alone.open_from is not None and not full.errors
+    _assert_same(full, alone, late)
+
+
+def _retick(text: str, line: int, old: str, new: str | None) -> str:
+    """The file with the tick of the entry at `line` changed (None: removed)."""
+    lines = text.splitlines(keepends=True)
+    for index in range(line, len(lines)):
+        if lines[index].strip() == f"releve: {old}":
+            if new is None:
+                del lines[index]
+            else:
+                lines[index] = lines[index].replace(old, new)
+            return "".join(lines)
+    raise AssertionError("tick not found")
+
+
+def test_an_operation_of_a_closed_exercice_ticked_later_then_unticked(late):
+    """Ticks of carried entries live in the closed file (the seal ignores them): changing one
+    keeps the load standalone, and the statement's total changes the same way."""
+    coop_dir = late
+    record, tick = _carried_late(coop_dir)
+    closed_file = coop_dir / record["fichier"]
+    texts = {closed_file.name: _retick(closed_file.read_text(), record["ligne"], tick, None)}
+    full, alone = _both(coop_dir, texts)
+    assert alone.open_from is not None, alone.why_full
+    assert any("opérations pointées" in e.message for e in alone.errors)  # the statement no longer adds up
+    _assert_same(full, alone, coop_dir)
+    # Ticked again, on another statement of the open exercice.
+    later = re.findall(r"^(\d{4}-\d{2}-\d{2}) custom \"releve\"", _last_file(coop_dir).read_text(), re.M)[-1]
+    texts = {closed_file.name: _retick(closed_file.read_text(), record["ligne"], tick, later)}
+    full, alone = _both(coop_dir, texts)
+    assert alone.open_from is not None, alone.why_full
+    moved = [e for e in alone.entries if e.meta.get("filename") == str(closed_file.resolve())
+             and e.meta.get("lineno") == record["ligne"]]
+    assert moved and str(moved[0].meta.get("releve")) == later
+    _assert_same(full, alone, coop_dir)
+
+
+def test_a_tick_on_a_statement_that_does_not_exist(late):
+    coop_dir = late
+    record, tick = _carried_late(coop_dir)
+    closed_file = coop_dir / record["fichier"]
+    texts = {closed_file.name: _retick(closed_file.read_text(), record["ligne"], tick, "2025-10-17")}
+    full, alone = _both(coop_dir, texts)
+    assert alone.open_from is not None
+    assert any("il n'y a pas de relevé à cette date" in e.message for e in alone.errors)
+    _assert_same(full, alone, coop_dir)
+
+
+def test_a_changed_closed_entry_is_still_caught(coops):
+    coop_dir = coops[10]
+    closed_file = sorted(coop_dir.glob("20*.beancount"))[3]
+    text = closed_file.read_text()
+    changed = re.sub(r"(Charges:\S+\s+)(\d+)\.(\d\d) EUR", lambda m: f"{m.group(1)}{int(m.group(2)) + 1}.{m.group(3)} EUR",
+                     text, count=1)
+    assert changed != text
+    texts = {closed_file.name: changed}
+    full, alone = _both(coop_dir, texts)
+    assert alone.open_from is None or alone.open_from <= Exercice.from_filename(closed_file.name)
+    messages = [e.message for e in alone.errors]
+    assert any(f"L'exercice {closed_file.stem} est clos" in m for m in messages), messages
+    _assert_same(full, alone, coop_dir)
+    result = check_coop(coop_dir.parent.parent, coop_dir.name, texts=texts)
+    assert any("ses écritures ont été modifiées" in e.message for e in result.errors)
+
+
+def test_a_closed_exercice_with_an_error_keeps_it(tmp_path):
+    """A forced closing keeps the exercice's errors: the standalone load reports them."""
+    coop_dir = _build(tmp_path, 3, 30, closed_years=1)
+    second = sorted(coop_dir.glob("20*.beancount"))[1]
+    text = second.read_text()
+    piece = re.search(r'piece: "([^"]+)"', text).group(1)
+    entry = (f'2024-10-03 * "Famille X" "Don"\n  piece: "{piece}"\n  mode: "ESP"\n'
+             "  Actif:530-Caisse  5.00 EUR\n  Produits:771-Dons  -5.00 EUR\n")
+    second.write_text(_insert(text, entry))
+    close_books(tmp_path, coop_dir, Exercice.from_filename(second.name), "Compta AD", datetime.date(2025, 9, 20))
+    full, alone = _both(coop_dir)
+    assert alone.open_from == Exercice.from_filename(second.name).next()
+    assert any(f"La pièce {piece} est déjà utilisée" in e.message for e in alone.errors)
+    _assert_same(full, alone, coop_dir)
+
+
+def test_without_the_closing_s_file_the_state_is_computed_once(coops, tmp_path):
+    """A coop closed before this version (no cloture-*.json): loaded in full once, its state
+    kept in the local cache, then standalone."""
+    coop_dir = tmp_path / "ledgers" / coops[2].name
+    shutil.copytree(coops[2].parent.parent, tmp_path, dirs_exist_ok=True)
+    for path in coop_dir.glob("cloture-*.json"):
+        path.unlink()
+    forget()
+    first = load_books(coop_dir, coop_dir.name)
+    assert first.open_from is None
+    forget()
+    second = load_books(coop_dir, coop_dir.name)
+    assert second.open_from is not None and second.results is None
+    full = load_books(coop_dir, coop_dir.name, full=True)
+    _assert_same(full, second, coop_dir)
