@@ -14,9 +14,16 @@ from __future__ import annotations
 import datetime
 import re
 
+from retkoop_plugins.exercice import sealed_entries
+
 from retkoop_tools.ad import LEDGERS_DIRNAME
 from retkoop_tools.cloture.conditions import closing_conditions, unmet
 from retkoop_tools.cloture.report import report_block, with_report, without_report
+from retkoop_tools.cloture.resultats import (
+    closing_results,
+    results_filename,
+    results_text,
+)
 from retkoop_tools.documents.crf import compute_crf
 from retkoop_tools.documents.dossier import (
     BROUILLON,
@@ -33,8 +40,8 @@ from retkoop_tools.documents.dossier import (
 from retkoop_tools.documents.render import render_pdf
 from retkoop_tools.documents.source import CoopSource, load_source
 from retkoop_tools.fr import fmt_date
-from retkoop_tools.ledger.closing import exercice_digest
 from retkoop_tools.ledger.conventions import CUSTOM_CLOTURE
+from retkoop_tools.ledger.digest import entries_digest
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.exercice import today as clock_today
 from retkoop_tools.ledger.layout import (
@@ -94,7 +101,7 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
     result = Result()
     today = _today(today)
     with store.coop_locked(uai):
-        source = load_source(store.root, uai, today)
+        source = load_source(store.root, uai, today, exercice=exercice)
         books = source.books
         conditions = closing_conditions(books, exercice, len(source.errors), today)
         # Forcing skips the mandataire's checklist, never the structure (file, not closed yet).
@@ -107,7 +114,8 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
         coop_dir = source.coop_dir
         changes: dict[str, str | bytes | None] = {}
         text = (coop_dir / exercice.filename).read_text(encoding="utf-8")
-        digest = exercice_digest(coop_dir, exercice)
+        # The exercice to close is loaded in full in the books (open, not carried).
+        digest = entries_digest(sealed_entries(books.entries, str((coop_dir / exercice.filename).resolve())))
         closing = closing_text(exercice, digest, author.name, today, bool(skipped))
         at = insert_position(text)
         changes[exercice.filename] = text[:at] + closing + text[at:]
@@ -132,6 +140,8 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
             dossier.statut = BROUILLON
         changes[dossier_filename(exercice)] = dossier.dump()
         changes[crf_document_path(exercice)] = _crf_pdf(source, exercice, dossier, today)
+        # What the next loads need of it, computed now from the books as the closing leaves them.
+        changes[results_filename(exercice)] = results_text(closing_results(store.root, uai, exercice, changes))
 
         message = f"Clôture de l'exercice {exercice}" + (" (forcée par l'AD)" if skipped else "")
         commit_result(store, uai, changes, author, message, result, Scope.SYSTEM)
@@ -183,6 +193,8 @@ def reopen_exercice(store: Store, uai: str, exercice: Exercice, author: Author, 
             result.errors["general"] = f"L'exercice {exercice} n'est pas clôturé."
             return result
         changes: dict[str, str | bytes | None] = {exercice.filename: reopened}
+        if (coop_dir / results_filename(exercice)).exists():  # valid while the seal held only
+            changes[results_filename(exercice)] = None
         following = coop_dir / exercice.next().filename
         if following.exists():
             changes[following.name] = without_report(following.read_text(encoding="utf-8"), exercice)
@@ -241,7 +253,7 @@ def submit_crf(store: Store, uai: str, exercice: Exercice, author: Author, *,
     result = Result()
     today = _today(today)
     with store.coop_locked(uai):
-        source = load_source(store.root, uai, today)
+        source = load_source(store.root, uai, today, exercice=exercice)
         if exercice not in source.books.closed:
             result.errors["general"] = f"Clôturez d'abord l'exercice {exercice} : le CRF se remet clôturé."
             return result

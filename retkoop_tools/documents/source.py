@@ -8,7 +8,8 @@ from pathlib import Path
 
 from retkoop_tools.ad import AD, LEDGERS_DIRNAME, load_ad
 from retkoop_tools.chart import load_chart
-from retkoop_tools.ledger.load import load_coop
+from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.standalone import load_books
 from retkoop_tools.tresorier.books import Books
 
 
@@ -31,9 +32,14 @@ class CoopSource:
         return self.ad.root / LEDGERS_DIRNAME / self.uai
 
 
-def load_source(ad_root: Path | str, uai: str, today: datetime.date | None = None) -> CoopSource:
+def load_source(ad_root: Path | str, uai: str, today: datetime.date | None = None, *,
+                exercice: Exercice | None = None, full: bool = False) -> CoopSource:
+    """The coop's books: its open exercices loaded on their own (`ledger.standalone`), every
+    exercice when `full` or when `exercice` is a closed one they leave out (loaded on demand)."""
     ad = load_ad(ad_root)
     coop_dir = ad.root / LEDGERS_DIRNAME / uai
-    entries, errors, _options = load_coop(coop_dir, uai)
-    books = Books(entries, load_chart(ad.root), coop_dir, today)
-    return CoopSource(ad, uai, books, list(errors))
+    loaded = load_books(coop_dir, uai, full=full)
+    if exercice is not None and loaded.open_from is not None and exercice < loaded.open_from:
+        loaded = load_books(coop_dir, uai, full=True)
+    books = Books(loaded.entries, load_chart(ad.root), coop_dir, today)
+    return CoopSource(ad, uai, books, list(loaded.errors))

@@ -28,6 +28,7 @@ from retkoop_tools.documents.dossier import (
     Verificateur,
     load_dossier,
 )
+from retkoop_tools.ledger.standalone import load_books
 from retkoop_tools.store.store import RuleViolationError
 from tests.documents.conftest import AFTER_YEAR, BOOKS, EXERCICE, write_books
 from tests.gitrepo import ADMIN, TEACHER, run_git
@@ -67,6 +68,10 @@ def test_closing_seals_reports_stores_the_crf_and_tags(hand):
     assert "exercice clôturé" in text and "136,30" in text
     books = hand.books(AFTER_YEAR)
     assert EXERCICE in books.closed
+    # What the next loads need of the closed exercice, kept beside it: they leave it out.
+    assert (hand.coop_dir / f"cloture-{EXERCICE}.json").is_file()
+    loaded = load_books(hand.coop_dir, UAI)
+    assert loaded.open_from == EXERCICE.next() and loaded.results is not None
 
 
 def test_a_closed_exercice_refuses_changes(hand):
@@ -111,6 +116,8 @@ def test_reopening_needs_a_reason_and_leaves_a_trace(hand):
     assert hand.log()[0] == "Compta AD|Exercice 2025-2026 rouvert par Compta AD : Subvention mal ventilée"
     assert 'custom "cloture"' not in hand.text()
     assert "balance" not in hand.text(NEXT)
+    assert not (hand.coop_dir / f"cloture-{EXERCICE}.json").exists()
+    assert load_books(hand.coop_dir, UAI).open_from is None  # loaded in full again
     assert not run_git(hand.root, "tag", "-l", closing_tag(UAI, EXERCICE)).stdout.strip()
     events = load_dossier(hand.coop_dir, EXERCICE).historique
     assert [(e.action, e.par, e.motif) for e in events][-1] == ("reouverture", "Compta AD", "Subvention mal ventilée")
@@ -119,6 +126,7 @@ def test_reopening_needs_a_reason_and_leaves_a_trace(hand):
     hand.store.write(UAI, {"2025-2026.beancount": fixed}, TEACHER, "Correction")
     assert close(hand).ok
     assert run_git(hand.root, "tag", "-l", closing_tag(UAI, EXERCICE)).stdout.strip()
+    assert load_books(hand.coop_dir, UAI).open_from == EXERCICE.next()
 
 
 def test_submission_lock_and_send_back(hand):
