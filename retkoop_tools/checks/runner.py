@@ -24,7 +24,12 @@ from retkoop_tools.chart import AD_CHART_FILENAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.messages import is_ours, to_french
 from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
-from retkoop_tools.ledger.standalone import Loaded, UnsafeLedgerError, load_books
+from retkoop_tools.ledger.standalone import (
+    Loaded,
+    UnsafeLedgerError,
+    count_operations,
+    load_books,
+)
 
 
 @dataclass(frozen=True)
@@ -105,20 +110,18 @@ def load_and_check(ad_root: Path, uai: str, *, full: bool = False,
                          for v in exc.violations]
         result.seconds = time.perf_counter() - start
         return None, result
-    result = result_of_load(ad_root, uai, loaded.entries, loaded.errors)
-    result.operations = loaded.operations
+    result = result_of_load(ad_root, uai, loaded.entries, loaded.errors, loaded.options)
     result.seconds = time.perf_counter() - start
     return loaded, result
 
 
-def result_of_load(ad_root: Path, uai: str, entries: list, errors: list) -> CoopResult:
+def result_of_load(ad_root: Path, uai: str, entries: list, errors: list, options: dict | None = None) -> CoopResult:
     """The check's result from a load of the coop's ledger done elsewhere (e.g. by Fava, whose
-    loader is Beancount's with the same plugins)."""
+    loader is ours, with the same plugins)."""
     result = CoopResult(uai=uai)
+    result.operations = count_operations(entries, options or {})
     for entry in entries:
-        if isinstance(entry, data.Transaction):
-            result.operations += 1
-        elif isinstance(entry, data.Custom) and entry.type == CUSTOM_COOPERATIVE:
+        if isinstance(entry, data.Custom) and entry.type == CUSTOM_COOPERATIVE:
             result.nom = str(entry.meta.get("nom", ""))
     seen = set()
     for error in errors:

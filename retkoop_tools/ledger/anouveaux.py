@@ -55,8 +55,10 @@ from retkoop_tools.ledger.writer import format_entry
 
 #: The key of the options map under which a standalone load hands its state to the plugins.
 OPTION_KEY = "retkoop_a_nouveaux"
-#: The options map key telling readers (pages, summaries) where the loaded entries start.
+#: The options map keys telling readers (pages, summaries) where the loaded entries start
+#: (the first exercice loaded in full), and how many operations the closed ones hold.
 OPEN_FROM_KEY = "retkoop_ouvert_depuis"
+CLOSED_OPERATIONS_KEY = "retkoop_operations_closes"
 #: The file name of the synthetic opening transactions.
 SYNTHETIC_FILENAME = "<a-nouveaux>"
 #: Bumped when the state's shape or meaning changes.

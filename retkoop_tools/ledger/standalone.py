@@ -87,23 +87,39 @@ class Loaded:
     @property
     def operations(self) -> int:
         """How many operations the coop's books hold (the closed ones counted by the state)."""
-        own = [e for e in self.entries if isinstance(e, data.Transaction)]
-        if self.open_from is None or self.state is None:
-            return len(own)
-        mine = sum(1 for e in own if (Exercice.from_filename(str(e.meta.get("filename", ""))) or self.open_from)
-                   >= self.open_from and not anouveaux.is_synthetic(e))
-        return mine + int(self.state.get("operations", 0))
+        return count_operations(self.entries, self.options)
 
     def triple(self) -> tuple[list, list, dict]:
         return self.entries, self.errors, self.options
 
 
+def count_operations(entries: list, options: dict) -> int:
+    """How many operations a load of a coop holds, as a full load counts them: a standalone
+    load's own (not the à-nouveaux, not the carried entries), plus the closed exercices'."""
+    own = [e for e in entries if isinstance(e, data.Transaction)]
+    open_from = options.get(anouveaux.OPEN_FROM_KEY)
+    if not open_from:
+        return len(own)
+    start = Exercice.parse(open_from)
+    mine = sum(1 for e in own if (Exercice.from_filename(str(e.meta.get("filename", ""))) or start) >= start
+               and not anouveaux.is_synthetic(e))
+    return mine + int(options.get(anouveaux.CLOSED_OPERATIONS_KEY, 0))
+
+
 # -- the parts of beancount.loader._load, on files given by their text ------------------------
 def _read(coop_dir: Path, rel: str, texts: Mapping[str, str | bytes | None] | None) -> bytes:
-    if texts is not None and rel in texts and texts[rel] is not None:
+    if texts is not None and rel in texts:
         content = texts[rel]
-        return content.encode("utf-8") if isinstance(content, str) else content  # type: ignore[union-attr]
+        if content is None:
+            raise FileNotFoundError(coop_dir / rel)
+        return content.encode("utf-8") if isinstance(content, str) else content
     return (coop_dir / rel).read_bytes()
+
+
+def _exists(coop_dir: Path, rel: str, texts: Mapping[str, str | bytes | None] | None) -> bool:
+    if texts is not None and rel in texts:
+        return texts[rel] is not None
+    return (coop_dir / rel).is_file()
 
 
 def _parse(coop_dir: Path, rel: str, content: bytes) -> tuple[list, list, dict]:
@@ -149,7 +165,7 @@ def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | No
     others, files = [], [str(coop_dir / COOP_FILENAME)]
     for rel in _included(options, coop_dir):
         path = coop_dir / rel
-        if not ((texts is not None and texts.get(rel) is not None) or path.is_file()):
+        if not _exists(coop_dir, rel, texts):
             errors.append(loader.LoadError(data.new_metadata("<load>", 0), f'File "{path}" does not exist'))
             continue
         more, more_errors, more_options = _parse(coop_dir, rel, _read(coop_dir, rel, texts))
@@ -481,6 +497,7 @@ def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str
     errors = errors + _sealed_errors(state, coop_dir)
     entries = sorted([*entries, *seals], key=data.entry_sortkey)
     options[anouveaux.OPEN_FROM_KEY] = str(last.next())
+    options[anouveaux.CLOSED_OPERATIONS_KEY] = int(state.get("operations", 0))
     return Loaded(entries, errors, options, last.next(), state, results, state_key)
 
 

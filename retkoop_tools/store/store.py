@@ -305,8 +305,13 @@ class Store:
         before = CoopResult.from_dict(cached) if cached else check_coop(self.root, uai)
         if not cached:
             self.cache.put(before_key, before.as_dict())
-        with self._staging(uai, rels) as staging_root:
-            after = check_coop(staging_root, uai)
+        if all(len(rel.parts) == 1 for rel in rels):
+            # Files of the coop's folder itself (books, records): checked as they will be, with
+            # their real names, without copying the coop. This load is the one Fava shows next.
+            after = check_coop(self.root, uai, texts={rel.as_posix(): content for rel, content in rels.items()})
+        else:  # documents too: the rules look for statements' files on the disk
+            with self._staging(uai, rels) as staging_root:
+                after = check_coop(staging_root, uai)
         added = new_errors(before, after)
         if added:
             raise RuleViolationError(added)

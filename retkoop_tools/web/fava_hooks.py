@@ -9,6 +9,10 @@ So, whatever the request:
   (`policy.files.verify_coop_dir`); a folder that fails is loaded as an empty ledger whose only
   entry is the error, so nothing it names is imported, run or opened, and the write that put it
   there is then refused by the store and undone;
+- the books are loaded as every check loads them (`ledger.standalone.load_books`): the open
+  exercices on their own after the closed ones' à-nouveaux — the very load the store did to
+  check the write just made, when there was one — and every exercice for an app that shows a
+  closed one (`fava_scope`: the history, a vérificateur's closed exercice);
 - Fava's import configuration is only ever ours (`retkoop_tools.banque.fava_config`): any other
   path is refused before `runpy` could execute it.
 """
@@ -24,7 +28,7 @@ import fava.core.ingest as fava_ingest
 from beancount.parser import options as beancount_options
 
 from retkoop_tools.banque import fava_config
-from retkoop_tools.policy.files import verify_coop_dir
+from retkoop_tools.ledger.standalone import UnsafeLedgerError, load_books
 
 
 class UnsafeLedgerLoadError(NamedTuple):
@@ -41,15 +45,22 @@ def _install() -> None:
         return
 
     def load_uncached(path: str, *, is_encrypted: bool):  # noqa: ANN202 - Fava's LoaderResult
-        violations = verify_coop_dir(Path(path).parent)
-        if violations:
+        from retkoop_tools.web.fava_scope import wants_full
+
+        coop_dir = Path(path).parent
+        try:
+            loaded = load_books(coop_dir)
+            if loaded.open_from is not None and wants_full(loaded.open_from):
+                loaded = load_books(coop_dir, full=True)
+        except UnsafeLedgerError as exc:
             options = copy.deepcopy(beancount_options.OPTIONS_DEFAULTS)
             options["filename"] = path
             options["include"] = [path]
             errors = [UnsafeLedgerLoadError({"filename": path, "lineno": v.line}, v.message, None)
-                      for v in violations]
+                      for v in exc.violations]
             return [], errors, options
-        return original(path, is_encrypted=is_encrypted)
+        # Lists of our own: Fava and the clamping of a vérificateur's app never change ours.
+        return list(loaded.entries), list(loaded.errors), loaded.options
 
     load_uncached.retkoop_verified = True  # type: ignore[attr-defined]
     fava.core.load_uncached = load_uncached  # type: ignore[assignment]

@@ -22,10 +22,16 @@ from flask import Flask
 from retkoop_tools.ad import COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import result_of_load
+from retkoop_tools.ledger.anouveaux import OPEN_FROM_KEY
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 from retkoop_tools.web import fava_hooks  # noqa: F401 - verifies before every Fava load
-from retkoop_tools.web.fava_scope import create_exercice_app, scope_key
+from retkoop_tools.web.fava_scope import (
+    HISTORY,
+    create_exercice_app,
+    create_history_app,
+    scope_key,
+)
 from retkoop_tools.web.fava_templates import use_escaping_templates
 
 MAX_UPLOAD = 20 * 1024 * 1024  # a phone photo of a receipt, a bank statement
@@ -86,8 +92,9 @@ class FavaPool:
     def __len__(self) -> int:
         return len(self._apps)
 
-    def get(self, uai: str, exercice: Exercice | None = None) -> Flask:
-        """The coop's app; with `exercice`, the app that knows that exercice only."""
+    def get(self, uai: str, exercice: Exercice | str | None = None) -> Flask:
+        """The coop's app; with `exercice`, the app that knows that exercice only; with
+        `HISTORY`, the read-only app of every exercice (the closed ones, on demand)."""
         name = scope_key(uai, exercice)
         with self._lock:
             app = self._apps.get(name)
@@ -120,8 +127,10 @@ class FavaPool:
         verify_loadable(Path(path).parent, uai)  # Fava imports and runs what the files name
         if exercice is None:
             app = create_app([path], load=True, poll_watcher=True)
+        elif exercice == HISTORY:
+            app = create_history_app(path)
         else:
-            app = create_exercice_app(path, exercice)
+            app = create_exercice_app(path, exercice)  # type: ignore[arg-type]
         app.config["RETKOOP_POOL_KEY"] = scope_key(uai, exercice)
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
         use_escaping_templates(app)
@@ -198,9 +207,15 @@ class FavaPool:
         if key is None or self.results is None or self.results.has(key):
             return
         ledger = app.config["LEDGERS"].ledgers[0]
-        result = result_of_load(self.results.ad_root, uai, ledger.all_entries, ledger.load_errors)
+        result = result_of_load(self.results.ad_root, uai, ledger.all_entries, ledger.load_errors, ledger.options)
         if self.results.key(uai) == key:
             self.results.put(key, result.as_dict())
+
+    @staticmethod
+    def open_from(app: Flask) -> Exercice | None:
+        """The first exercice the app's ledger holds in full (None: it holds every one)."""
+        value = app.config["LEDGERS"].ledgers[0].options.get(OPEN_FROM_KEY)
+        return Exercice.parse(value) if value else None
 
     def slug(self, uai: str) -> str:
         return self.get(uai).config["LEDGERS"].first_slug()

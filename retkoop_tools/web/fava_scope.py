@@ -49,9 +49,13 @@ class OtherExercicesErrors(NamedTuple):
     entry: None
 
 
-def scope_key(uai: str, exercice: Exercice | None) -> str:
-    """The pool's key of a coop's app: `0910001A`, or `0910001A@2025-2026` for a scoped one."""
-    return uai if exercice is None else f"{uai}@{exercice.name}"
+HISTORY = "historique"
+
+
+def scope_key(uai: str, exercice: Exercice | str | None) -> str:
+    """The pool's key of a coop's app: `0910001A`, `0910001A@2025-2026` for a scoped one,
+    `0910001A@historique` for its history."""
+    return uai if exercice is None else f"{uai}@{exercice if isinstance(exercice, str) else exercice.name}"
 
 
 def clamp_to_exercice(
@@ -107,6 +111,15 @@ def _concerns(error: Any, exercice: Exercice) -> bool:
 # -- the hook in Fava's loading ---------------------------------------------------------------
 #: The exercice being loaded in this thread by an `ExerciceLedger` (None: a whole ledger).
 _LOADING: contextvars.ContextVar[Exercice | None] = contextvars.ContextVar("retkoop_exercice", default=None)
+#: Set while a `HistoryLedger` loads: every exercice, the closed ones too.
+_HISTORY: contextvars.ContextVar[bool] = contextvars.ContextVar("retkoop_history", default=False)
+
+
+def wants_full(open_from: Exercice) -> bool:
+    """Whether the ledger loading in this thread shows an exercice before `open_from` (the
+    first one the standalone load holds in full): the history, or a closed exercice."""
+    exercice = _LOADING.get()
+    return _HISTORY.get() or (exercice is not None and exercice < open_from)
 
 
 def _install_loader_hook() -> None:
@@ -145,6 +158,28 @@ class ExerciceLedger(FavaLedger):
             super().load_file()
         finally:
             _LOADING.reset(token)
+
+
+class HistoryLedger(FavaLedger):
+    """A FavaLedger of every exercice, the closed ones too: the coop's history, read-only,
+    loaded on demand (the coop's own app holds its open exercices after their à-nouveaux)."""
+
+    def load_file(self) -> None:
+        token = _HISTORY.set(True)
+        try:
+            super().load_file()
+        finally:
+            _HISTORY.reset(token)
+
+
+def create_history_app(path: str) -> Flask:
+    """A read-only Fava app on the coop file `path`, with every exercice."""
+    app = create_app([path], load=False, read_only=True, poll_watcher=True)
+    loader = app.config["LEDGERS"]
+    loader._load = lambda: [HistoryLedger(path, poll_watcher=True)]  # noqa: SLF001
+    if not isinstance(loader.ledgers[0], HistoryLedger):  # Fava changed how it builds its ledgers
+        raise RuntimeError("Fava did not build the history's ledger: review fava_scope.py.")
+    return app
 
 
 def create_exercice_app(path: str, exercice: Exercice) -> Flask:

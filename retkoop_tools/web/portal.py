@@ -39,6 +39,7 @@ from retkoop_tools.web import fava_guard
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
+from retkoop_tools.web.fava_scope import HISTORY
 from retkoop_tools.web.paths import InvalidPathError, normalise_path
 from retkoop_tools.web.security import (
     COOKIE_NAME,
@@ -176,6 +177,8 @@ class Portal:
             environ["QUERY_STRING"] = _force_time(environ.get("QUERY_STRING", ""), user.exercice)
 
         app = self.pool.get(uai, scope)
+        if scope is None and not writing:
+            app = self._history_if_asked(uai, app, environ)
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
         environ["PATH_INFO"] = rest
         environ["retkoop.user"] = user
@@ -198,6 +201,16 @@ class Portal:
             if is_api:
                 return self._json_error(start_response, "507 INSUFFICIENT STORAGE", NO_SPACE_MESSAGE)
             return self._page(environ, start_response, 507, "Disque plein", NO_SPACE_MESSAGE)
+
+    def _history_if_asked(self, uai: str, app, environ: dict):
+        """A coop's app holds its open exercices after the closed ones' à-nouveaux: a view of a
+        closed exercice (a time filter that starts before them) is served by the coop's
+        history, every exercice, read-only, loaded on demand."""
+        open_from = self.pool.open_from(app)
+        start = _time_start(environ.get("QUERY_STRING", ""))
+        if open_from is not None and start is not None and start < open_from.start:
+            return self.pool.get(uai, HISTORY)
+        return app
 
     def _guard(self, app, environ: dict, start_response: StartResponse, uai: str, is_api: bool):
         """What the portal answers itself (documents, jump) or refuses, before Fava runs."""
@@ -320,6 +333,20 @@ _ERROR_TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page int
 
 def _status_line(code: int) -> str:
     return f"{code} {HTTPStatus(code).phrase.upper()}"
+
+
+def _time_start(query: str):
+    """The first day of Fava's time filter in a query string (None: no filter, or unreadable)."""
+    from fava.util.date import parse_date, parse_fye_string
+
+    value = next((v for k, v in parse_qsl(query, keep_blank_values=True) if k == "time"), "")
+    if not value.strip():
+        return None
+    try:
+        start, _end = parse_date(value, parse_fye_string("08-31"))
+    except (ValueError, TypeError):
+        return None
+    return start
 
 
 def _force_time(query: str, exercice: str | None) -> str:

@@ -90,11 +90,20 @@ def test_a_save_loads_the_books_once_for_the_rules_fava_s_load_serves_as_the_che
     stored = cache.get(cache.key(OWN))
     assert stored is not None
     assert stored == check_coop(env.root, OWN).as_dict() | {"seconds": stored["seconds"]}
-    checked = []
-    monkeypatch.setattr(store_module, "check_coop", lambda root, uai: checked.append(root) or check_coop(root, uai))
+    import retkoop_tools.ledger.standalone as standalone
+
+    checked, loads = [], []
+    monkeypatch.setattr(store_module, "check_coop",
+                        lambda root, uai, **kw: checked.append(kw.get("texts")) or check_coop(root, uai, **kw))
+    finish = standalone._finish
+    monkeypatch.setattr(standalone, "_finish", lambda *a, **kw: loads.append(1) or finish(*a, **kw))
     response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert len(checked) == 1 and checked[0] != env.root  # only the books as they would be after
+    assert len(checked) == 1 and checked[0]  # only the books as they would be after (their texts)
+    # One Beancount load for the whole save: the rules' load is the one Fava shows next.
+    assert len(loads) == 1
+    assert "Famille Test" in client.get(f"/coop/{OWN}/{slug}/api/journal_page?page=1&order=desc").get_data(as_text=True)
+    assert len(loads) == 1
     # A refused write still names only the error it adds.
     bad = dict(ENTRY, meta={"mode": "VIR"})
     response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [bad]}, headers=ORIGIN)

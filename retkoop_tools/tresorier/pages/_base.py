@@ -45,6 +45,25 @@ class Page:
         except Exception:  # noqa: BLE001 - a coop outside an AD has no deadlines
             return {}
 
+    def books_for(self, exercice) -> Books:
+        """The books to show `exercice` from: Fava's, or when they leave it out (a closed
+        exercice before the à-nouveaux the coop's app starts from), every exercice, loaded on
+        demand (and remembered while the files do not change)."""
+        from retkoop_tools.ledger.anouveaux import OPEN_FROM_KEY
+        from retkoop_tools.ledger.exercice import Exercice
+        from retkoop_tools.ledger.standalone import load_books
+
+        books = self.books()
+        open_from = self.ledger.options.get(OPEN_FROM_KEY)  # type: ignore[attr-defined]
+        if exercice is None or not open_from or exercice >= Exercice.parse(open_from):
+            return books
+        loaded = load_books(self.coop_dir, self.uai, full=True)
+        key = (id(loaded.entries), today())
+        cached = getattr(self, "_full_books", None)
+        if cached is None or cached[0] != key:
+            self._full_books = (key, Books(loaded.entries, books.chart, self.coop_dir, today()))
+        return self._full_books[1]
+
     def books(self) -> Books:
         """The books as Fava loaded them (cached until the next load)."""
         key = (id(self.ledger.all_entries), today())  # type: ignore[attr-defined]

@@ -60,6 +60,7 @@ class Cahier(_base.Page, FavaExtensionBase):
         exercice = self.forced_exercice() or exercice
         if exercice is None:
             return {"books": books, "exercice": None}
+        books = self.books_for(exercice)  # a closed exercice: loaded on demand
         rows, columns, opening = cahier_rows(books, exercice)
         totals = {
             "bank_in": sum((r.op.bank for r in rows if r.op.bank > 0), Decimal(0)),

@@ -73,7 +73,8 @@ class FinExercice(_base.Page, FavaExtensionBase):
         return True if user is None else bool(user.is_ad)
 
     def source(self) -> CoopSource:
-        return CoopSource(self._ad(), self.uai, self.books(), list(self.ledger.errors))  # type: ignore[attr-defined]
+        books = self.books_for(self.exercice())  # a closed exercice: every one, loaded on demand
+        return CoopSource(self._ad(), self.uai, books, list(self.ledger.errors))  # type: ignore[attr-defined]
 
     def _ad(self):
         from retkoop_tools.ad import AD
@@ -81,8 +82,8 @@ class FinExercice(_base.Page, FavaExtensionBase):
         return AD(self.ad_root, self.ad_config())
 
     def context(self) -> dict:
-        books = self.books()
         exercice = self.exercice()
+        books = self.books_for(exercice)
         errors = len(self.ledger.errors)  # type: ignore[attr-defined]
         conditions = closing_conditions(books, exercice, errors, books.today)
         crf = compute_crf(self.source(), exercice)
@@ -142,7 +143,8 @@ class FinExercice(_base.Page, FavaExtensionBase):
         if fmt not in EXPORT_TYPES:
             abort(404)
         try:
-            content, name = export_content(self.books(), self.exercice(), fmt, self.ad_config(), self.uai)
+            content, name = export_content(self.books_for(self.exercice()), self.exercice(), fmt,
+                                           self.ad_config(), self.uai)
         except (InvalidSirenError, FecError) as exc:  # e.g. the AD's SIREN missing for the FEC
             page = (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>Export impossible</title>'
                     f"<h1>Export impossible</h1><p>{escape(str(exc))}</p>"
