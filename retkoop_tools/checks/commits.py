@@ -8,6 +8,8 @@ push is checked, not only the last one.
 from __future__ import annotations
 
 import io
+import json
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -120,12 +122,58 @@ def check_commit(repo: Path, commit: str, workers: int | None = None) -> CommitR
     uais = touched_uais(repo, commit)
     if not uais:
         return result
+    changed = _paths(git(repo, "diff-tree", "-r", "-z", "--root", "--no-commit-id", "--name-only",
+                         "--no-renames", commit))
     with tempfile.TemporaryDirectory(prefix="retkoop-commit-") as tmp:
         materialize_commit(repo, commit, uais, Path(tmp))
         result.results = check_many(Path(tmp), uais, workers=workers)
+        for coop in result.results:
+            coop.errors += results_problems(Path(tmp), coop.uai, changed)
     for coop in result.results:
         coop.errors += seal_problems(repo, commit, coop.uai)
     return result
+
+
+_RESULTS_FILE = re.compile(r"^cloture-(\d{4}-\d{4})\.json$")
+
+
+def results_problems(ad_root: Path, uai: str, changed: list[str]) -> list[CheckError]:
+    """A `cloture-<exercice>.json` that a commit adds or changes must hold what the books give:
+    the loads trust it (the open exercices load on its state). It is computed again from a full
+    load of the coop as the commit leaves it; a file of another version of retkoop is not used
+    by this one, so it is not judged."""
+    from retkoop_tools.cloture.resultats import closing_results, results_text
+    from retkoop_tools.console.summary import summary_code
+    from retkoop_tools.ledger.standalone import code_fingerprint
+
+    problems = []
+    prefix = f"{LEDGERS_DIRNAME}/{uai}/"
+    for path in changed:
+        name = path[len(prefix):] if path.startswith(prefix) else ""
+        match = _RESULTS_FILE.match(name)
+        target = ad_root / LEDGERS_DIRNAME / uai / name
+        if not match or not target.is_file():
+            continue
+        try:
+            kept = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            kept = None
+        state = kept.get("etat") if isinstance(kept, dict) else None
+        resume = kept.get("resume") if isinstance(kept, dict) else None
+        if isinstance(kept, dict) and (
+                (isinstance(state, dict) and state.get("code") != code_fingerprint())
+                or (isinstance(resume, dict) and resume.get("code") != summary_code())):
+            continue
+        try:
+            expected = json.loads(results_text(closing_results(ad_root, uai, Exercice.parse(match.group(1)))))
+        except Exception:  # noqa: BLE001 - books that do not load are reported by the check itself
+            expected = None
+        if kept != expected:
+            problems.append(CheckError(
+                uai, path, 0,
+                f"{name} ne correspond pas aux livres de l'exercice {match.group(1)} : ce fichier est écrit "
+                f"par la clôture (retkoop exercice clore {uai} {match.group(1)}), jamais à la main."))
+    return problems
 
 
 def _seals(repo: Path, rev: str, uai: str) -> dict[str, str]:
@@ -268,4 +316,7 @@ def check_index(repo: Path, workers: int | None = None, index_file: str | None =
         files = [p for p in tracked if p.split("/")[1] in targets]
         files += [n for n in _AD_FILES if git(repo, "ls-files", "--", n, env=env).strip()]
         git(repo, "checkout-index", f"--prefix={tmp}/", "--", *files, env=env)
-        return check_many(Path(tmp), targets, workers=workers)
+        results = check_many(Path(tmp), targets, workers=workers)
+        for coop in results:
+            coop.errors += results_problems(Path(tmp), coop.uai, changed)
+        return results
