@@ -290,3 +290,28 @@ def test_without_the_closing_s_file_the_state_is_computed_once(coops, tmp_path):
     assert second.open_from is not None and second.results is None
     full = load_books(coop_dir, coop_dir.name, full=True)
     _assert_same(full, second, coop_dir)
+
+
+@pytest.mark.parametrize("years", [2, 10, 0])
+def test_what_each_closing_kept_is_what_a_full_load_gives(coops, years):
+    """The generator closes year after year from standalone loads, as cheap as the open
+    exercices; the hooks and CI compute each kept file again from a full load: the same."""
+    from retkoop_tools.checks.commits import results_problems
+
+    coop_dir = coops[years]
+    kept = sorted(coop_dir.glob("cloture-*.json"))
+    assert len(kept) == (1 if years == 0 else years - 1)
+    changed = [f"ledgers/{coop_dir.name}/{p.name}" for p in kept]
+    assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == []
+    # A kept figure changed by hand is seen.
+    data = json.loads(kept[-1].read_text())
+    data["etat"]["a_nouveaux"][-1]["postings"][0][1] = "0.01"
+    kept[-1].write_text(json.dumps(data))
+    try:
+        problems = results_problems(coop_dir.parent.parent, coop_dir.name, changed)
+        assert [p.message.split(" ")[0] for p in problems] == [kept[-1].name]
+    finally:
+        from retkoop_tools.cloture.resultats import closing_results, results_text
+
+        kept[-1].write_text(results_text(closing_results(
+            coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept[-1].name[8:-5] + ".beancount"))))

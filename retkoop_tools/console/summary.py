@@ -135,26 +135,41 @@ def _summary_code_files() -> list[Path]:
 
 
 def _closed_operations(books: Books, coop_dir: Path, upto: Exercice) -> list:
-    closed = {str((coop_dir / e.filename).resolve()) for e in books.exercices if e <= upto}
-    return [op for op in books.operations if str(Path(op.filename).resolve()) in closed]
+    """The operations written in the files of the exercices up to `upto`."""
+    return [op for op in books.operations
+            if (Exercice.from_filename(op.filename) or upto.next()) <= upto
+            and Path(op.filename).parent.name == coop_dir.name]
 
 
-def closed_figures(ad_root: Path, uai: str, loaded: tuple[list, list, dict], upto: Exercice) -> dict[str, Any]:
-    """What the console shows of the exercices up to `upto` (closed), from a full load: kept
-    by the closing beside the seal, so that a summary never loads a closed exercice again."""
+def closed_figures(ad_root: Path, uai: str, loaded: Loaded, upto: Exercice,
+                   earlier: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the console shows of the exercices up to `upto` (closed): kept by the closing
+    beside the seal, so that a summary never loads a closed exercice again. From a full load,
+    or from a standalone one holding `upto` in full with `earlier`, the figures the previous
+    closing kept (the exercices before `upto` are not in that load)."""
     ad = load_ad(ad_root)
     root = ad.root.resolve()
     coop_dir = root / LEDGERS_DIRNAME / uai
-    entries, _errors, _options = loaded
-    books = Books(entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
+    books = Books(loaded.entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
     source = CoopSource(ad, uai, books, [])
+    previous = (earlier or {}).get("exercices", {})
+    if loaded.open_from is not None:  # standalone: the older figures as kept, then `upto`'s
+        mine = [op for op in books.operations if Exercice.from_filename(op.filename) == upto]
+        last = [op.date for op in mine] + ([datetime.date.fromisoformat(earlier["derniere_operation"])]
+                                           if earlier and earlier.get("derniere_operation") else [])
+        figures = {str(ex): previous[str(ex)] for ex in books.exercices if ex < upto}
+        figures[str(upto)] = {"operations": sum(1 for op in books.operations if upto.contains(op.date)),
+                              "crf": _crf_figures(source, upto)}
+        return {"code": summary_code(), "operations": int((earlier or {}).get("operations", 0)) + len(mine),
+                "derniere_operation": _iso(max(last, default=None)), "exercices": figures}
     operations = _closed_operations(books, coop_dir, upto)
     return {
         "code": summary_code(),
         "operations": len(operations),
         "derniere_operation": _iso(max((op.date for op in operations), default=None)),
-        "exercices": {str(ex): {"operations": sum(1 for op in books.operations if ex.contains(op.date)),
-                                "crf": _crf_figures(source, ex)}
+        "exercices": {str(ex): previous[str(ex)] if ex < upto and str(ex) in previous
+                      else {"operations": sum(1 for op in books.operations if ex.contains(op.date)),
+                            "crf": _crf_figures(source, ex)}
                       for ex in books.exercices if ex <= upto},
     }
 
@@ -176,7 +191,7 @@ def _closed_part(root: Path, uai: str, loaded: Loaded) -> dict[str, Any] | None:
     except (OSError, ValueError):
         pass
     coop_dir = root / LEDGERS_DIRNAME / uai
-    figures = closed_figures(root, uai, load_books(coop_dir, uai, full=True).triple(), upto)
+    figures = closed_figures(root, uai, load_books(coop_dir, uai, full=True), upto)
     try:
         atomic_write(path, json.dumps(figures, ensure_ascii=False), durable=False)
     except OSError:

@@ -512,18 +512,28 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
     if cutoff is not None:
         years = _cut(years, cutoff)
     # Written once every year is simulated: a cheque of August is ticked in September.
+    texts = {}
     for exercice, ops, statements, counts in years:
         entries = _to_entries(ops, statements, counts, acc, rng, lambda o: numbered_in[id(o)])
-        body = "".join(format_entry(e) for e in entries)
-        atomic_write(coop_dir / exercice.filename, render_exercice_file(identity, exercice, body))
-    atomic_write(coop_dir / COOP_FILENAME, render_coop_file(identity, exercices))
-    for exercice in exercices:
-        if exercice in closed:
-            on = exercice.end + datetime.timedelta(days=25)
-            if closing:
-                close_books(ad_root, coop_dir, exercice, "Démonstration", on)
-            else:
-                seal_exercice(coop_dir, exercice, "Démonstration", on)
+        texts[exercice] = render_exercice_file(identity, exercice, "".join(format_entry(e) for e in entries))
+    if not closing:
+        for exercice in exercices:
+            atomic_write(coop_dir / exercice.filename, texts[exercice])
+        atomic_write(coop_dir / COOP_FILENAME, render_coop_file(identity, exercices))
+        for exercice in exercices:
+            if exercice in closed:
+                seal_exercice(coop_dir, exercice, "Démonstration", exercice.end + datetime.timedelta(days=25))
+    else:
+        # Year after year, as a coop lives them: an exercice is closed at the next rentrée,
+        # its successor's file open beside it (its September statement ticks August's cheques).
+        for i, exercice in enumerate(exercices):
+            atomic_write(coop_dir / exercice.filename, texts[exercice])
+            atomic_write(coop_dir / COOP_FILENAME, render_coop_file(identity, exercices[: i + 1]))
+            if i and exercices[i - 1] in closed:
+                close_books(ad_root, coop_dir, exercices[i - 1], "Démonstration",
+                            exercices[i - 1].end + datetime.timedelta(days=25))
+        if exercices[-1] in closed:
+            close_books(ad_root, coop_dir, exercices[-1], "Démonstration", exercices[-1].end + datetime.timedelta(days=25))
     assert exercices_of(coop_dir) == exercices
     return coop_dir
 
@@ -531,7 +541,9 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
 def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: datetime.date) -> None:
     """Close `exercice` as `retkoop exercice clore` does, without the CRF's PDF and git: its
     seal, the report à nouveau at the top of the next exercice, and `cloture-<exercice>.json`
-    (what the closing keeps so that the next exercices load on their own)."""
+    (what the closing keeps so that the next exercices load on their own). The books are
+    loaded as every check loads them: after the previous closing, the exercice alone (the
+    result is the same as from a full load; the hooks and CI compare them)."""
     from retkoop_plugins.exercice import sealed_entries
 
     from retkoop_tools.cloture.actions import closing_text
@@ -543,10 +555,13 @@ def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: 
     )
     from retkoop_tools.ledger.digest import entries_digest
     from retkoop_tools.ledger.layout import apply_changes
-    from retkoop_tools.ledger.standalone import load_full
+    from retkoop_tools.ledger.standalone import load_books
     from retkoop_tools.tresorier.books import Books
 
-    entries, _errors, _options = load_full(coop_dir)
+    before = load_books(coop_dir, coop_dir.name)
+    if before.open_from is not None and before.open_from != exercice:  # not the next one to close
+        before = load_books(coop_dir, coop_dir.name, full=True)
+    entries = before.entries
     path = coop_dir.resolve() / exercice.filename
     digest = entries_digest(sealed_entries(entries, str(path)))
     text = path.read_text(encoding="utf-8")
@@ -556,7 +571,7 @@ def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: 
     if following.exists():
         books = Books(entries, load_chart(ad_root), coop_dir)
         texts[following.name] = with_report(following.read_text(encoding="utf-8"), report_block(books, exercice))
-    results = closing_results(ad_root, coop_dir.name, exercice, texts)
+    results = closing_results(ad_root, coop_dir.name, exercice, texts, before)
     texts[results_filename(exercice)] = results_text(results)
     apply_changes(coop_dir, texts)
 

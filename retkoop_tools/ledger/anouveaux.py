@@ -28,6 +28,7 @@ loaded in full, as before.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -167,13 +168,21 @@ def _tick_items(entry: data.Transaction, carried: bool, fin: datetime.date) -> l
     return items
 
 
-def ticks_hash(entries: Iterable[Any], carried_fps: Iterable[str], fin: datetime.date) -> str:
-    """A hash of the ticks of one file's transactions (see `_tick_items`); the carried ones are
-    recognised by fingerprint (as a multiset)."""
+_MODULUS = 1 << 256
+
+
+def _item_sum(items: Iterable[str]) -> int:
+    return sum(int.from_bytes(hashlib.sha256(item.encode()).digest(), "big") for item in items) % _MODULUS
+
+
+def ticks_sum(entries: Iterable[Any], carried_fps: Iterable[str], fin: datetime.date) -> int:
+    """The ticks of some transactions, summed as a multiset hash (see `_tick_items`): a file's
+    is the sum over its entries, so that a later closing can update it entry by entry. The
+    carried entries are recognised by fingerprint (as a multiset)."""
     remaining: dict[str, int] = defaultdict(int)
     for fp in carried_fps:
         remaining[fp] += 1
-    items: list[str] = []
+    total = 0
     for entry in entries:
         if not isinstance(entry, data.Transaction):
             continue
@@ -181,11 +190,13 @@ def ticks_hash(entries: Iterable[Any], carried_fps: Iterable[str], fin: datetime
         carried = remaining[fp] > 0
         if carried:
             remaining[fp] -= 1
-        items += _tick_items(entry, carried, fin)
-    h = hashlib.sha256()
-    for item in sorted(items):
-        h.update(item.encode() + b"\n")
-    return h.hexdigest()
+        total += _item_sum(_tick_items(entry, carried, fin))
+    return total % _MODULUS
+
+
+def ticks_hash(entries: Iterable[Any], carried_fps: Iterable[str], fin: datetime.date) -> str:
+    """`ticks_sum` as kept in a state (hexadecimal)."""
+    return format(ticks_sum(entries, carried_fps, fin), "064x")
 
 
 def file_sha(content: bytes | str) -> str:
@@ -194,9 +205,26 @@ def file_sha(content: bytes | str) -> str:
 
 
 # -- computing the state from a full load ------------------------------------------------------
+def _resolver():
+    """`str(Path(name).resolve())`, once per distinct name (thousands of entries share a few)."""
+    known: dict[str, str] = {}
+
+    def resolved(name: str) -> str:
+        if name not in known:
+            known[name] = str(Path(name).resolve())
+        return known[name]
+
+    return resolved
+
+
 def _rel(filename: str, coop_dir: Path) -> str:
+    return _relative(str(filename), str(coop_dir))
+
+
+@functools.lru_cache(maxsize=256)
+def _relative(filename: str, coop_dir: str) -> str:
     try:
-        return Path(filename).resolve().relative_to(coop_dir.resolve()).as_posix()
+        return Path(filename).resolve().relative_to(Path(coop_dir).resolve()).as_posix()
     except ValueError:
         return filename
 
@@ -209,12 +237,16 @@ def _record(entry: Any, coop_dir: Path) -> dict[str, Any]:
 
 
 def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upto: Exercice, *,
-                 texts: dict[str, str] | None = None, seal: str | None = None) -> dict[str, Any]:
-    """The opening state of the exercices after `upto`, from a full load of the coop.
+                 texts: dict[str, str] | None = None, previous: dict[str, Any] | None = None,
+                 previous_cheques: dict[tuple[str, str], SealedCheque] | None = None) -> dict[str, Any]:
+    """The opening state of the exercices after `upto`, from a load of the coop.
 
-    `texts` gives the content a closed file will have once written (the closing adds the
-    seal to `upto`'s file), `seal` the digest of `upto` when its seal is not written yet.
-    Raises NotStandaloneError when the open exercices cannot load on this state.
+    Either a full load, or — `previous` given — a standalone load on `previous`, the state up to
+    the exercice before `upto` (its synthetic à-nouveaux then stand for the older exercices,
+    `previous_cheques` is the cheque register that load used): a closing then costs what the
+    open exercices cost. Both give the same state. `texts` gives the content a closed file will
+    have once written (the closing adds the seal). Raises NotStandaloneError when the open
+    exercices cannot load on this state.
     """
     from retkoop_plugins._common import ledger_chart
 
@@ -231,16 +263,20 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
     if not fonds:
         raise NotStandaloneError("no fonds account in the chart")
     fonds_account = fonds[0].account
+    if previous is not None and previous.get("exercice") != str(upto.previous()):
+        raise NotStandaloneError("the previous state is not the one of the exercice before")
 
+    resolved = _resolver()
     closed_files: dict[str, Exercice] = {}
     for path in options.get("include", []):
         exercice = Exercice.from_filename(path)
         if exercice is not None and exercice <= upto:
-            closed_files[str(Path(path).resolve())] = exercice
+            closed_files[resolved(path)] = exercice
+    upto_file = next((p for p, e in closed_files.items() if e == upto), None)
 
     def in_closed(entry: Any) -> bool:
         filename = (entry.meta or {}).get("filename")
-        return bool(filename) and str(Path(filename).resolve()) in closed_files
+        return bool(filename) and resolved(filename) in closed_files
 
     closed = [e for e in entries if in_closed(e)]
     for entry in closed:
@@ -251,10 +287,11 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
     statements = valid_statements(entries, bank_accounts)
     statement_keys = set(statements)
 
-    # Which transactions the open exercices still work with.
+    # The closed transactions: with a previous state, its à-nouveaux stand for the older ones.
+    transactions = [e for e in entries if isinstance(e, data.Transaction)
+                    and (in_closed(e) or (previous is not None and is_synthetic(e)))]
     carried: dict[int, Any] = {}
     counted: dict[int, dict[int, datetime.date]] = {}
-    transactions = [e for e in closed if isinstance(e, data.Transaction)]
     for entry in transactions:
         ticks = counted_ticks(entry, bank_accounts, statement_keys)
         counted[id(entry)] = ticks
@@ -262,6 +299,8 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
             if posting.account in bank_accounts and posting.units is not None:
                 tick = ticks.get(index)
                 if tick is None or tick > fin:
+                    if is_synthetic(entry):
+                        raise NotStandaloneError("an à-nouveau is not ticked")
                     carried[id(entry)] = entry
                     break
     closed_books = Books(transactions, chart)
@@ -273,6 +312,8 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
                           if op.regie_account == regie and op.kind == "regie-versement"]
             if versements:
                 carried[id(versements[-1].entry)] = versements[-1].entry
+    if any(is_synthetic(e) for e in carried.values()):
+        raise NotStandaloneError("an à-nouveau would be carried")
 
     # The statements and cash counts of `upto` (else the last one before), carried too.
     carried_statements: dict[str, list] = defaultdict(list)
@@ -296,6 +337,8 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
         carried_counts[account] = mine
         before = [c for c in found if data.entry_sortkey(c) < data.entry_sortkey(mine[0])]
         gap = _count_gap(before, transactions, account)
+        if gap is None and previous is not None:  # the gap the older counts left
+            gap = Decimal(previous.get("ecarts_caisse", {}).get(account, "0"))
         if gap:
             caisse_gaps[account] = str(gap)
 
@@ -365,61 +408,82 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
                                "postings": [[a, str(n), t] for a, n, t in lines]})
 
     # The first use of each cheque number, when it is not carried (then it is loaded).
-    first_cheques: dict[tuple[str, str], Any] = {}
+    first_cheques: dict[tuple[str, str], Any] = dict(previous_cheques or {})
     for entry in entries:  # in the order the rule sees them
-        if isinstance(entry, data.Transaction):
+        if isinstance(entry, data.Transaction) and not is_synthetic(entry):
             key = issued_cheque_key(entry, chart)
             if key is not None and key not in first_cheques:
                 first_cheques[key] = entry
-    cheques = [[account, number, e.date.isoformat(), _rel(e.meta["filename"], coop_dir),
-                int(e.meta.get("lineno") or 0), entry_fingerprint(e)]
-               for (account, number), e in sorted(first_cheques.items())
-               if in_closed(e) and id(e) not in carried]
+    previous_fps = {(r[0], r[1]): r[5] for r in (previous or {}).get("cheques", [])}
+    cheques = []
+    for (account, number), e in sorted(first_cheques.items()):
+        if isinstance(e, SealedCheque):  # an older one, as the previous state knew it
+            cheques.append([account, number, e.date.isoformat(), _rel(e.meta["filename"], coop_dir),
+                            int(e.meta.get("lineno") or 0), previous_fps[(account, number)]])
+        elif in_closed(e) and id(e) not in carried:
+            cheques.append([account, number, e.date.isoformat(), _rel(e.meta["filename"], coop_dir),
+                            int(e.meta.get("lineno") or 0), entry_fingerprint(e)])
 
     # The errors of the closed files, but those of the carried entries (found again).
-    carried_lines = {(str(Path(e.meta["filename"]).resolve()), int(e.meta.get("lineno") or 0))
+    carried_lines = {(resolved(e.meta["filename"]), int(e.meta.get("lineno") or 0))
                      for e in [*carried.values(), *(s for f in carried_statements.values() for s in f),
                                *(c for f in carried_counts.values() for c in f)]}
     stored_errors = []
+    seen_errors = set()
     for error in errors:
         source = error.source or {}
         filename = str(source.get("filename") or "")
         if not filename or filename.startswith("<"):
             continue
-        key = (str(Path(filename).resolve()), int(source.get("lineno") or 0))
+        key = (resolved(filename), int(source.get("lineno") or 0))
         if key[0] not in closed_files or key in carried_lines:
             continue
         message = error.message if is_ours(error) else to_french(str(error.message))
-        stored_errors.append({"fichier": _rel(filename, coop_dir), "ligne": key[1], "message": message,
-                              "type": type(error).__name__})
+        record = {"fichier": _rel(filename, coop_dir), "ligne": key[1], "message": message,
+                  "type": type(error).__name__}
+        if (record["fichier"], record["ligne"], message) not in seen_errors:
+            seen_errors.add((record["fichier"], record["ligne"], message))
+            stored_errors.append(record)
+    stored_errors.sort(key=lambda r: (r["fichier"], r["ligne"], r["message"]))
 
     # The seals, and what a later load checks of each closed file.
-    seals = []
-    for entry in closed:
-        if isinstance(entry, data.Custom) and entry.type == CUSTOM_CLOTURE:
-            seals.append(_record(entry, coop_dir))
-    files: dict[str, dict[str, str]] = {}
+    seals = sorted((_record(e, coop_dir) for e in closed if isinstance(e, data.Custom) and e.type == CUSTOM_CLOTURE),
+                   key=lambda r: r["fichier"])
     carried_by_file: dict[str, list[str]] = defaultdict(list)
     for entry in carried.values():
-        carried_by_file[str(Path(entry.meta["filename"]).resolve())].append(entry_fingerprint(entry))
+        carried_by_file[resolved(entry.meta["filename"])].append(entry_fingerprint(entry))
+    by_file: dict[str, list] = defaultdict(list)
+    for entry in closed:
+        by_file[resolved(entry.meta["filename"])].append(entry)
+    previous_carried: dict[str, list[str]] = defaultdict(list)
+    for record in (previous or {}).get("reports", []):
+        previous_carried[str(coop_dir / record["fichier"])].append(record["empreinte"])
+    files: dict[str, dict[str, str]] = {}
     for path in sorted(closed_files):
         rel = _rel(path, coop_dir)
         content = texts.get(rel)
         if content is None:
             content = Path(path).read_bytes()
-        in_file = [e for e in closed if str(Path(e.meta["filename"]).resolve()) == path]
-        files[rel] = {"sha256": file_sha(content),
-                      "pointages": ticks_hash(in_file, carried_by_file.get(path, []), fin)}
+        in_file = by_file.get(path, [])
+        if previous is None or path == upto_file:
+            total = ticks_sum(in_file, carried_by_file.get(path, []), fin)
+        else:  # the file's other entries are as the previous state knew them
+            kept = int(previous["fichiers"][rel]["pointages"], 16)
+            present = [e for e in in_file if isinstance(e, data.Transaction)]
+            before_sum = ticks_sum(present, previous_carried.get(path, []), Exercice.parse(previous["exercice"]).end)
+            total = (kept - before_sum + ticks_sum(present, carried_by_file.get(path, []), fin)) % _MODULUS
+        files[rel] = {"sha256": file_sha(content), "pointages": format(total, "064x")}
     reports = [_record(e, coop_dir) for e in sorted(carried.values(), key=data.entry_sortkey)]
     reports += [_record(s, coop_dir) for found in carried_statements.values() for s in found]
     reports += [_record(c, coop_dir) for found in carried_counts.values() for c in found]
+    mine = sum(1 for e in transactions if not is_synthetic(e)
+               and (previous is None or resolved(e.meta["filename"]) == upto_file))
     return {
         "format": STATE_FORMAT,
         "exercice": str(upto),
         "fin": fin.isoformat(),
         "exercices": sorted({str(e) for e in closed_files.values()}),
-        "operations": len(transactions),
-        "sceau": seal,
+        "operations": mine + (int(previous.get("operations", 0)) if previous is not None else 0),
         "fichiers": files,
         "clotures": seals,
         "a_nouveaux": a_nouveaux,
@@ -430,8 +494,9 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
     }
 
 
-def _count_gap(counts: list, transactions: list, account: str) -> Decimal:
-    """The gap of the last valid count among `counts`, as the cash count rule computes it."""
+def _count_gap(counts: list, transactions: list, account: str) -> Decimal | None:
+    """The gap of the last valid count among `counts`, as the cash count rule computes it
+    (None: no valid count)."""
     from retkoop_plugins.arrete_caisse import count_total
 
     for entry in reversed(counts):
@@ -441,4 +506,4 @@ def _count_gap(counts: list, transactions: list, account: str) -> Decimal:
         book = sum((p.units.number for t in transactions if t.date <= entry.date
                     for p in t.postings if p.account == account and p.units is not None), ZERO)
         return total - book
-    return ZERO
+    return None

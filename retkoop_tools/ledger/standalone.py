@@ -83,6 +83,8 @@ class Loaded:
     results: dict | None = None
     state_key: str = ""
     why_full: str = ""
+    #: The cheque register of the closed exercices this load's rules used (lines as they are).
+    cheques: dict | None = None
 
     @property
     def operations(self) -> int:
@@ -286,6 +288,21 @@ def _state_applies(state: dict, closed: list[_ClosedFile], coop_dir: Path) -> No
             _check_changed(item, state, coop_dir)
 
 
+def state_applies_to(coop_dir: Path, state: dict, texts: Mapping[str, Any] | None = None) -> bool:
+    """Whether `state` is the opening state of the coop's closed files as they are (or as
+    `texts` leave them): same files, or only ticks of carried entries changed."""
+    coop_dir = Path(coop_dir).resolve()
+    try:
+        upto = Exercice.parse(state["exercice"])
+        closed = [c for c in _sealed_prefix(coop_dir, _exercice_files(coop_dir, texts), texts) if c.exercice <= upto]
+        if not closed or closed[-1].exercice != upto:
+            return False
+        _state_applies(state, closed, coop_dir)
+    except (NotStandaloneError, KeyError, TypeError, ValueError, OSError):
+        return False
+    return True
+
+
 def _from_changed(records: list[dict], closed: dict[str, _ClosedFile], coop_dir: Path) -> list:
     """The kept entries, taken from the re-read file when theirs changed (lines, ticks)."""
     by_file: dict[str, list[dict]] = collections.defaultdict(list)
@@ -384,13 +401,22 @@ def _keep_state(key: str, state: dict) -> None:
         pass
 
 
-def compute_state(coop_dir: Path, upto: Exercice, loaded: tuple[list, list, dict],
+def compute_state(coop_dir: Path, upto: Exercice, loaded: tuple[list, list, dict] | Loaded,
                   texts: Mapping[str, str | bytes | None] | None = None) -> dict:
-    """The opening state after `upto`, from a full load of the coop (raises NotStandaloneError)."""
+    """The opening state after `upto`, from a load of the coop (raises NotStandaloneError): a
+    full load, or a standalone one whose state is the one up to the exercice before `upto`."""
+    previous = cheques = None
+    if isinstance(loaded, Loaded):
+        if loaded.open_from is not None:
+            if loaded.open_from != upto:
+                raise NotStandaloneError("the load does not hold the exercice in full")
+            previous, cheques = loaded.state, loaded.cheques
+        loaded = loaded.triple()
     entries, errors, options = loaded
     plain = {k: (v.decode("utf-8") if isinstance(v, bytes) else v) for k, v in (texts or {}).items()
              if v is not None and k.endswith(".beancount")}
-    state = anouveaux.closed_state(entries, errors, options, coop_dir, upto, texts=plain)
+    state = anouveaux.closed_state(entries, errors, options, coop_dir, upto, texts=plain,
+                                   previous=previous, previous_cheques=cheques)
     state["code"] = code_fingerprint()
     state["regles"] = rules_fingerprint(coop_dir)
     return state
@@ -498,7 +524,7 @@ def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str
     entries = sorted([*entries, *seals], key=data.entry_sortkey)
     options[anouveaux.OPEN_FROM_KEY] = str(last.next())
     options[anouveaux.CLOSED_OPERATIONS_KEY] = int(state.get("operations", 0))
-    return Loaded(entries, errors, options, last.next(), state, results, state_key)
+    return Loaded(entries, errors, options, last.next(), state, results, state_key, cheques=cheques)
 
 
 # -- remembered loads -------------------------------------------------------------------------

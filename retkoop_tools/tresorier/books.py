@@ -464,7 +464,8 @@ class Books:
             if op.kind == REMISE:
                 deposited.update(op.links)
         return [op for op in self.operations
-                if op.cheques > 0 and op.kind != REMISE and not (set(op.links) & deposited)]
+                if op.cheques > 0 and op.kind != REMISE and not (set(op.links) & deposited)
+                and not op.filename.startswith("<")]  # not the à-nouveaux of closed exercices
 
     # -- cash counts -----------------------------------------------------------------------
     def cash_counts(self) -> list[CashCount]:
