@@ -49,6 +49,7 @@ from retkoop_tools.ledger.layout import (
     exercice_changes,
     insert_position,
 )
+from retkoop_tools.ledger.standalone import load_books
 from retkoop_tools.policy.writes import Scope
 from retkoop_tools.store.gitcmd import git
 from retkoop_tools.store.store import Author, Store
@@ -141,7 +142,10 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
         changes[dossier_filename(exercice)] = dossier.dump()
         changes[crf_document_path(exercice)] = _crf_pdf(source, exercice, dossier, today)
         # What the next loads need of it, computed now from the books as the closing leaves them.
-        changes[results_filename(exercice)] = results_text(closing_results(store.root, uai, exercice, changes))
+        before = load_books(coop_dir, uai)  # the load the books above came from (remembered)
+        if before.open_from not in (None, exercice):
+            before = load_books(coop_dir, uai, full=True)
+        changes[results_filename(exercice)] = results_text(closing_results(store.root, uai, exercice, changes, before))
 
         message = f"Clôture de l'exercice {exercice}" + (" (forcée par l'AD)" if skipped else "")
         commit_result(store, uai, changes, author, message, result, Scope.SYSTEM)

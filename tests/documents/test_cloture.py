@@ -11,6 +11,7 @@ import sys
 import pypdf
 import pytest
 
+from retkoop_tools.checks.commits import results_problems
 from retkoop_tools.cloture.actions import (
     close_exercice,
     closing_tag,
@@ -72,6 +73,8 @@ def test_closing_seals_reports_stores_the_crf_and_tags(hand):
     assert (hand.coop_dir / f"cloture-{EXERCICE}.json").is_file()
     loaded = load_books(hand.coop_dir, UAI)
     assert loaded.open_from == EXERCICE.next() and loaded.results is not None
+    # … and it is what a full load gives (what the hooks and CI compute again).
+    assert results_problems(hand.root, UAI, [f"ledgers/{UAI}/cloture-{EXERCICE}.json"]) == []
 
 
 def test_a_closed_exercice_refuses_changes(hand):
@@ -127,6 +130,7 @@ def test_reopening_needs_a_reason_and_leaves_a_trace(hand):
     assert close(hand).ok
     assert run_git(hand.root, "tag", "-l", closing_tag(UAI, EXERCICE)).stdout.strip()
     assert load_books(hand.coop_dir, UAI).open_from == EXERCICE.next()
+    assert results_problems(hand.root, UAI, [f"ledgers/{UAI}/cloture-{EXERCICE}.json"]) == []
 
 
 def test_submission_lock_and_send_back(hand):
