@@ -32,6 +32,14 @@ from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.calendrier import latest_pointage
 
 
+@pytest.fixture(autouse=True)
+def _no_shared_loads():
+    """A portal of another test may have left its processes' shared loads on: not here."""
+    from retkoop_tools.ledger.standalone import share_loads
+
+    share_loads(None)
+
+
 def _build(root: Path, years: int, operations: int, closed_years: int | None = None) -> Path:
     exercices = synthetic_exercices(years)
     closed = set(exercices[: years - 1 if closed_years is None else closed_years])

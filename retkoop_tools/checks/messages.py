@@ -111,5 +111,7 @@ def to_french(message: str) -> str:
 
 
 def is_ours(error: object) -> bool:
-    """True for the errors of our plugins, which are French already."""
-    return type(error).__module__.startswith("retkoop_plugins")
+    """True for the errors of our plugins (and of closed exercices, as their closing kept
+    them), which are French already."""
+    module = type(error).__module__
+    return module.startswith("retkoop_plugins") or module == "retkoop_tools.ledger.sealed_errors"

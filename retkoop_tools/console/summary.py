@@ -14,6 +14,7 @@ files, never on today's date: lateness is decided when the summary is displayed
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import re
@@ -120,18 +121,22 @@ def _exercice_state(source: CoopSource, exercice: Exercice, closed: dict[str, An
     return state
 
 
+#: Bumped when `_crf_figures` or `closed_figures` change what they give: the closed
+#: exercices' figures kept by their closing are then computed again.
+FIGURES_VERSION = 1
+#: The code the figures depend on besides this module (the CRF and the books).
+_FIGURES_CODE = ("documents/crf.py", "documents/mandataires.py", "documents/dossier.py", "cloture/conditions.py",
+                 "tresorier/books.py", "chart/__init__.py", "chart/plan-comptable.yaml", "fr.py")
+
+
+@functools.lru_cache(maxsize=1)
 def summary_code() -> str:
-    """A hash of the code the figures of a summary depend on (besides the rules)."""
-    h = hashlib.sha256(f"{SUMMARY_VERSION}".encode())
-    for path in _summary_code_files():
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    """A hash of the code the figures of a closed exercice depend on (a closing keeps them)."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(f"figures {FIGURES_VERSION}".encode())
+    for rel in _FIGURES_CODE:
+        h.update(rel.encode() + b"\0" + (package / rel).read_bytes())
     return h.hexdigest()
-
-
-def _summary_code_files() -> list[Path]:
-    from retkoop_tools.console.collect import SUMMARY_CODE
-
-    return list(SUMMARY_CODE)
 
 
 def _closed_operations(books: Books, coop_dir: Path, upto: Exercice) -> list:

@@ -30,6 +30,7 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 import re
 import threading
 from collections.abc import Mapping
@@ -55,6 +56,7 @@ from retkoop_tools.ledger.conventions import (
 from retkoop_tools.ledger.digest import entries_digest, entry_fingerprint
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import ROOT_OPTIONS
+from retkoop_tools.ledger.sealed_errors import error_type
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 
 __all__ = ["Loaded", "load_books", "load_full", "results_filename", "UnsafeLedgerError"]
@@ -208,26 +210,6 @@ def rules_fingerprint(coop_dir: Path) -> str:
     return h.hexdigest()
 
 
-class _ErrorTypes:
-    """Error classes named like the ones a full load gives (Fava shows the class name)."""
-
-    def __init__(self) -> None:
-        self._types: dict[str, type] = {}
-        self._lock = threading.Lock()
-
-    def get(self, name: str) -> type:
-        with self._lock:
-            if name not in self._types:
-                safe = name if name.isidentifier() else "ClosedExerciceError"
-                cls = collections.namedtuple(safe, "source message entry")
-                cls.__module__ = "retkoop_plugins.sealed"  # already French: never translated again
-                self._types[name] = cls
-            return self._types[name]
-
-
-_ERROR_TYPES = _ErrorTypes()
-
-
 def _records_entries(records: list[dict], coop_dir: Path) -> list:
     """Entries kept as text in a state, with their file and line."""
     result = []
@@ -363,8 +345,8 @@ def _synthetic(state: dict, exercice: Exercice) -> list:
 
 
 def _sealed_errors(state: dict, coop_dir: Path) -> list:
-    return [_ERROR_TYPES.get(e["type"])({"filename": str(coop_dir / e["fichier"]), "lineno": e["ligne"]},
-                                        e["message"], None)
+    return [error_type(e["type"])({"filename": str(coop_dir / e["fichier"]), "lineno": e["ligne"]},
+                                  e["message"], None)
             for e in state["erreurs"]]
 
 
@@ -574,22 +556,96 @@ def load_books(coop_dir: Path | str, uai: str | None = None, *,
         violations = verify_coop_dir(coop_dir, uai, texts=texts)
         if violations:
             raise UnsafeLedgerError(violations)
+    full = full or os.environ.get(MODE_ENV, "").strip() == FULL_MODE
     key = _content_key(coop_dir, texts, full)
     with _memory_lock:
         if key in _memory:
             _memory.move_to_end(key)
             return _memory[key]
-    loaded: Loaded | str = "asked" if full else _standalone(coop_dir, texts)
-    if isinstance(loaded, str):
-        why = loaded
-        loaded = Loaded(*load_full(coop_dir, texts), why_full=why)
-        if not full:
-            _remember_state(coop_dir, texts, loaded)
+    loaded = _shared_load(key)
+    if loaded is None:
+        found: Loaded | str = "asked" if full else _standalone(coop_dir, texts)
+        if isinstance(found, str):
+            found = Loaded(*load_full(coop_dir, texts), why_full=found)
+            if not full:
+                _remember_state(coop_dir, texts, found)
+        loaded = found
+        _share_load(key, loaded)
     with _memory_lock:
         _memory[key] = loaded
         while len(_memory) > _MEMORY_SIZE:
             _memory.popitem(last=False)
     return loaded
+
+
+# -- loads shared between the processes of the portal -----------------------------------------
+#: `RETKOOP_CHARGEMENT=complet`: every load is a full load (the old path, for comparisons).
+MODE_ENV = "RETKOOP_CHARGEMENT"
+FULL_MODE = "complet"
+_SHARED: dict[str, Any] = {"dir": None, "max_bytes": 0, "writes": 0}
+
+
+def share_loads(directory: Path | str | None, max_mb: int = 200) -> None:
+    """Keep each load on disk in `directory` (private to the portal's instance), so that the
+    portal's other processes read it instead of loading the books again after a write (None:
+    stop). A kept load is only ever read back by the processes that write them."""
+    if directory is None:
+        _SHARED["dir"] = None
+        return
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    _SHARED.update(dir=path, max_bytes=max_mb * 1024 * 1024)
+
+
+def _shared_path(key: tuple) -> Path | None:
+    directory = _SHARED["dir"]
+    if directory is None:
+        return None
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    return directory / f"{digest}.pickle"
+
+
+def _shared_load(key: tuple) -> Loaded | None:
+    path = _shared_path(key)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            loaded = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return loaded if isinstance(loaded, Loaded) else None
+
+
+def _share_load(key: tuple, loaded: Loaded) -> None:
+    path = _shared_path(key)
+    if path is None:
+        return
+    from retkoop_tools.fsutil import atomic_write
+
+    try:
+        atomic_write(path, pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return
+    _SHARED["writes"] += 1
+    if _SHARED["writes"] % 50 == 0:
+        _prune_shared(path.parent, _SHARED["max_bytes"])
+
+
+def _prune_shared(directory: Path, max_bytes: int) -> None:
+    """The loads read or written the longest ago go first, down to 80 % of `max_bytes`."""
+    try:
+        files = sorted(((p.stat().st_mtime, p.stat().st_size, p) for p in directory.glob("*.pickle")),
+                       key=lambda item: item[0])
+    except OSError:
+        return
+    total = sum(size for _, size, _ in files)
+    for _, size, path in files:
+        if total <= max_bytes * 0.8:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
 
 
 def _remember_state(coop_dir: Path, texts: Mapping[str, Any] | None, loaded: Loaded) -> None:

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request
 
 from retkoop_tools.ad import load_ad
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.standalone import share_loads
 from retkoop_tools.policy.files import UnsafeLedgerError
 from retkoop_tools.store.push import pusher_for
 from retkoop_tools.store.store import (
@@ -77,6 +78,9 @@ class Portal:
         self.store = Store(self.root, pusher=self.pusher)
         self.store.recover_all()  # what a crash left uncommitted is put aside before anyone reads it
         self.pool = FavaPool(self.root, lru_size, results=self.store.cache)
+        # The load that checked a write is the one every process of the portal shows next:
+        # kept on disk in the instance folder (private), read back instead of loading again.
+        share_loads(self.instance_dir / "chargements")
         self.secure_cookies = secure_cookies
         self.summaries = None  # the AD console's (web/console.py), set by create_site
         from retkoop_tools.web.site import create_site

@@ -108,3 +108,31 @@ def test_a_save_loads_the_books_once_for_the_rules_fava_s_load_serves_as_the_che
     bad = dict(ENTRY, meta={"mode": "VIR"})
     response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [bad]}, headers=ORIGIN)
     assert response.status_code == 400 and response.get_json()["error"].count("Pièce manquante") == 1
+
+
+def test_the_portal_s_other_processes_read_the_load_of_a_save_instead_of_loading_again(env, monkeypatch):
+    """A second portal on the same repository and instance stands for another worker process:
+    after a save, it shows the books without a Beancount load of its own."""
+    from werkzeug.test import Client
+
+    import retkoop_tools.ledger.standalone as standalone
+    from retkoop_tools.web.portal import Portal
+    from tests.web.conftest import PASSWORD, USERS
+
+    other = Portal(env.root, env.portal.instance_dir, lru_size=3, backup=False)
+    reader = Client(other)
+    assert reader.post("/connexion", data={"identifiant": USERS["mandataire"][0], "mot_de_passe": PASSWORD,
+                                            "suite": "/"}).status_code == 302
+    slug = env.slug(OWN)
+    assert reader.get(f"/coop/{OWN}/{slug}/api/journal_page?page=1&order=desc").status_code == 200
+    client = env.client("mandataire")
+    response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    standalone.forget()  # nothing in this process's memory: only what the writer kept on disk
+    loads = []
+    finish = standalone._finish
+    monkeypatch.setattr(standalone, "_finish", lambda *a, **kw: loads.append(1) or finish(*a, **kw))
+    page = reader.get(f"/coop/{OWN}/{slug}/api/journal_page?page=1&order=desc").get_data(as_text=True)
+    assert "Famille Test" in page  # the other process shows the save…
+    assert loads == []  # … without loading the books again
+    assert list((env.portal.instance_dir / "chargements").glob("*.pickle"))
