@@ -32,7 +32,10 @@ from retkoop_tools.demandes.model import (
     plain,
     render_demandes,
 )
-from retkoop_tools.documents.mandataires import MANDATAIRES_FILENAME, with_new_mandataire
+from retkoop_tools.documents.mandataires import (
+    MANDATAIRES_FILENAME,
+    with_new_mandataire,
+)
 from retkoop_tools.policy.writes import Scope
 from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.actions import Result, commit_result
@@ -43,7 +46,11 @@ MAX_DAYS_AHEAD = 400
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now().astimezone().replace(microsecond=0)
+    """Now, local time, on the project's clock (its day is the pinned day when RETKOOP_AUJOURDHUI is set)."""
+    from retkoop_tools.ledger.exercice import today
+
+    now = datetime.datetime.now().astimezone().replace(microsecond=0)
+    return datetime.datetime.combine(today(), now.timetz())
 
 
 def _coop_dir(store: Store, uai: str) -> Path:

@@ -7,7 +7,16 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from retkoop_tools.demandes import actions
 from retkoop_tools.demandes.model import (

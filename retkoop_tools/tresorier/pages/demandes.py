@@ -8,7 +8,13 @@ from flask import request
 
 from retkoop_tools.contacts import contacts_html, contacts_of
 from retkoop_tools.demandes import actions
-from retkoop_tools.demandes.model import TYPES, VALIDEE, DemandeError, load_demandes, next_rentree
+from retkoop_tools.demandes.model import (
+    TYPES,
+    VALIDEE,
+    DemandeError,
+    load_demandes,
+    next_rentree,
+)
 from retkoop_tools.tresorier.actions import Result
 from retkoop_tools.tresorier.pages import _base
 
