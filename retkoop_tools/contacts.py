@@ -124,7 +124,7 @@ def ad_contacts(config: dict) -> list[Contact]:
     return contacts
 
 
-_cache: dict[str, tuple[int, list[Contact], str]] = {}
+_cache: dict[str, tuple[bytes, list[Contact], str]] = {}
 
 
 def contacts_of(ad_root) -> tuple[list[Contact], str]:
@@ -136,24 +136,26 @@ def contacts_of(ad_root) -> tuple[list[Contact], str]:
 
     path = Path(ad_root) / "ad.yaml"
     try:
-        mtime = path.stat().st_mtime_ns
+        raw = path.read_bytes()  # a few hundred bytes: compared whole, never stale
     except OSError:
         return [], ""
     cached = _cache.get(str(path))
-    if cached and cached[0] == mtime:
+    if cached and cached[0] == raw:
         return cached[1], cached[2]
+    config: dict = {}
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        contacts, error = ad_contacts(config if isinstance(config, dict) else {}), ""
+        loaded = yaml.safe_load(raw.decode("utf-8")) or {}
+        config = loaded if isinstance(loaded, dict) else {}
+        contacts, error = ad_contacts(config), ""
     except InvalidContactsError as exc:
         error = str(exc)
         try:
             contacts = ad_contacts({"nom": config.get("nom"), "email": config.get("email")})
         except InvalidContactsError:
             contacts = []
-    except (OSError, yaml.YAMLError):
+    except (UnicodeDecodeError, yaml.YAMLError):
         contacts, error = [], "ad.yaml est illisible."
-    _cache[str(path)] = (mtime, contacts, error)
+    _cache[str(path)] = (raw, contacts, error)
     return contacts, error
 
 
