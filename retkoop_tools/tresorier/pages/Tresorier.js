@@ -317,7 +317,7 @@ function initImport(root) {
       out.querySelector("h4")?.focus();
       return;
     }
-    await refresh(result.message, result.suite);
+    await refresh(result.message, result.suite ? new URL(result.suite, window.location.href).href : undefined);
   });
 }
 
