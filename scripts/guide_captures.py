@@ -7,7 +7,8 @@ adds an empty coop for the takeover of a spreadsheet cahier, sends one request t
 answer, serves the portal (waitress, in this process), then drives Debian's Chromium
 (Playwright) through the pages a mandataire uses and writes one PNG per page, reduced to a
 palette of 256 colours to stay small. The guide shows those that exist (`pages/guide.py`).
-Run it after a change to a page the guide shows, look at the images, and commit them.
+Run it after a change to a page the guide shows, look at the images, and commit them. For the
+browser's own widgets in French, install Debian's `chromium-l10n` beside `chromium`.
 """
 
 from __future__ import annotations
@@ -58,12 +59,14 @@ def build(workdir: Path, day: datetime.date) -> tuple[Path, Path]:
     return root, instance
 
 
-def capture(base: str, out: Path) -> list[Path]:
+def capture(base: str, out: Path, next_year: str) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+        # Chromium's own widgets (« Choisir un fichier ») follow LANGUAGE, with Debian's chromium-l10n.
+        french = {**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8", "LC_ALL": "fr_FR.UTF-8"}
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), env=french, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", "--hide-scrollbars", "--font-render-hinting=none", "--lang=fr-FR"])
         page = browser.new_page(locale="fr-FR", viewport={"width": WIDTH, "height": HEIGHT})
@@ -110,7 +113,10 @@ def capture(base: str, out: Path) -> list[Path]:
         shot("caisse")
         go("FinExercice", "fin")
         shot("fin")
-        go("Adhesion", "adhesion")
+        # The declaration form, as at the rentrée: next year's, the classes carried over from this one.
+        page.goto(page.url.split("/extension/")[0] + f"/extension/Adhesion/?exercice={next_year}")
+        page.wait_for_selector("[data-rk-page=adhesion][data-rk-ready]")
+        page.locator("form[data-rk-declaration]").scroll_into_view_if_needed()
         shot("adhesion")
         go("Demandes", "demandes")
         page.locator("[data-rk-demande='1']").scroll_into_view_if_needed()
@@ -159,7 +165,9 @@ def main() -> None:
         server = waitress.create_server(portal, host="127.0.0.1", port=0, threads=4)
         threading.Thread(target=server.run, daemon=True).start()
         try:
-            written = capture(f"http://127.0.0.1:{server.effective_port}", args.sortie)
+            from retkoop_tools.ledger.exercice import Exercice
+
+            written = capture(f"http://127.0.0.1:{server.effective_port}", args.sortie, str(Exercice.of_date(day).next()))
         finally:
             server.close()
     for path in written:
