@@ -203,7 +203,7 @@ def email_address(value: str | None, label: str) -> str:
     if not text:
         raise DemandeError(f"Indiquez {label}.")
     if len(text) > MAX_EMAIL or not _EMAIL.match(text):
-        raise DemandeError(f"« {text} » n'est pas une adresse e-mail : écrivez-la comme prenom.nom@ac-versailles.fr.")
+        raise DemandeError(f"« {text} » n'est pas une adresse e-mail : écrivez-la comme prenom.nom@ecole.fr.")
     return text
 
 

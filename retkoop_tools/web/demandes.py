@@ -35,8 +35,9 @@ from retkoop_tools.store.store import Author
 if TYPE_CHECKING:
     from retkoop_tools.web.portal import Portal
 
-FILTRES = {"a-traiter": "À traiter", "envoyee": STATUTS["envoyee"], "repondue": STATUTS["repondue"],
-           "validee": STATUTS["validee"], "close": STATUTS["close"], "toutes": "Toutes"}
+#: "À traiter": waiting for the AD (sent, or completed by the mandataire after an answer).
+FILTRES = {"a-traiter": "À traiter", "repondue": "Répondues, chez le mandataire", "validee": "Validées",
+           "close": "Closes sans suite", "toutes": "Toutes"}
 HEADERS = ["UAI", "École", "N°", "Type", "Objet", "Statut", "Envoyée le", "Par", "Dernière étape", "Le", "Par"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
