@@ -313,12 +313,21 @@ class Books:
         return self.bank_accounts[0] if self.bank_accounts else None
 
     def bank_label(self, account: str) -> str:
-        """How the mandataire names a bank account: "Banque" when the coop has only one,
-        the chart's label ("Chèques postaux") when it has two."""
+        """How the mandataire names a bank account: its short name ("Banque", "Chèques
+        postaux") when the coop has only one, the chart's label ("Banque – compte courant")
+        when it has two."""
         if len(self.bank_accounts) <= 1:
-            return "Banque"
+            return self.bank_short_label(account)
         compte, _ = self.chart.lookup(account)
         return compte.libelle if compte is not None else account
+
+    def bank_short_label(self, account: str) -> str:
+        """A bank account's name in a column heading: the chart's label before its dash
+        ("Banque – compte courant" → "Banque", "Chèques postaux")."""
+        compte, _ = self.chart.lookup(account)
+        if compte is None:
+            return account.rsplit(":", 1)[-1]
+        return re.split(r"\s+[–—-]\s+", compte.libelle, maxsplit=1)[0]
 
     @property
     def regie_accounts(self) -> list[str]:
