@@ -6,6 +6,7 @@ The demo AD has a 512 coop (0910001A) and a 514 coop (0910003C); 0910002B is giv
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from retkoop_tools.console.summary import summarize
 from retkoop_tools.demo.portal import prepare_demo_ad
 from retkoop_tools.documents.crf import compute_crf
 from retkoop_tools.documents.source import load_source
+from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.store import Author, Store
 from retkoop_tools.tresorier.numbering import next_piece
@@ -338,3 +340,46 @@ def test_cash_is_deposited_on_and_withdrawn_from_the_coop_bank(portal, kind, mon
     opening = {td.get("data-rk-ouverture"): amount(td.text_content()) for td in page.xpath("//td[@data-rk-ouverture]")}
     assert opening == {a: source.books.balance(a, datetime.date(2026, 8, 31)) for a in banks}
     assert all(opening.values())
+
+
+def test_the_console_shows_each_bank_account_of_a_coop(portal):
+    portal, root = portal
+    staff = login(portal, STAFF)
+    balances = {uai: {a: load_source(root, uai, TODAY).books.balance(a) for a in banks} for uai, banks in COOPS.values()}
+    # the list: the total sorts the column, each account is shown for a coop with two (and in the tooltip)
+    page = lxml.html.fromstring(staff.get("/ad/").get_data(as_text=True))
+    for uai, banks in COOPS.values():
+        cell = page.xpath(f"//table[@id='coops']//tr[td[1]/a[text()='{uai}']]/td[contains(@class, 'montant')]")[0]
+        assert Decimal(cell.get("data-valeur")) == sum(balances[uai].values())
+        codes = {BANQUE: "512", CCP: "514"}
+        assert cell.get("title") == " ; ".join(f"{SHORT[a]} ({codes[a]}) : {fmt_eur(balances[uai][a])}" for a in banks)
+        detail = cell.xpath("string(small[@data-banques])")
+        assert detail == ("".join(f"{codes[a]} : {fmt_eur(balances[uai][a])}" for a in banks) if len(banks) > 1 else "")
+    # the coop's page: one balance per bank account, named from the chart
+    for uai, banks in COOPS.values():
+        coop = lxml.html.fromstring(staff.get(f"/ad/coop/{uai}/historique").get_data(as_text=True))
+        shown = {tr.get("data-compte"): (tr.xpath("string(th)"), amount(tr.xpath("string(td)")))
+                 for tr in coop.xpath("//section[@class='soldes']//tr[@data-compte]")}
+        assert shown == {a: (f"{SHORT[a]} ({codes[a]})", balances[uai][a]) for a in banks}
+    # the exports: the total, then one column per bank account the AD's coops use
+    csv = staff.get("/ad/etat.csv").get_data().decode("utf-8-sig").splitlines()
+    header = csv[0].split(";")
+    start = header.index("Banque")
+    assert header[start:start + 4] == ["Banque", "dont Banque (512)", "dont Chèques postaux (514)", "Caisse"]
+    by_uai = {line.split(";")[0]: line.split(";") for line in csv[1:]}
+    for uai, banks in COOPS.values():
+        cells = by_uai[uai][start:start + 3]
+        expected = [sum(balances[uai].values())] + [balances[uai].get(a) for a in (BANQUE, CCP)]
+        assert cells == [f"{v:.2f}".replace(".", ",") if v is not None else "" for v in expected]
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(staff.get("/ad/etat.xlsx").get_data())).active
+    titles = [c.value for c in sheet[1]]
+    column = titles.index("dont Chèques postaux (514)") + 1
+    rows = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=column).value for r in range(2, sheet.max_row)}
+    assert rows[COOPS["514"][0]] == pytest.approx(float(balances[COOPS["514"][0]][CCP]))
+    assert rows[COOPS["512"][0]] in (None, "")
+    assert sheet.cell(row=sheet.max_row, column=column).value == pytest.approx(
+        float(sum(b.get(CCP, Decimal(0)) for b in balances.values())))
+    data = {r["uai"]: r for r in staff.get("/ad/etat.json").get_json()}
+    assert data[BOTH]["banques"] == {a: str(v) for a, v in balances[BOTH].items()}
