@@ -127,7 +127,8 @@ function initSaisie(root) {
     // a transfer from one bank account to the other: the account debited, and the one credited
     const between = kind === "virement" && sens.value === "banque-banque";
     for (const el of form.querySelectorAll("[data-rk-virement]")) {
-      el.classList.toggle("rk-cache", !between || (el.dataset.rkTypes && !el.dataset.rkTypes.split(" ").includes(kind)));
+      const wrongType = Boolean(el.dataset.rkTypes) && !el.dataset.rkTypes.split(" ").includes(kind);
+      el.classList.toggle("rk-cache", !between || wrongType);
     }
     for (const el of form.querySelectorAll("[data-rk-virement-hors]")) el.classList.toggle("rk-cache", between);
     if (banque && vers && between && vers.value === banque.value) {

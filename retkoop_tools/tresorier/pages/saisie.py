@@ -51,9 +51,7 @@ class Saisie(_base.Page, FavaExtensionBase):
             "groups": groups,
             "sens": [(CAISSE_TO_BANK, "De la caisse vers la banque (dépôt d'espèces)"),
                      (BANK_TO_CAISSE, "De la banque vers la caisse (retrait d'espèces)")]
-                    + ([(BANK_TO_BANK, "D'un compte bancaire à l'autre ("
-                         + " ↔ ".join(books.bank_short_label(a) for a in books.bank_accounts) + ")")]
-                       if len(books.bank_accounts) > 1 else []),
+                    + ([(BANK_TO_BANK, "D'un compte bancaire à l'autre")] if len(books.bank_accounts) > 1 else []),
             "pending": books.pending_cheques() + [op for i in values.get("cheques", []) if (op := books.get(i))],
             "regies": books.regies(),
             "suggest": {k: suggestions(books, k) for k in KINDS}
