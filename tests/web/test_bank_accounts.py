@@ -345,6 +345,8 @@ def test_cash_is_deposited_on_and_withdrawn_from_the_coop_bank(portal, kind, mon
 def test_the_console_shows_each_bank_account_of_a_coop(portal):
     portal, root = portal
     staff = login(portal, STAFF)
+    staff.get("/ad/progression.json")  # the console exists…
+    portal.summaries.refresh()  # …and its summaries are computed (the pages then wait for nothing)
     balances = {uai: {a: load_source(root, uai, TODAY).books.balance(a) for a in banks} for uai, banks in COOPS.values()}
     # the list: the total sorts the column, each account is shown for a coop with two (and in the tooltip)
     page = lxml.html.fromstring(staff.get("/ad/").get_data(as_text=True))
