@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import lxml.html
+import pypdf
 import pytest
 from werkzeug.test import Client
 
@@ -138,6 +139,14 @@ def test_the_dashboard_and_the_console_read_the_statements_of_the_coop_bank(port
     books = load_source(root, uai, TODAY).books
     if len(banks) > 1:  # one balance per account, named as the chart does
         assert "Banque – compte courant" in dashboard and "Chèques postaux" in dashboard
+    shown = {div.get("data-rk-solde"): amount(div.xpath("string(strong)"))
+             for div in lxml.html.fromstring(dashboard).xpath("//div[@data-rk-solde]")}
+    names = {a: SHORT[a] if len(banks) == 1 else {BANQUE: "Banque – compte courant", CCP: "Chèques postaux"}[a]
+             for a in banks}
+    books_now = load_source(root, uai, TODAY).books
+    assert {n: shown.get(n) for n in names.values()} == {names[a]: books_now.balance(a) for a in banks}
+    if banks == [CCP]:  # a CCP coop's dashboard names its CCP, never a "Banque"
+        assert not any(n.startswith("Banque") for n in shown)
     summary = summarize(root, uai)
     assert summary["releve"] is not None and summary["releve"]["comptes"]
     assert set(summary["soldes"]["banques"]) == set(banks)
@@ -173,6 +182,12 @@ def test_the_crf_shows_the_bank_accounts_the_coop_uses_only(portal, kind):
     portal, root = portal
     uai, banks = COOPS[kind]
     crf = compute_crf(load_source(root, uai, TODAY), Exercice(2025), TODAY)
+    # the CRF the teacher downloads (Fin d'exercice), read back
+    pdf = login(portal, uai).get(page_url(portal, uai, "FinExercice", "crf") + "?exercice=2025-2026")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert ("Banque – compte courant" in text) == (BANQUE in banks)
+    assert ("Chèques postaux" in text) == (CCP in banks)
     labels = [p.libelle for p in crf.actif]
     assert ("Banque – compte courant" in labels) == (BANQUE in banks)
     assert ("Chèques postaux" in labels) == (CCP in banks)
