@@ -160,11 +160,14 @@ def test_the_pointage_works_on_the_coop_bank_and_lets_choose_the_account(portal,
     client = login(portal, uai)
     page = client.get(page_url(portal, uai, "Pointage")).get_data(as_text=True)
     assert f'name="compte" value="{banks[0]}"' in page
+    heading = "Chèques postaux" if banks[0] == CCP else "Banque"
+    assert f"Pointage du relevé bancaire : {heading}" in page
     assert ("Compte pointé" in page) == (len(banks) > 1)
     assert "Dernier relevé pointé" in page or len(banks) > 1
     if len(banks) > 1:
         ccp = client.get(page_url(portal, uai, "Pointage") + f"?compte={CCP}").get_data(as_text=True)
         assert f'name="compte" value="{CCP}"' in ccp and "Subvention versée sur le CCP" in ccp
+        assert "Pointage du relevé bancaire : Chèques postaux</h2>" in ccp
         books = load_source(root, uai, TODAY).books
         op = books.unticked(CCP)[0]
         saved = client.post(page_url(portal, uai, "Pointage", "enregistrer"), headers=ORIGIN, data={
