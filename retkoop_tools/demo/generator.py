@@ -63,6 +63,8 @@ DEMO_AD = {
     "nom": "OCCE de l'Essonne (démonstration)",
     "adresse": "Maison départementale des associations, Évry-Courcouronnes",
     "email": "ad91@example.org",
+    # A SIREN of demonstration (valid check digit, no real association), so that the FEC exports.
+    "siren": "123456782",
     # 01 99 00 xx xx: numbers the ARCEP keeps for fiction (nobody's line).
     "contacts": [
         {"nom": "Secrétariat de l'AD", "pour": "identifiants et mots de passe, changement de mandataire, adhésion",
