@@ -28,7 +28,7 @@ from retkoop_tools.web.portal import Portal
 from .conftest import ORIGIN
 
 FIXTURES = Path(__file__).resolve().parents[1] / "migration"
-UAI = "0910042Z"
+UAI, TWO = "0910042Z", "0910043A"
 PASSWORD = "Le cahier passe du tableur au portail"
 
 
@@ -47,7 +47,11 @@ def portal(tmp_path_factory):
         init_ad_repo(root, "91", "OCCE de l'Essonne", admin)
         create_coop(root, UAI, "École du Parc", "Massy", Exercice(2025))
         Store(root).commit_new_coop(UAI, admin, "Nouvelle coopérative")
-        Accounts(tmp / "instance" / "comptes.sqlite").add(UAI, "mandataire", name="M. Girard", password=PASSWORD)
+        create_coop(root, TWO, "École des Deux Comptes", "Massy", Exercice(2025), banques="512 514")
+        Store(root).commit_new_coop(TWO, admin, "Nouvelle coopérative")
+        accounts = Accounts(tmp / "instance" / "comptes.sqlite")
+        accounts.add(UAI, "mandataire", name="M. Girard", password=PASSWORD)
+        accounts.add(TWO, "mandataire", name="Mme Petit", password=PASSWORD)
         yield Portal(root, tmp / "instance", backup=False)
 
 
@@ -148,6 +152,18 @@ def test_the_preview_is_checked_by_the_occe_rules_as_the_write_would_be(client, 
     assert "refusée par les règles OCCE : La caisse serait négative le 10/09/2025" in refused
     assert "Fournitures payées en espèces" in refused
     assert head(portal) == before
+
+
+def test_a_coop_with_two_bank_accounts_says_which_the_banque_columns_are(portal):
+    client = Client(portal)
+    client.post("/connexion", data={"identifiant": TWO, "mot_de_passe": PASSWORD, "suite": "/"})
+    url = f"/coop/{TWO}/{portal.pool.slug(TWO)}/extension/Reprise/"
+    form = html.unescape(client.get(url).get_data(as_text=True))
+    assert re.findall(r'<option value="(\d+)">', form.split('name="compte_bancaire"')[1].split("</select>")[0]) == ["512", "514"]
+    data = {"etape": "lire", "compte_bancaire": "514",
+            "fichier": (io.BytesIO((FIXTURES / "cahier-2025-2026.csv").read_bytes()), "cahier.csv")}
+    result = client.post(url + "lire", data=data, headers=ORIGIN, content_type="multipart/form-data").get_json()
+    assert result["ok"] and "Compte(s) bancaire(s) : Chèques postaux (514)." in html.unescape(result["html"])
 
 
 def test_confirming_writes_one_commit_then_the_cahier_and_the_crf_show_the_rows(client, portal):

@@ -81,8 +81,14 @@ class Reprise(_base.Page, FavaExtensionBase):
         books = self.books()
         busy = [e for e in books.open_exercices
                 if any(e.contains(op.date) and op.kind != OUVERTURE for op in books.operations)]
+        banks = []
+        for account in books.bank_accounts:
+            compte, _ = books.chart.lookup(account)
+            if compte is not None:
+                banks.append((compte.code, books.bank_label(account)))
         return {
             "books": books,
+            "banks": banks,
             "busy": busy,
             "has_opening": any(op.kind == OUVERTURE for op in books.operations),
             "can_write": self.can_write() and self.forced_exercice() is None,
@@ -134,7 +140,8 @@ class Reprise(_base.Page, FavaExtensionBase):
                                                          "nouveau sur « Lire le cahier » avant de confirmer."}))
         try:
             report = migrate(self.store(), self.ad_root, self.uai, upload.content, upload.filename, self.author(),
-                             opening=opening, dry_run=not confirm)
+                             opening=opening, dry_run=not confirm,
+                             bank=(request.form.get("compte_bancaire") or "").strip() or None)
         except CahierError as exc:
             return self.answer(Result(errors={"fichier": str(exc)}))
         except StoreError as exc:
