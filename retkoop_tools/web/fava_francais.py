@@ -129,6 +129,8 @@ SAME_IN_FRENCH = frozenset({
 TEMPLATE_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "_layout.html": (
         ("<html>", '<html lang="fr">'),
+        # The page's content is its main landmark (Fava's sidebar and header are not).
+        ("    <article>\n", '    <article role="main">\n'),
     ),
     "_journal_table.html": (
         ("""{% set short_type = {
@@ -169,6 +171,31 @@ _PHRASE_LOOKUP = """phrase(phrase2, ...insert2) {
     if (Object.prototype.hasOwnProperty.call(rk_fr, phrase2)) phrase2 = rk_fr[phrase2];
 """
 
+#: Added at the end of Fava's stylesheet: contrasts and links that axe-core accepts (WCAG AA).
+FAVA_CSS = """
+/* retkoop-tools (fava_francais.py): contrasts of at least 4.5:1, links told apart by more than colour. */
+:root {
+  --header-placeholder-color: #dce9f2;
+  --header-placeholder-background: #00466f;
+}
+header input[role="combobox"]:placeholder-shown {
+  color: #fff;
+}
+.journal {
+  --journal-metadata: #3d6a99;
+  --journal-tag: #2a6496;
+  --journal-link: #4a5f6e;
+  --journal-metadata-indicator: #1f3440;
+}
+.journal .description a,
+.journal .metadata a,
+article h2 a,
+article h3 a {
+  text-decoration: underline;
+  text-underline-offset: 2px;
+}
+"""
+
 #: Per file of `fava/static`: (text Fava must contain exactly once, its replacement).
 SCRIPT_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "app.js": tuple(
@@ -198,6 +225,8 @@ SCRIPT_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
          'title="Dossier des livres\nMaj + clic : développer ou réduire les dossiers du premier niveau\n'
          'Ctrl (ou Cmd) + clic : développer ou réduire tous les dossiers."'),
         ('var short_format = format(".3s");', f"var short_format = {_SHORT_FORMAT};"),
+        ('<form><h2> </h2> <input multiple="" type="file"/>',
+         '<form><h2> </h2> <input multiple="" type="file" aria-label="Relevés à importer"/>'),
     ),
     "chunk-TVG7KHLA.js": (
         # d3-format: decimal comma, thin space between thousands.
@@ -258,8 +287,10 @@ def substitute(name: str, source: str, substitutions: tuple[tuple[str, str], ...
 @functools.cache
 def patched_static(name: str) -> bytes:
     """Fava's static file `name` with our substitutions (built once per process)."""
-    source = (FAVA_STATIC / name).read_text(encoding="utf-8")
-    return substitute(name, source, SCRIPT_SUBSTITUTIONS[name]).encode("utf-8")
+    source = substitute(name, (FAVA_STATIC / name).read_text(encoding="utf-8"), SCRIPT_SUBSTITUTIONS[name])
+    if name == "app.css":
+        source += FAVA_CSS
+    return source.encode("utf-8")
 
 
 class FrenchDomain(Domain):
