@@ -214,6 +214,7 @@ SCRIPT_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
          "template_effect(() => set_text(text_1, _($$props.column.name)));"),
         ('(Last entry: <a class="svelte-1y1rsog"> </a>)',
          '(Dernière opération : <a class="svelte-1y1rsog"> </a>)'),
+        ("[() => day(get2(last).date)]", '[() => utcFormat("%d/%m/%Y")(get2(last).date)]'),
         ('title="The last entry is a passing balance check."',
          'title="La dernière opération est un contrôle de solde juste."'),
         ("<p>Loading entry slice...</p>", "<p>Chargement de l'opération…</p>"),

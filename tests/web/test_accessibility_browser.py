@@ -130,6 +130,13 @@ def test_favas_own_texts_are_french_on_screen(server, page):
     badges = set(page.locator(".journal .metadata-indicator").all_inner_texts())
     assert "piece" in badges and "pi" not in badges
     expect(page.locator("button[title='Afficher les raccourcis clavier']")).to_have_count(1)
+    # An entry's detail: its editor's fold markers and buttons (CodeMirror's phrases, Fava's catalog).
+    page.locator(".journal li.transaction .datecell a").first.click()
+    page.wait_for_selector(".cm-editor .cm-foldGutter span[title]", state="attached")  # shown on hover
+    titles = set(page.locator(".cm-foldGutter span[title]").evaluate_all("spans => spans.map(s => s.title)"))
+    assert titles and titles <= {"Déplier la ligne", "Replier la ligne"}, titles
+    expect(page.get_by_role("button", name="Dupliquer")).to_be_visible()
+    page.keyboard.press("Escape")
 
     page.goto(f"{base}/options/")
     expect(page.locator("article")).to_contain_text("Système")
@@ -145,4 +152,4 @@ def test_favas_own_texts_are_french_on_screen(server, page):
     assert not [t for t in ticks if re.search(r"Jan|Sep|Nov|\d\.\d+k", t)], ticks
     page.goto(f"{base}/account/Actif:512-Banque/")
     page.wait_for_selector(".last-activity")
-    expect(page.locator(".last-activity")).to_contain_text("Dernière opération :")
+    expect(page.locator(".last-activity")).to_have_text(re.compile(r"^\(Dernière opération : \d\d\/\d\d\/20\d\d\)$"))
