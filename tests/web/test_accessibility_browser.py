@@ -150,6 +150,16 @@ def test_favas_own_texts_are_french_on_screen(server, page):
     amounts = [t.replace("\u00a0", " ") for t in ticks if re.match(r"^[-−]?\d", t)]
     assert [t for t in amounts if re.fullmatch(r"[-−]?\d+(,\d+)? k", t)], ticks  # "1,5 k", not "1.50k"
     assert not [t for t in ticks if re.search(r"Jan|Sep|Nov|\d\.\d+k", t)], ticks
+    page.goto(f"{base}/holdings/")  # "Comptes": the columns of Fava's query
+    page.wait_for_selector("article table thead th")  # Fava runs its query first
+    headers = page.locator("article table thead th").all_inner_texts()
+    assert {"Compte", "Valeur comptable"} <= set(headers) and not {"account", "units", "book_value", "market_value"} & set(headers)
+    page.goto(f"{base}/statistics/")
+    page.wait_for_selector("article table tfoot")
+    expect(page.locator("article")).to_contain_text("Écritures par type")
+    cells = set(page.locator("article table td").all_inner_texts())
+    assert {"Opération", "Ouverture", "Divers"} <= cells and not {"Transaction", "Open", "Custom"} & cells
+
     page.goto(f"{base}/account/Actif:512-Banque/")
     page.wait_for_selector(".last-activity")
     expect(page.locator(".last-activity")).to_have_text(re.compile(r"^\(Dernière opération : \d\d\/\d\d\/20\d\d\)$"))
