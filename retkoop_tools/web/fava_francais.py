@@ -226,6 +226,18 @@ SCRIPT_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
          'title="Dossier des livres\nMaj + clic : développer ou réduire les dossiers du premier niveau\n'
          'Ctrl (ou Cmd) + clic : développer ou réduire tous les dossiers."'),
         ('var short_format = format(".3s");', f"var short_format = {_SHORT_FORMAT};"),
+        # A combobox is named by a label, not by its text: the chart's "Coût", "Mensuel" buttons.
+        ('      set_text(text2, $0);\n      set_attribute(ul_1, "hidden", get2(hidden));',
+         '      set_text(text2, $0);\n      set_attribute(button, "aria-label", $0);\n'
+         '      set_attribute(ul_1, "hidden", get2(hidden));'),
+        # The stacked bars of a chart link to their account: named after it.
+        ('template_effect(($02) => set_attribute(a_1, "href", $02), [() => $url_for_account()(get2(account))]);',
+         'template_effect(($02) => { set_attribute(a_1, "href", $02); set_attribute(a_1, "aria-label", get2(account)); },'
+         ' [() => $url_for_account()(get2(account))]);'),
+        # The rectangles of a treemap link to their account (their text hides when they are small).
+        ('        set_attribute(a, "href", $2);\n        set_attribute(text2, "x", (get2(d).x1 - get2(d).x0) / 2);',
+         '        set_attribute(a, "href", $2);\n        set_attribute(a, "aria-label", get2(account));\n'
+         '        set_attribute(text2, "x", (get2(d).x1 - get2(d).x0) / 2);'),
         ('<form><h2> </h2> <input multiple="" type="file"/>',
          '<form><h2> </h2> <input multiple="" type="file" aria-label="Relevés à importer"/>'),
     ),
