@@ -60,15 +60,16 @@ class CahierInventaire:
 
 
 def compute_inventaire(books: Books, coop_dir: Path, exercice: Exercice, ad_config: dict | None = None,
-                       today: datetime.date | None = None) -> CahierInventaire:
+                       today: datetime.date | None = None, au: datetime.date | None = None) -> CahierInventaire:
+    """The cahier read at the end of `exercice` (today while it lasts), or at `au`."""
     today = today or books.today
-    arrete = min(exercice.end, today)
+    arrete = au or min(exercice.end, today)
     erreur = ""
     try:
         inventaire = load_inventaire(coop_dir)
     except InventaireError as exc:
         inventaire, erreur = Inventaire(), str(exc)
-    seen = inventaire.au(exercice.end)
+    seen = inventaire.au(arrete)
     declare = seuil = None
     from retkoop_tools.adhesion.model import AdhesionError, load_declaration, tarifs
 
