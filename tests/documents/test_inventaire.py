@@ -239,3 +239,21 @@ def test_the_crf_annexes_read_back_from_the_pdf(shop):
     assert "jardin + kermesse 1 0,00 € 80,00 € 80,00 €" in actions_part
     assert "Hors projet 7 298,70 € 435,00 € 136,30 €" in actions_part
     assert "Total (égal au compte de fonctionnement) 698,60 € 515,00 € -183,60 €" in actions_part
+
+
+def test_retkoop_inventaire_writes_the_pdf(shop, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from retkoop_tools.cli import main
+
+    monkeypatch.setenv("RETKOOP_AUJOURDHUI", AFTER_YEAR.isoformat())
+    actions.confirm(shop.store, UAI, shop.books(AFTER_YEAR), D05, good(), TEACHER, AFTER_YEAR)
+    target = tmp_path / "cahier.pdf"
+    result = CliRunner().invoke(main, ["inventaire", UAI, "2025-2026", "--repo", str(shop.root), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (f"Cahier d'inventaire 2025-2026 de {UAI} écrit dans {target} : 1 bien(s) présent(s) "
+                                     "au 31/08/2026, 249,90\u00a0€ ; 1 achat(s) de biens durables à inscrire ou écarter.")
+    text = pdf_text(target.read_bytes())
+    assert "Cahier d'inventaire 2025-2026" in text and "Appareil photo numérique" in text
+    missing = CliRunner().invoke(main, ["inventaire", UAI, "2019-2020", "--repo", str(shop.root)])
+    assert missing.exit_code != 0 and "n'a pas d'exercice 2019-2020" in missing.output

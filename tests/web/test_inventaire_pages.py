@@ -125,6 +125,10 @@ def test_2_the_teacher_confirms_the_proposed_purchase(env, clients):
     crf = pdf_text(clients["ad_staff"].get(url(env, "FinExercice", "crf") + "?exercice=2025-2026").data)
     annex = crf[crf.index("Annexe – Cahier d'inventaire"):]
     assert "Biens présents au 31/08/2026 : 1 326,55 €" in annex and "Tablette" not in annex
+    # The new year's adhésion starts from the cahier's value (326,55 + 180,00) for the insurance.
+    adhesion = teacher.get(url(env, "Adhesion")).get_data(as_text=True)
+    assert re.search(r'name="biens" value="506,55"', adhesion)
+    assert "Cahier d'inventaire : 2 bien(s) présent(s), 506,55\u00a0€ (repris ci-dessus)" in plain(adhesion)
 
 
 def test_3_a_ccp_coop_enters_its_purchase_too(env, clients):
