@@ -257,3 +257,25 @@ def test_retkoop_inventaire_writes_the_pdf(shop, tmp_path, monkeypatch):
     assert "Cahier d'inventaire 2025-2026" in text and "Appareil photo numérique" in text
     missing = CliRunner().invoke(main, ["inventaire", UAI, "2019-2020", "--repo", str(shop.root)])
     assert missing.exit_code != 0 and "n'a pas d'exercice 2019-2020" in missing.output
+
+
+def test_correct_cancel_a_disposal_remove_and_numbers_never_given_twice(shop):
+    books = shop.books(TODAY)
+    assert actions.confirm(shop.store, UAI, books, D05, good(), TEACHER, TODAY).ok
+    fixed = actions.edit(shop.store, UAI, "1", good(lieu="Bureau de la directrice", valeur="239,90"), TEACHER, TODAY)
+    assert fixed.ok, fixed.errors
+    bien = load_inventaire(shop.coop_dir).get(1)
+    assert (bien.lieu, bien.valeur, bien.origine.piece) == ("Bureau de la directrice", Decimal("239.90"), "D05")
+    assert actions.edit(shop.store, UAI, "7", good(), TEACHER, TODAY).errors["general"].startswith("Le bien n° 7")
+    assert actions.dispose(shop.store, UAI, books, "1", {"date_sortie": "10/06/2026", "motif": "Volé"},
+                           TEACHER, TODAY).ok
+    late = actions.edit(shop.store, UAI, "1", good(date="11/06/2026"), TEACHER, TODAY)
+    assert late.errors == {"date": "Le bien est sorti du cahier le 10/06/2026 : il n'a pas pu y entrer après."}
+    assert actions.cancel_disposal(shop.store, UAI, books, "1", TEACHER).ok
+    assert load_inventaire(shop.coop_dir).get(1).sortie is None
+    # Removed (entered by mistake): its purchase is proposed again, its number is not given again.
+    assert actions.remove(shop.store, UAI, "1", TEACHER).ok
+    assert shop.log()[0] == "Mme Martin|Inventaire : bien n° 1 « Appareil photo numérique » retiré (inscrit par erreur)"
+    assert [p.id for p in propositions(books, load_inventaire(shop.coop_dir), [EXERCICE])] == [D04, D05]
+    assert actions.confirm(shop.store, UAI, books, D05, good(), TEACHER, TODAY).ok
+    assert [b.numero for b in load_inventaire(shop.coop_dir).biens] == [2]
