@@ -96,6 +96,8 @@ function initSaisie(root) {
   const mode = form.querySelector("[data-rk-mode]");
   const sens = form.querySelector('[name="sens"]');
   const regie = form.querySelector('[name="regie"]');
+  const banque = form.querySelector('[name="banque"]');
+  const vers = form.querySelector('[name="vers"]');
   const piece = form.querySelector('[name="piece"]');
   const cheque = form.querySelector('[name="cheque"]');
   const montant = form.querySelector("[data-rk-montant]");
@@ -108,7 +110,7 @@ function initSaisie(root) {
 
   function suggest() {
     if (correcting) return;
-    const key = type.value === "virement" && sens.value === "banque-caisse" ? "virement-banque-caisse" : type.value;
+    const key = type.value === "virement" && ["banque-caisse", "banque-banque"].includes(sens.value) ? `virement-${sens.value}` : type.value;
     const s = suggestions[key];
     if (!s) return;
     if (!piece.dataset.touched) piece.value = s.piece;
@@ -122,6 +124,16 @@ function initSaisie(root) {
       el.classList.toggle("rk-cache", !el.dataset.rkTypes.split(" ").includes(kind));
     }
     if (regie.selectedOptions[0]?.disabled) regie.selectedIndex = 0;
+    // a transfer from one bank account to the other: the account debited, and the one credited
+    const between = kind === "virement" && sens.value === "banque-banque";
+    for (const el of form.querySelectorAll("[data-rk-virement]")) {
+      const wrongType = Boolean(el.dataset.rkTypes) && !el.dataset.rkTypes.split(" ").includes(kind);
+      el.classList.toggle("rk-cache", !between || wrongType);
+    }
+    for (const el of form.querySelectorAll("[data-rk-virement-hors]")) el.classList.toggle("rk-cache", between);
+    if (banque && vers && between && vers.value === banque.value) {
+      vers.value = [...vers.options].find((o) => o.value !== banque.value)?.value ?? vers.value;
+    }
     const issuesCheque = ["depense", "regie-versement", "recette"].includes(kind) && mode.value === "CHQ";
     form.querySelector("[data-rk-cheque]").classList.toggle("rk-cache", !issuesCheque);
     const nouvelle = form.querySelector("[data-rk-nouvelle-regie]");
@@ -208,7 +220,8 @@ function initSaisie(root) {
   lignes.addEventListener("input", check);
   montant.addEventListener("input", check);
   type.addEventListener("change", () => { suggest(); show(); });
-  sens.addEventListener("change", suggest);
+  sens.addEventListener("change", () => { suggest(); show(); });
+  banque?.addEventListener("change", show);
   mode.addEventListener("change", show);
   regie.addEventListener("change", show);
   form.addEventListener("change", (event) => { if (event.target.matches("[data-rk-cheque-montant]")) remiseTotal(); });
