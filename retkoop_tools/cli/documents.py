@@ -19,6 +19,7 @@ from retkoop_tools.cli.common import (
     repo_option,
     user_errors,
 )
+from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
 
 
@@ -60,7 +61,7 @@ def crf(uai, nom, output, as_html, repo: Path) -> None:
     if report.errors:
         click.echo(f"Attention : les livres ont {len(report.errors)} erreur(s), le CRF est provisoire.", err=True)
     click.echo(f"CRF {exercice} de {uai} écrit dans {target} "
-               f"(résultat {report.resultat} €, bilan {'équilibré' if report.equilibre else 'DÉSÉQUILIBRÉ'}).")
+               f"(résultat {fmt_eur(report.resultat)}, bilan {'équilibré' if report.equilibre else 'DÉSÉQUILIBRÉ'}).")
 
 
 @click.command("inventaire")
