@@ -1,7 +1,7 @@
 """What a teacher's browser gets: French everywhere, and no serious accessibility fault.
 
 axe-core (the one bundled by the PyPI package `axe-playwright-python`, pinned in the `test`
-extras) runs in Debian's Chromium on the login page, the seven treasurer pages and the Fava
+extras) runs in Debian's Chromium on the login page, the treasurer's pages and the Fava
 pages a teacher opens (Journal, Documents, Importer, and the Compte de résultat's charts): no violation of impact "serious" or
 "critical" is allowed, every page says `lang="fr"`. Then Fava's own texts are read on screen:
 the Journal's filters and types, month names and amounts on charts, the sidebar's buttons.
@@ -26,7 +26,8 @@ UAI = "0910005E"  # the demo's smallest coop: its pages are drawn and checked fa
 PASSWORD = "Une phrase de passe assez longue !"
 #: Impacts that fail the test (axe-core also reports "moderate" and "minor").
 FAILING = ("serious", "critical")
-OUR_PAGES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "FinExercice", "Adhesion")
+OUR_PAGES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "FinExercice", "Adhesion",
+             "Inventaire", "EtatDesActions")
 #: Fava's pages, and what shows they are drawn. The Journal shows one month: a year is 22 000
 #: elements, which axe-core takes half a minute to walk.
 FAVA_PAGES = {"journal/?time=2026-03": ".journal li", "documents/": "table", "import/": "input[type=file]",
