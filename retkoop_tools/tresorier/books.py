@@ -228,6 +228,7 @@ class Books:
                  today: datetime.date | None = None):
         self.entries = entries
         self.chart = chart
+        self.coop_dir = Path(coop_dir) if coop_dir is not None else None
         self.today = today or clock_today()
         #: Every bank account of the chart (512, 514…): what a posting on it is.
         self.chart_bank_accounts = [c.account for c in chart.accounts_of_type("banque")]

@@ -422,10 +422,43 @@ function initGuide(root) {
   openTarget();
 }
 
+// -- État des actions: tables sorted by a click on their column's title ------------------
+function sortKey(cell) {
+  return cell.dataset.valeur !== undefined ? cell.dataset.valeur : cell.textContent.trim();
+}
+function compareKeys(a, b) {
+  const x = Number(a), y = Number(b);
+  if (a !== "" && b !== "" && !Number.isNaN(x) && !Number.isNaN(y)) return x - y;
+  return a.localeCompare(b, "fr", { numeric: true });
+}
+function initSortable(root) {
+  root.querySelectorAll("table[data-rk-triable]").forEach((table) => {
+    table.querySelectorAll("[data-rk-tri]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const column = Number(button.dataset.rkTri);
+        const ascending = button.dataset.sens !== "asc";
+        table.querySelectorAll("[data-rk-tri]").forEach((b) => {
+          if (b !== button) { delete b.dataset.sens; b.closest("th").removeAttribute("aria-sort"); }
+        });
+        button.dataset.sens = ascending ? "asc" : "desc";
+        button.closest("th").setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const body = table.tBodies[0];
+        const rows = Array.from(body.rows);
+        rows.sort((a, b) => compareKeys(sortKey(a.cells[column]), sortKey(b.cells[column])) * (ascending ? 1 : -1));
+        rows.forEach((row) => body.appendChild(row));
+      });
+    });
+  });
+}
+function initActions(root) {
+  initForms(root);
+  initSortable(root);
+}
+
 const PAGES = {
   saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse,
-  fin: initForms, adhesion: initAdhesion, tableau: initForms, demandes: initForms,
-  reprise: initImport, guide: initGuide,
+  fin: initForms, adhesion: initAdhesion, tableau: initForms, inventaire: initForms, actions: initActions,
+  demandes: initForms, reprise: initImport, guide: initGuide,
 };
 
 // Fava's "Aide" (its English help pages) leads to our guide for the mandataire: the link is
