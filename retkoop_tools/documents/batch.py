@@ -26,7 +26,7 @@ def crf_one(ad_root: str, uai: str, exercice_name: str, out_dir: str) -> BatchRe
 
     exercice = Exercice.parse(exercice_name)
     try:
-        source = load_source(ad_root, uai)
+        source = load_source(ad_root, uai, exercice=exercice)
         if exercice not in source.books.exercices:
             return BatchResult(uai, None, f"pas d'exercice {exercice}")
         crf = compute_crf(source, exercice)
