@@ -30,19 +30,23 @@ os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
 from beancount import loader  # noqa: E402
 
 from retkoop_tools.checks.runner import default_workers  # noqa: E402
-from retkoop_tools.demo.generator import generate_ad, synthetic_coops  # noqa: E402
+from retkoop_tools.demo.generator import generate_ad, synthetic_coops, synthetic_exercices  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 
 
-def build_ad(coops: int, operations: int, jobs: int) -> Path:
-    root = HERE / "out" / f"ad-{coops}x{operations}"
+def build_ad(coops: int, operations: int, jobs: int, exercices: int = 2) -> Path:
+    """A synthetic AD (built once, kept under bench/out/): `coops` coops of `exercices`
+    exercices of ~`operations` operations, all but the last closed as the product closes them
+    (seal, report à nouveau, cloture-<exercice>.json)."""
+    root = HERE / "out" / f"ad-{coops}x{operations}x{exercices}"
     done = root / ".complete"
     if done.exists():
         print(f"AD synthétique déjà construite : {root}")
         return root
-    print(f"Construction de l'AD synthétique : {coops} coops × ~{operations} opérations/exercice…")
+    print(f"Construction de l'AD synthétique : {coops} coops × {exercices} exercices × ~{operations} "
+          "opérations/exercice…")
     start, count = time.perf_counter(), 0
 
     def progress(_uai: str) -> None:
@@ -55,7 +59,9 @@ def build_ad(coops: int, operations: int, jobs: int) -> Path:
         import shutil
 
         shutil.rmtree(root)
-    generate_ad(root, synthetic_coops(coops), target_ops=operations, workers=jobs, on_coop=progress)
+    years = synthetic_exercices(exercices)
+    generate_ad(root, synthetic_coops(coops), target_ops=operations, workers=jobs, on_coop=progress,
+                exercices=years, closed=set(years[:-1]), closing=True)
     done.touch()
     return root
 

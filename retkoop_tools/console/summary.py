@@ -125,9 +125,8 @@ def _exercice_state(source: CoopSource, exercice: Exercice, closed: dict[str, An
 #: Bumped when `_crf_figures` or `closed_figures` change what they give: the closed
 #: exercices' figures kept by their closing are then computed again.
 FIGURES_VERSION = 1
-#: The code the figures depend on besides this module (the CRF and the books).
-_FIGURES_CODE = ("documents/crf.py", "documents/mandataires.py", "documents/dossier.py", "cloture/conditions.py",
-                 "tresorier/books.py", "chart/__init__.py", "chart/plan-comptable.yaml", "fr.py")
+#: The code the figures depend on besides this module: the CRF's computation.
+_FIGURES_CODE = ("documents/crf.py",)
 
 
 @functools.lru_cache(maxsize=1)

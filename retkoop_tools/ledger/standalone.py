@@ -183,8 +183,9 @@ def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | No
 # -- the opening state: committed, cached, or computed ---------------------------------------
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code an opening state depends on: our rules, their messages, the digest,
-    the state's computation, and Beancount's version. A state of other code is not used."""
+    """A hash of the code an opening state depends on: our rules, the digest, the state's
+    computation, the default chart and Beancount's version. A state of other code is not used
+    (the coop is then loaded in full once, and its state computed again and kept locally)."""
     import beancount
     import retkoop_plugins
 
@@ -193,9 +194,8 @@ def code_fingerprint() -> str:
     package = Path(retkoop_tools.__file__).parent
     h = hashlib.sha256(f"beancount {beancount.__version__}\n".encode())
     sources = [*sorted(Path(retkoop_plugins.__file__).parent.glob("*.py")),
-               *(package / "ledger" / name for name in ("anouveaux.py", "digest.py", "conventions.py", "exercice.py")),
-               package / "checks" / "messages.py", package / "tresorier" / "books.py",
-               package / "chart" / "__init__.py", package / "chart" / "plan-comptable.yaml"]
+               package / "ledger" / "anouveaux.py", package / "ledger" / "digest.py",
+               package / "chart" / "plan-comptable.yaml"]
     for path in sources:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
