@@ -211,13 +211,22 @@ def rules_fingerprint(coop_dir: Path) -> str:
 
 
 def _records_entries(records: list[dict], coop_dir: Path) -> list:
-    """Entries kept as text in a state, with their file and line."""
-    result = []
+    """Entries kept as text in a state, with their file and line (read back in one parse)."""
+    if not records:
+        return []
+    text, starts = ROOT_OPTIONS, []
     for record in records:
-        parsed, errors, _ = parser.parse_string(ROOT_OPTIONS + record["texte"])
-        if errors or len(parsed) != 1 or not isinstance(parsed[0], (data.Transaction, data.Custom)):
-            raise NotStandaloneError("a kept entry does not read back")
-        entry = parsed[0]
+        starts.append(text.count("\n") + 1)
+        text += record["texte"].rstrip("\n") + "\n\n"
+    parsed, errors, _ = parser.parse_string(text)
+    by_line = {entry.meta.get("lineno"): entry for entry in parsed}
+    if errors or len(parsed) != len(records) or set(by_line) != set(starts):
+        raise NotStandaloneError("kept entries do not read back")
+    result = []
+    for start, record in zip(starts, records):
+        entry = by_line[start]
+        if not isinstance(entry, (data.Transaction, data.Custom)):
+            raise NotStandaloneError("kept entries do not read back")
         meta = dict(entry.meta)
         meta["filename"] = str(coop_dir / record["fichier"])
         meta["lineno"] = int(record["ligne"])
@@ -291,10 +300,12 @@ def _from_changed(records: list[dict], closed: dict[str, _ClosedFile], coop_dir:
     for record in records:
         by_file[record["fichier"]].append(record)
     result = []
+    unchanged = [r for rel, mine in by_file.items() if closed.get(rel) is None or closed[rel].parsed is None
+                 for r in mine]
+    result += _records_entries(unchanged, coop_dir)  # one parse for all of them
     for rel, mine in by_file.items():
         item = closed.get(rel)
         if item is None or item.parsed is None:
-            result += _records_entries(mine, coop_dir)
             continue
         pool: dict[str, list] = collections.defaultdict(list)
         for entry in item.parsed:
