@@ -323,3 +323,20 @@ def test_what_each_closing_kept_is_what_a_full_load_gives(coops, years):
 
         kept[-1].write_text(results_text(closing_results(
             coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept[-1].name[8:-5] + ".beancount"))))
+
+
+@pytest.mark.parametrize("years", [1, 2, 10, 0])
+def test_the_console_s_summary_is_the_same(coops, years, monkeypatch):
+    """The AD's console shows the same of a coop: the open exercices from their own load, the
+    closed ones from what their closing kept (every year's CRF figures)."""
+    from retkoop_tools.console.summary import summarize
+    from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV
+
+    coop_dir = coops[years]
+    forget()
+    ours = summarize(coop_dir.parent.parent, coop_dir.name)
+    monkeypatch.setenv(MODE_ENV, FULL_MODE)
+    forget()
+    full = summarize(coop_dir.parent.parent, coop_dir.name)
+    assert ours == full
+    assert len(ours["exercices"]) == (years or 3) and all(e.get("crf") for e in ours["exercices"].values())

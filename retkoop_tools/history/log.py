@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,21 @@ class _Snapshots:
         return result
 
 
+def _is_document(name: str) -> bool:
+    """Not the books, nor what a closing keeps of them for the loads (cloture-<ex>.json)."""
+    return not (name.endswith((".beancount", ".gitkeep")) or _KEPT_BY_CLOSING.match(name))
+
+
+_KEPT_BY_CLOSING = re.compile(r"^cloture-\d{4}-\d{4}\.json$")
+
+
 def _document_changes(before: dict[str, Any], after: dict[str, Any], date: datetime.date) -> list[Change]:
     changes = []
     for name in sorted(set(after) - set(before)):
-        if not name.endswith(".beancount") and not name.endswith(".gitkeep"):
+        if _is_document(name):
             changes.append(Change("document", date, f"Document ajouté : {name}"))
     for name in sorted(set(before) - set(after)):
-        if not name.endswith(".beancount") and not name.endswith(".gitkeep"):
+        if _is_document(name):
             changes.append(Change("document", date, f"Document retiré : {name}"))
     return changes
 

@@ -136,3 +136,23 @@ def test_the_portal_s_other_processes_read_the_load_of_a_save_instead_of_loading
     assert "Famille Test" in page  # the other process shows the save…
     assert loads == []  # … without loading the books again
     assert list((env.portal.instance_dir / "chargements").glob("*.pickle"))
+
+
+def test_a_closed_exercice_is_shown_by_the_coop_s_history_loaded_on_demand(env):
+    """The coop's app holds its open exercices after the closed ones' à-nouveaux; a view of a
+    closed exercice (Fava's time filter) comes from every exercice, read-only."""
+    client = env.client("mandataire")
+    slug = env.slug(OWN)
+    # The demo's snapshot has no cloture-*.json: its first load is a full one (and computes the
+    # state); from the next one on (here, after a save), the open exercice is loaded alone.
+    response = client.put(f"/coop/{OWN}/{slug}/api/add_entries?time=FY2025", json={"entries": [ENTRY]},
+                          headers=ORIGIN)
+    assert response.status_code == 200  # a write always goes to the coop's own app, through the store
+    assert "Famille Test" in (env.root / "ledgers" / OWN / "2025-2026.beancount").read_text()
+    app = env.portal.pool.get(OWN)
+    assert env.portal.pool.open_from(app) is not None
+    own = client.get(f"/coop/{OWN}/{slug}/api/journal_page?page=1&order=desc").get_data(as_text=True)
+    assert "Famille Test" in own and "2024-10-03" not in own
+    page = client.get(f"/coop/{OWN}/{slug}/api/journal_page?time=FY2025&page=1&order=asc").get_data(as_text=True)
+    assert "2024-10-03" in page  # operations of the closed 2024-2025 (not carried: paid in October)
+    assert f"{OWN}@historique" in env.portal.pool._apps
