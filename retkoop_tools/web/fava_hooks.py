@@ -60,7 +60,7 @@ def _install() -> None:
                       for v in exc.violations]
             return [], errors, options
         # Lists of our own: Fava and the clamping of a vérificateur's app never change ours.
-        return list(loaded.entries), list(loaded.errors), loaded.options
+        return list(loaded.entries), list(loaded.errors), dict(loaded.options)
 
     load_uncached.retkoop_verified = True  # type: ignore[attr-defined]
     fava.core.load_uncached = load_uncached  # type: ignore[assignment]
