@@ -67,15 +67,26 @@ def _plural(n: int, word: str) -> str:
 @click.option("--resume", is_flag=True, help="Une ligne de bilan par coopérative, même sans erreur.")
 @click.option("--sans-cache", "no_cache", is_flag=True, help="Recharge tous les livres, même inchangés depuis la dernière vérification.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Nombre de processus (défaut : un par cœur).")
+@click.option("--complet", is_flag=True,
+              help="Charge chaque exercice, les clos aussi (sans les à-nouveaux gardés par les clôtures).")
 @repo_option
 @user_errors
-def check(uais, all_, since, commit_range, principale, junit, as_json, resume, no_cache, jobs,
+def check(uais, all_, since, commit_range, principale, junit, as_json, resume, no_cache, jobs, complet,
           repo: Path) -> None:
     """Vérifie les livres des coopératives avec les règles OCCE.
 
     Les erreurs sont groupées par coopérative, avec fichier:ligne. Code de sortie 1 s'il y
-    a au moins une erreur.
+    a au moins une erreur. Les exercices ouverts se chargent seuls, après les à-nouveaux que
+    la clôture des exercices clos a gardés : le résultat est le même qu'en chargeant tout
+    (--complet), au prix d'un exercice.
     """
+    if complet:  # every load of this command, in its worker processes too
+        import os
+
+        from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV
+
+        os.environ[MODE_ENV] = FULL_MODE
+        no_cache = True
     try:
         ad = open_ad(repo)
     except NotAnADRepositoryError as exc:
