@@ -534,26 +534,29 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
             if exercice in closed:
                 seal_exercice(coop_dir, exercice, "Démonstration", exercice.end + datetime.timedelta(days=25))
     else:
-        # Year after year, as a coop lives them: an exercice is closed at the next rentrée,
-        # its successor's file open beside it (its September statement ticks August's cheques).
+        # Year after year, as a coop lives them: each exercice closed before the next one's file
+        # is written (its report à nouveau goes at the top of it); the next one's September
+        # statement ticks August's cheques, which the closing carries into it.
         for i, exercice in enumerate(exercices):
             atomic_write(coop_dir / exercice.filename, texts[exercice])
             atomic_write(coop_dir / COOP_FILENAME, render_coop_file(identity, exercices[: i + 1]))
-            if i and exercices[i - 1] in closed:
-                close_books(ad_root, coop_dir, exercices[i - 1], "Démonstration",
-                            exercices[i - 1].end + datetime.timedelta(days=25))
-        if exercices[-1] in closed:
-            close_books(ad_root, coop_dir, exercices[-1], "Démonstration", exercices[-1].end + datetime.timedelta(days=25))
+            if exercice in closed:
+                following = exercices[i + 1] if i + 1 < len(exercices) else None
+                texts[following] = close_books(ad_root, coop_dir, exercice, "Démonstration",
+                                               exercice.end + datetime.timedelta(days=25), texts.get(following))
     assert exercices_of(coop_dir) == exercices
     return coop_dir
 
 
-def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: datetime.date) -> None:
+def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: datetime.date,
+                following_text: str | None = None) -> str | None:
     """Close `exercice` as `retkoop exercice clore` does, without the CRF's PDF and git: its
     seal, the report à nouveau at the top of the next exercice, and `cloture-<exercice>.json`
     (what the closing keeps so that the next exercices load on their own). The books are
     loaded as every check loads them: after the previous closing, the exercice alone (the
-    result is the same as from a full load; the hooks and CI compare them)."""
+    result is the same as from a full load; the hooks and CI compare them). With
+    `following_text`, the next exercice's file is not written yet: its text with the report à
+    nouveau is returned, to be written."""
     from retkoop_plugins.exercice import sealed_entries
 
     from retkoop_tools.cloture.actions import closing_text
@@ -578,12 +581,18 @@ def close_books(ad_root: Path, coop_dir: Path, exercice: Exercice, by: str, on: 
     at = insert_position(text)
     texts = {exercice.filename: text[:at] + closing_text(exercice, digest, by, on) + text[at:]}
     following = coop_dir / exercice.next().filename
-    if following.exists():
+    if following_text is None and following.exists():
+        following_text = following.read_text(encoding="utf-8")
+    report = None
+    if following_text is not None:
         books = Books(entries, load_chart(ad_root), coop_dir)
-        texts[following.name] = with_report(following.read_text(encoding="utf-8"), report_block(books, exercice))
+        report = with_report(following_text, report_block(books, exercice))
+        if following.exists():
+            texts[following.name] = report
     results = closing_results(ad_root, coop_dir.name, exercice, texts, before)
     texts[results_filename(exercice)] = results_text(results)
     apply_changes(coop_dir, texts)
+    return report
 
 
 def seal_exercice(coop_dir: Path, exercice: Exercice, by: str, on: datetime.date) -> None:
