@@ -28,7 +28,9 @@ from pathlib import Path
 
 os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
 
-from retkoop_tools.demo.generator import generate_ad, synthetic_coops  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check import build_ad  # noqa: E402
+
 from retkoop_tools.ledger.exercice import Exercice  # noqa: E402
 from retkoop_tools.ledger.layout import insert_position  # noqa: E402
 from retkoop_tools.store.init import init_ad_repo  # noqa: E402
@@ -42,7 +44,9 @@ WHO = Author("Banc d'essai", "bench@example.org")
 
 
 def build_repo(coops: int, operations: int) -> Path:
-    root = HERE / "out" / f"repo-{coops}x{operations}"
+    """A git repository of `coops` synthetic coops (2 exercices, the first closed as the product
+    closes it): the books of bench/check.py's AD of the same shape, built when missing."""
+    root = HERE / "out" / f"repo-{coops}x{operations}x2"
     if (root / ".complete").exists():
         print(f"Dépôt déjà construit : {root}")
         return root
@@ -50,9 +54,12 @@ def build_repo(coops: int, operations: int) -> Path:
         shutil.rmtree(root)
     print(f"Construction du dépôt : {coops} coops × ~{operations} opérations/exercice…", flush=True)
     start = time.perf_counter()
+    source = build_ad(coops, operations, os.cpu_count() or 1, 2)
     init_ad_repo(root, "99", "AD synthétique", WHO)
     ad_yaml = (root / "ad.yaml").read_text()
-    generate_ad(root, synthetic_coops(coops), target_ops=operations, workers=os.cpu_count() or 1)
+    shutil.copy(source / "ad.yaml", root / "ad.yaml")
+    for coop in sorted((source / "ledgers").iterdir()):
+        shutil.copytree(coop, root / "ledgers" / coop.name)
     (root / "ad.yaml").write_text(ad_yaml)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-q", "--no-verify", "-m", "Livres synthétiques"], cwd=root, check=True, env=ENV)
@@ -119,7 +126,7 @@ def bench_pre_commit(root: Path, uais: list[str], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--coops", type=int, default=650)
-    parser.add_argument("--operations", type=int, default=400)
+    parser.add_argument("--operations", type=int, default=430)
     parser.add_argument("--writes", type=int, default=40)
     args = parser.parse_args()
 
