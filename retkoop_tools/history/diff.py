@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
-from beancount.parser import lexer, parser
+from beancount.parser import lexer
 from beancount.parser.grammar import ValueType
 
 from retkoop_tools.fr import fmt_date, fmt_eur
@@ -38,6 +38,7 @@ from retkoop_tools.ledger.conventions import (
 from retkoop_tools.ledger.describe import describe, operation_amount
 from retkoop_tools.ledger.digest import canonical_text
 from retkoop_tools.ledger.exercice import Exercice
+from retkoop_tools.ledger.parsed import parse_text
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _declarations(text: str, filename: str, entries: list[Any]) -> list[Any]:
 def parse_entries(text: str, filename: str = "<git>") -> list[Any]:
     """The entries of one ledger file that the history follows: every directive, and the
     file's declarations (options, plugins, includes)."""
-    entries, _errors, _options = parser.parse_string(text, filename)
+    entries, _errors, _options = parse_text(text, filename)
     followed = [e for e in entries if not _is_insert_marker(e)]
     return followed + _declarations(text, filename, entries)
 

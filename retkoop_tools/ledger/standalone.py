@@ -56,6 +56,7 @@ from retkoop_tools.ledger.conventions import (
 from retkoop_tools.ledger.digest import entries_digest, entry_fingerprint
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import ROOT_OPTIONS
+from retkoop_tools.ledger.parsed import parse_text
 from retkoop_tools.ledger.sealed_errors import error_type
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 
@@ -127,7 +128,9 @@ def _exists(coop_dir: Path, rel: str, texts: Mapping[str, str | bytes | None] | 
 
 
 def _parse(coop_dir: Path, rel: str, content: bytes) -> tuple[list, list, dict]:
-    return parser.parse_string(content, report_filename=str(coop_dir / rel))
+    if rel == COOP_FILENAME:  # its options are the load's own (Beancount updates them in place)
+        return parser.parse_string(content, report_filename=str(coop_dir / rel))
+    return parse_text(content, str(coop_dir / rel))
 
 
 def _included(options: dict, coop_dir: Path) -> list[str]:

@@ -34,7 +34,6 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 from beancount.core import data
-from beancount.parser import parser
 
 from retkoop_tools.ad import COOP_FILENAME
 from retkoop_tools.ledger.conventions import (
@@ -45,6 +44,7 @@ from retkoop_tools.ledger.conventions import (
 )
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import COMPTES_FILENAME, is_generated_comptes
+from retkoop_tools.ledger.parsed import parse_text
 from retkoop_tools.policy.documents import (
     DOCUMENTS_DIRNAME,
     PLACEHOLDERS,
@@ -245,8 +245,8 @@ def _exercice_problems(coop_dir: Path, name: str, content: str | bytes) -> list[
     if problems:
         return problems
     old_text = (coop_dir / name).read_text(encoding="utf-8", errors="replace")
-    old_entries, _errors, _options = parser.parse_string(old_text, name)
-    new_entries, _errors, _options = parser.parse_string(text, name)
+    old_entries, _errors, _options = parse_text(old_text, name)
+    new_entries, _errors, _options = parse_text(text, name)
     for entry in new_entries:
         line = entry.meta.get("lineno", 0)
         if isinstance(entry, data.Custom):
