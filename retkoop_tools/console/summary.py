@@ -204,10 +204,24 @@ def _closed_part(root: Path, uai: str, loaded: Loaded) -> dict[str, Any] | None:
     return figures
 
 
+_ADS: dict[tuple[str, int, int], Any] = {}
+
+
+def _ad(ad_root: Path):
+    """The AD (ad.yaml read once per version of the file: a refresh summarises hundreds of coops)."""
+    path = Path(ad_root) / "ad.yaml"
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _ADS:
+        _ADS.clear()
+        _ADS[key] = load_ad(ad_root)
+    return _ADS[key]
+
+
 def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
     """Load the coop once (with its rules) and reduce it to what the AD console shows: the
     open exercices from that load, the closed ones from what their closing kept."""
-    ad = load_ad(ad_root)
+    ad = _ad(ad_root)
     root = ad.root.resolve()
     coop_dir = root / LEDGERS_DIRNAME / uai
     loaded, checked = load_and_check(root, uai)
@@ -236,8 +250,8 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
     operations = books.operations
     last = max((op.date for op in operations), default=None)
     if closed is not None:  # the standalone load's own operations, then the closed ones'
-        operations = [op for op in operations if Exercice.from_filename(op.filename)
-                      and Exercice.from_filename(op.filename) >= loaded.open_from]
+        files = {name: Exercice.from_filename(name) for name in {op.filename for op in operations}}
+        operations = [op for op in operations if files[op.filename] and files[op.filename] >= loaded.open_from]
         last = max([op.date for op in operations]
                    + ([datetime.date.fromisoformat(closed["derniere_operation"])]
                       if closed.get("derniere_operation") else []), default=None)
