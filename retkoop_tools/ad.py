@@ -99,6 +99,13 @@ class AD:
     def coop_file(self, uai: str) -> Path:
         return self.coop_dir(uai) / COOP_FILENAME
 
+    @property
+    def reglages(self):
+        """The level and thresholds of each OCCE rule (`regles:`); ReglesError when they are wrong."""
+        from retkoop_tools.checks.regles import parse_reglages
+
+        return parse_reglages(self.config)
+
     def uais(self) -> list[str]:
         """Every coop of the AD (folders of `ledgers/` holding a `coop.beancount`), sorted."""
         if not self.ledgers_dir.is_dir():
@@ -118,6 +125,21 @@ def echeance(config: dict, name: str, after: datetime.date) -> datetime.date | N
         return due if due >= after else datetime.date(after.year + 1, month, day)
     except ValueError:
         return None
+
+
+_CONFIG_CACHE: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def ad_config_cached(root: Path) -> dict[str, Any]:
+    """ad.yaml's content, read again only when the file changes (plugins call it on every load)."""
+    path = Path(root) / AD_FILENAME
+    key = (str(path), path.stat().st_mtime_ns)
+    config = _CONFIG_CACHE.get(key)
+    if config is None:
+        if len(_CONFIG_CACHE) > 64:
+            _CONFIG_CACHE.clear()
+        config = _CONFIG_CACHE[key] = load_ad(root).config
+    return config
 
 
 def load_ad(root: Path | str) -> AD:
