@@ -14,7 +14,7 @@ from beancount.core import data
 
 import yaml
 
-from retkoop_tools.ad import ad_config_cached, find_ad_root
+from retkoop_tools.ad import NotAnADRepositoryError, ad_config_cached, find_ad_root
 from retkoop_tools.chart import Chart, ChartError, load_chart
 from retkoop_tools.checks.regles import AVERTISSEMENT, ERREUR, NATIONAL, Reglages, ReglesError, parse_reglages
 from retkoop_tools.fr import fmt_date, fmt_eur
@@ -60,7 +60,7 @@ def ledger_reglages(options_map: dict[str, Any]) -> Reglages:
         return NATIONAL
     try:
         config = ad_config_cached(root)
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, yaml.YAMLError, NotAnADRepositoryError) as exc:
         raise ReglesError(f"ad.yaml illisible : {exc}") from exc
     return parse_reglages(config)
 
@@ -70,7 +70,7 @@ def ledger_ad_config(options_map: dict[str, Any]) -> dict[str, Any]:
     root = _ad_root(options_map)
     try:
         return ad_config_cached(root) if root is not None else {}
-    except (OSError, yaml.YAMLError):
+    except (OSError, yaml.YAMLError, NotAnADRepositoryError):
         return {}
 
 

@@ -127,18 +127,21 @@ def echeance(config: dict, name: str, after: datetime.date) -> datetime.date | N
         return None
 
 
-_CONFIG_CACHE: dict[tuple[str, int], dict[str, Any]] = {}
+_CONFIG_CACHE: dict[bytes, dict[str, Any]] = {}
 
 
 def ad_config_cached(root: Path) -> dict[str, Any]:
-    """ad.yaml's content, read again only when the file changes (plugins call it on every load)."""
-    path = Path(root) / AD_FILENAME
-    key = (str(path), path.stat().st_mtime_ns)
-    config = _CONFIG_CACHE.get(key)
+    """ad.yaml's content, parsed again only when the file's text changes (plugins call it on every
+    load; keyed on the text, not on the file's time, which two quick writes may share)."""
+    text = (Path(root) / AD_FILENAME).read_bytes()
+    config = _CONFIG_CACHE.get(text)
     if config is None:
         if len(_CONFIG_CACHE) > 64:
             _CONFIG_CACHE.clear()
-        config = _CONFIG_CACHE[key] = load_ad(root).config
+        config = yaml.safe_load(text) or {}
+        if not isinstance(config, dict):
+            raise NotAnADRepositoryError(f"{Path(root) / AD_FILENAME} : fichier invalide.")
+        _CONFIG_CACHE[text] = config
     return config
 
 
