@@ -10,13 +10,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from beancount.core import data
-
 import yaml
+from beancount.core import data
 
 from retkoop_tools.ad import NotAnADRepositoryError, ad_config_cached, find_ad_root
 from retkoop_tools.chart import Chart, ChartError, load_chart
-from retkoop_tools.checks.regles import AVERTISSEMENT, ERREUR, NATIONAL, Reglages, ReglesError, parse_reglages
+from retkoop_tools.checks.regles import (
+    AVERTISSEMENT,
+    ERREUR,
+    NATIONAL,
+    Reglages,
+    ReglesError,
+    parse_reglages,
+)
 from retkoop_tools.fr import fmt_date, fmt_eur
 
 ZERO = Decimal(0)

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 from beancount.core import data
-
 from retkoop_plugins._common import (
     ZERO,
     Accounts,
@@ -28,6 +27,7 @@ from retkoop_plugins._common import (
     warning_twin,
 )
 from retkoop_plugins.ventilation import plain
+
 from retkoop_tools.adhesion.model import (
     CODE_ASSURANCE,
     CODE_COTISATION,
@@ -39,7 +39,11 @@ from retkoop_tools.adhesion.model import (
     load_declaration,
     tarifs,
 )
-from retkoop_tools.ledger.conventions import META_NATURE, META_PIECE, NATURES_WITHOUT_TREASURY
+from retkoop_tools.ledger.conventions import (
+    META_NATURE,
+    META_PIECE,
+    NATURES_WITHOUT_TREASURY,
+)
 from retkoop_tools.ledger.exercice import Exercice
 
 __plugins__ = ("check_adhesion",)

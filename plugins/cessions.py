@@ -12,7 +12,6 @@ import collections
 import datetime
 
 from beancount.core import data
-
 from retkoop_plugins._common import (
     ZERO,
     Accounts,
@@ -24,6 +23,7 @@ from retkoop_plugins._common import (
     report,
     warning_twin,
 )
+
 from retkoop_tools.ledger.conventions import META_NATURE, NATURES_WITHOUT_TREASURY
 from retkoop_tools.ledger.exercice import Exercice
 

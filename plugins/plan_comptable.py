@@ -11,8 +11,8 @@ from __future__ import annotations
 import collections
 
 from beancount.core import data
-
 from retkoop_plugins._common import chart_or_error, reglages_or_error
+
 from retkoop_tools.checks.messages import CURRENCY_MESSAGE
 from retkoop_tools.ledger.conventions import CURRENCY
 

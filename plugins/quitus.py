@@ -13,8 +13,8 @@ import re
 import unicodedata
 
 from beancount.core import data
-
 from retkoop_plugins._common import coop_dir, reglages_or_none, report, warning_twin
+
 from retkoop_tools.documents.dossier import DossierError, dossier_filename, load_dossier
 from retkoop_tools.documents.mandataires import mandataires_of
 from retkoop_tools.ledger.exercice import Exercice

@@ -12,7 +12,6 @@ import bisect
 import collections
 
 from beancount.core import data
-
 from retkoop_plugins._common import (
     ZERO,
     Accounts,
@@ -26,6 +25,7 @@ from retkoop_plugins._common import (
     report,
     warning_twin,
 )
+
 from retkoop_tools.ledger.conventions import CUSTOM_CLOTURE
 from retkoop_tools.ledger.exercice import Exercice
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 
 from beancount.core import data
-
 from retkoop_plugins._common import (
     ZERO,
     Accounts,

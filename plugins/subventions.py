@@ -13,7 +13,6 @@ import collections
 import re
 
 from beancount.core import data
-
 from retkoop_plugins._common import (
     Accounts,
     amounts,
@@ -25,6 +24,7 @@ from retkoop_plugins._common import (
     warning_twin,
 )
 from retkoop_plugins.ventilation import is_refund, plain
+
 from retkoop_tools.ledger.conventions import META_NATURE, NATURES_WITHOUT_TREASURY
 
 __plugins__ = ("check_subventions",)

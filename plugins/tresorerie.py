@@ -14,7 +14,6 @@ import itertools
 from decimal import Decimal
 
 from beancount.core import data
-
 from retkoop_plugins._common import (
     ZERO,
     chart_or_none,
@@ -25,6 +24,7 @@ from retkoop_plugins._common import (
     warning_twin,
     where,
 )
+
 from retkoop_tools.checks.regles import NATIONAL
 from retkoop_tools.ledger.conventions import (
     META_CHEQUE,

@@ -13,7 +13,6 @@ import re
 import unicodedata
 
 from beancount.core import data
-
 from retkoop_plugins._common import (
     Accounts,
     amounts,
@@ -23,6 +22,7 @@ from retkoop_plugins._common import (
     report,
     warning_twin,
 )
+
 from retkoop_tools.ledger.conventions import META_NATURE, NATURES_WITHOUT_TREASURY
 
 __plugins__ = ("check_ventilation",)

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from retkoop_plugins import ALL_PLUGINS
 
-from retkoop_tools.checks.regles import AVERTISSEMENT, ERREUR, REGLES, ReglesError, parse_reglages
+from retkoop_tools.checks.regles import (
+    AVERTISSEMENT,
+    ERREUR,
+    REGLES,
+    ReglesError,
+    parse_reglages,
+)
 from tests.conftest import OPENING
 
 OVERDRAFT = """
