@@ -58,7 +58,7 @@ class Result:
     def as_dict(self) -> dict:
         message = f"{self.opened} {self.message}".strip() if self.opened and self.ok else self.message
         if self.ok and self.warnings:
-            message = f"{message} Attention : " + " ".join(self.warnings)
+            message = f"{message.rstrip('.')}. Attention : " + " ".join(self.warnings)
         return {"ok": self.ok, "erreurs": self.errors, "message": message, "commit": self.commit,
                 "ouvert": self.opened, "avertissements": self.warnings}
 

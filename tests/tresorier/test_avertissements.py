@@ -41,7 +41,7 @@ def test_an_avertissement_is_saved_and_said(repo):
     assert result.ok, result.errors
     answer = result.as_dict()
     assert answer["ok"] and len(answer["avertissements"]) == 1
-    assert answer["message"].startswith("Saisie D01 du 02/03/2026 : Voyages Horizon, 1\u00a0500,00\u00a0€ Attention : "
+    assert answer["message"].startswith("Saisie D01 du 02/03/2026 : Voyages Horizon, 1\u00a0500,00\u00a0€. Attention : "
                                         "Le compte Banque – compte courant (512) serait à découvert le 02/03/2026")
     assert repo.log()[0].startswith("Mme Martin|Saisie D01")
     # The next save does not repeat what the books already had.
