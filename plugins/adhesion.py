@@ -10,6 +10,7 @@ the adhésion the coop declared for it (`adhesion-montant`).
 from __future__ import annotations
 
 import collections
+import functools
 import re
 from pathlib import Path
 
@@ -59,10 +60,13 @@ _ADHESION_CODES = (CODE_COTISATION, CODE_ASSURANCE, CODE_REVUE)
 _COMPARED = {CODE_COTISATION: "la cotisation", CODE_ASSURANCE: "l'assurance"}
 
 
-def _to_the_ad(entry: data.Transaction, ad_name: str) -> bool:
-    text = plain(f"{entry.payee or ''} {entry.narration or ''}")
-    names_ad = bool(_OCCE.search(text)) or bool(ad_name and ad_name in text)
-    return names_ad and bool(_ABOUT_ADHESION.search(text))
+@functools.lru_cache(maxsize=8192)
+def _to_the_ad(payee: str, narration: str, ad_name: str) -> bool:
+    """Whether a libellé names the OCCE or the AD, and the adhésion, the cotisation or the insurance."""
+    text = plain(f"{payee} {narration}")
+    if not _ABOUT_ADHESION.search(text):
+        return False
+    return bool(_OCCE.search(text)) or bool(ad_name and ad_name in text)
 
 
 def check_adhesion(entries, options_map):
@@ -95,7 +99,7 @@ def check_adhesion(entries, options_map):
             if compte.code in _COMPARED:
                 booked[(exercice, compte.code)] += number
                 first_on.setdefault(exercice, entry)
-        if watch_account and charges and _to_the_ad(entry, ad_name):
+        if watch_account and charges and _to_the_ad(entry.payee or "", entry.narration or "", ad_name):
             wrong = sorted({c.code for c in charges if c.code not in _ADHESION_CODES})
             if wrong:
                 labels = ", ".join(f"{c.code} ({c.libelle})" for c in chart.comptes if c.code in wrong)

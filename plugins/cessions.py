@@ -39,26 +39,25 @@ def check_cessions(entries, options_map):
     chart, reglages = chart_or_none(options_map), reglages_or_none(options_map)
     if chart is None or reglages is None or not reglages.active("vente-sans-achat"):
         return entries, []
-    comptes = Accounts(chart)
     sales: dict[Exercice, object] = collections.defaultdict(lambda: ZERO)
     purchases: dict[Exercice, object] = collections.defaultdict(lambda: ZERO)
     first_sale: dict[Exercice, data.Transaction] = {}
     last_date = None
+    comptes = Accounts(chart)
     for entry in entries:
         if not isinstance(entry, data.Transaction) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
             continue
         last_date = entry.date if last_date is None or entry.date > last_date else last_date
-        exercice = Exercice.of_date(entry.date)
         for posting, number in amounts(entry):
             compte = comptes(posting.account)
-            if compte is None:
-                continue
-            if compte.rubrique.key == SALES_RUBRIQUE:
+            rubrique = compte.rubrique.key if compte is not None else None
+            if rubrique == SALES_RUBRIQUE:
+                exercice = Exercice.of_date(entry.date)
                 sales[exercice] -= number
                 if number < 0:
                     first_sale.setdefault(exercice, entry)
-            elif compte.rubrique.key == PURCHASES_RUBRIQUE:
-                purchases[exercice] += number
+            elif rubrique == PURCHASES_RUBRIQUE:
+                purchases[Exercice.of_date(entry.date)] += number
     if not first_sale:
         return entries, []
     delay = datetime.timedelta(days=int(reglages.valeur("vente-sans-achat", "delai_jours")))

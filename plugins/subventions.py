@@ -10,6 +10,7 @@ table (`subvention-hors-74`).
 from __future__ import annotations
 
 import collections
+import functools
 import re
 
 from beancount.core import data
@@ -49,6 +50,14 @@ _FUNDERS = (
 _SUBSIDY_WORD = re.compile(r"\bsubvention")
 
 
+@functools.lru_cache(maxsize=8192)
+def looks_like_subsidy(payee: str, narration: str) -> bool:
+    """From a public body (by its tiers), or called a subvention (tiers or libellé)."""
+    if any(pattern.search(plain(payee)) for pattern, _ in _FUNDERS):
+        return True
+    return bool(_SUBSIDY_WORD.search(plain(f"{payee} {narration}")))
+
+
 def _suggested(chart, entry) -> str:
     payee = plain(entry.payee or "")
     codes = [code for pattern, code in _FUNDERS if pattern.search(payee)]
@@ -86,18 +95,15 @@ def check_subventions(entries, options_map):
                 "départemental … ») ; le tableau des subventions du CRF le nomme.",
                 entry,
             )
-        if watch_account and other_produits and not is_refund(entry):
-            payee = plain(entry.payee or "")
-            public = any(pattern.search(payee) for pattern, _ in _FUNDERS)
-            called = bool(_SUBSIDY_WORD.search(plain(f"{entry.payee or ''} {entry.narration or ''}")))
-            if public or called:
-                compte, amount = other_produits[0]
-                who = f"de « {entry.payee} » " if entry.payee else ""
-                errors += report(
-                    reglages, "subvention-hors-74", SubsidyAccountError, entry.meta,
-                    f"Recette {who}de {fmt_eur(amount)} ventilée sur {compte.code} ({compte.libelle}) : "
-                    f"une subvention se ventile sur un compte de subventions, ici {_suggested(chart, entry)}, "
-                    "pour figurer au tableau des subventions du CRF avec son financeur.",
-                    entry,
-                )
+        if (watch_account and other_produits and looks_like_subsidy(entry.payee or "", entry.narration or "")
+                and not is_refund(entry)):
+            compte, amount = other_produits[0]
+            who = f"de « {entry.payee} » " if entry.payee else ""
+            errors += report(
+                reglages, "subvention-hors-74", SubsidyAccountError, entry.meta,
+                f"Recette {who}de {fmt_eur(amount)} ventilée sur {compte.code} ({compte.libelle}) : "
+                f"une subvention se ventile sur un compte de subventions, ici {_suggested(chart, entry)}, "
+                "pour figurer au tableau des subventions du CRF avec son financeur.",
+                entry,
+            )
     return entries, errors

@@ -9,6 +9,7 @@ charge, a family refunded on the produit): its libellé says so (« Remboursemen
 from __future__ import annotations
 
 import collections
+import functools
 import re
 import unicodedata
 
@@ -34,13 +35,19 @@ SwappedVentilationWarning = warning_twin(SwappedVentilationError)
 _REFUND = re.compile(r"rembours|rbst|rembt|avoir|annul|trop[ -]?per[cç]u|restitu|ristourne|regularisation|extourne")
 
 
+@functools.lru_cache(maxsize=8192)
 def plain(text: str) -> str:
-    """Lower case without accents, to match words in a libellé."""
+    """Lower case without accents, to match words in a libellé (libellés repeat: kept)."""
     return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
 
 
+@functools.lru_cache(maxsize=8192)
+def _says_refund(payee: str, narration: str) -> bool:
+    return bool(_REFUND.search(plain(f"{payee} {narration}")))
+
+
 def is_refund(entry: data.Transaction) -> bool:
-    return bool(_REFUND.search(plain(f"{entry.payee or ''} {entry.narration or ''}")))
+    return _says_refund(entry.payee or "", entry.narration or "")
 
 
 def check_ventilation(entries, options_map):
