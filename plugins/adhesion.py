@@ -83,22 +83,23 @@ def check_adhesion(entries, options_map):
     first_on: dict[Exercice, data.Transaction] = {}
     by_piece: dict[tuple[Exercice, str], data.Transaction] = {}
     errors = []
+    declared = watch_amount and any(coop_dir(options_map).glob("adhesion-*.yaml"))
     for entry in entries:
         if not isinstance(entry, data.Transaction) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
             continue
-        exercice = Exercice.of_date(entry.date)
-        piece = entry.meta.get(META_PIECE)
-        if isinstance(piece, str):
-            by_piece[(exercice, piece.strip().upper())] = entry
         charges = []
         for posting, number in amounts(entry):
             compte = comptes(posting.account)
             if compte is None or compte.sens != "charge":
                 continue
             charges.append(compte)
-            if compte.code in _COMPARED:
+            if declared and compte.code in _COMPARED:
+                exercice = Exercice.of_date(entry.date)
                 booked[(exercice, compte.code)] += number
                 first_on.setdefault(exercice, entry)
+                piece = entry.meta.get(META_PIECE)
+                if isinstance(piece, str):
+                    by_piece[(exercice, piece.strip().upper())] = entry
         if watch_account and charges and _to_the_ad(entry.payee or "", entry.narration or "", ad_name):
             wrong = sorted({c.code for c in charges if c.code not in _ADHESION_CODES})
             if wrong:
@@ -111,7 +112,7 @@ def check_adhesion(entries, options_map):
                     entry,
                 )
 
-    if watch_amount:
+    if declared:
         errors += _check_amounts(options_map, ad_config, reglages, booked, first_on, by_piece)
     return entries, errors
 
