@@ -198,3 +198,34 @@ def amounts(entry: data.Transaction):
         units = posting.units
         if units is not None and units.number is not None:
             yield posting, units.number
+
+
+#: (entries, chart, len(entries), result) of the last ledger: replaced in one assignment, so that
+#: a thread loading another ledger never sees half of it.
+_TRANSACTIONS: tuple = (None, None, 0, None)
+
+
+def transactions(entries: list, chart: Chart) -> list[tuple[data.Transaction, tuple]]:
+    """Each transaction with its postings on the chart's accounts: `(entry, ((posting, number,
+    compte), …))`. Computed once per load and shared by the rules that run on the same entries
+    (the same list object, unchanged, held here until the next load so it cannot be mistaken)."""
+    global _TRANSACTIONS
+    cached_entries, cached_chart, length, result = _TRANSACTIONS
+    if cached_entries is entries and cached_chart is chart and length == len(entries):
+        return result
+    comptes = Accounts(chart)
+    result = []
+    for entry in entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        lines = []
+        for posting in entry.postings:
+            units = posting.units
+            if units is None or units.number is None:
+                continue
+            compte = comptes(posting.account)
+            if compte is not None:
+                lines.append((posting, units.number, compte))
+        result.append((entry, tuple(lines)))
+    _TRANSACTIONS = (entries, chart, len(entries), result)
+    return result

@@ -17,14 +17,13 @@ from pathlib import Path
 from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
-    Accounts,
-    amounts,
     chart_or_none,
     coop_dir,
     fmt_eur,
     ledger_ad_config,
     reglages_or_none,
     report,
+    transactions,
     warning_twin,
 )
 from retkoop_plugins.ventilation import plain
@@ -78,21 +77,18 @@ def check_adhesion(entries, options_map):
         return entries, []
     ad_config = ledger_ad_config(options_map)
     ad_name = plain(str(ad_config.get("nom") or "")).strip()
-    comptes = Accounts(chart)
     booked: dict[tuple[Exercice, str], object] = collections.defaultdict(lambda: ZERO)
     first_on: dict[Exercice, data.Transaction] = {}
     by_piece: dict[tuple[Exercice, str], data.Transaction] = {}
     errors = []
     declared = watch_amount and any(coop_dir(options_map).glob("adhesion-*.yaml"))
-    for entry in entries:
-        if not isinstance(entry, data.Transaction) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
+    for entry, lines in transactions(entries, chart):
+        charges = [compte for _p, _n, compte in lines if compte.sens == "charge"]
+        if not charges or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
             continue
-        charges = []
-        for posting, number in amounts(entry):
-            compte = comptes(posting.account)
-            if compte is None or compte.sens != "charge":
+        for _posting, number, compte in lines:
+            if compte.sens != "charge":
                 continue
-            charges.append(compte)
             if declared and compte.code in _COMPARED:
                 exercice = Exercice.of_date(entry.date)
                 booked[(exercice, compte.code)] += number

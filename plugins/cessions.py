@@ -14,13 +14,12 @@ import datetime
 from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
-    Accounts,
-    amounts,
     chart_or_none,
     fmt_date,
     fmt_eur,
     reglages_or_none,
     report,
+    transactions,
     warning_twin,
 )
 
@@ -43,14 +42,12 @@ def check_cessions(entries, options_map):
     purchases: dict[Exercice, object] = collections.defaultdict(lambda: ZERO)
     first_sale: dict[Exercice, data.Transaction] = {}
     last_date = None
-    comptes = Accounts(chart)
-    for entry in entries:
-        if not isinstance(entry, data.Transaction) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
+    for entry, lines in transactions(entries, chart):
+        if entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
             continue
         last_date = entry.date if last_date is None or entry.date > last_date else last_date
-        for posting, number in amounts(entry):
-            compte = comptes(posting.account)
-            rubrique = compte.rubrique.key if compte is not None else None
+        for _posting, number, compte in lines:
+            rubrique = compte.rubrique.key
             if rubrique == SALES_RUBRIQUE:
                 exercice = Exercice.of_date(entry.date)
                 sales[exercice] -= number

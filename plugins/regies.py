@@ -14,8 +14,6 @@ import collections
 from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
-    Accounts,
-    amounts,
     chart_or_none,
     daily_balances,
     first_days,
@@ -23,6 +21,7 @@ from retkoop_plugins._common import (
     fmt_eur,
     reglages_or_none,
     report,
+    transactions,
     warning_twin,
 )
 
@@ -57,14 +56,10 @@ def check_regies(entries, options_map):
     chart, reglages = chart_or_none(options_map), reglages_or_none(options_map)
     if chart is None or reglages is None:
         return entries, []
-    comptes = Accounts(chart)
     moves = []
-    for entry in entries:
-        if not isinstance(entry, data.Transaction):
-            continue
-        for posting, number in amounts(entry):
-            compte = comptes(posting.account)
-            if compte is not None and compte.type == "regie":
+    for entry, lines in transactions(entries, chart):
+        for posting, number, compte in lines:
+            if compte.type == "regie":
                 moves.append((entry.date, posting.account, number, entry))
     if not moves:
         return entries, []

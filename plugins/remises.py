@@ -14,7 +14,6 @@ from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
     Accounts,
-    amounts,
     chart_or_none,
     daily_balances,
     first_days,
@@ -22,6 +21,7 @@ from retkoop_plugins._common import (
     fmt_eur,
     reglages_or_none,
     report,
+    transactions,
     warning_twin,
     where,
 )
@@ -42,13 +42,10 @@ def check_remises(entries, options_map):
     moves = []
     received: dict[str, list[tuple[data.Transaction, object]]] = collections.defaultdict(list)
     remises: list[tuple[data.Transaction, object]] = []
-    for entry in entries:
-        if not isinstance(entry, data.Transaction):
-            continue
+    for entry, lines in transactions(entries, chart):
         into = out = ZERO
-        for posting, number in amounts(entry):
-            compte = comptes(posting.account)
-            if compte is not None and compte.type == "cheques":
+        for posting, number, compte in lines:
+            if compte.type == "cheques":
                 moves.append((entry.date, posting.account, number, entry))
                 if number > 0:
                     into += number

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import collections
 
-from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
     Accounts,
-    amounts,
     chart_or_none,
     daily_balances,
     first_days,
@@ -21,6 +19,7 @@ from retkoop_plugins._common import (
     fmt_eur,
     reglages_or_none,
     report,
+    transactions,
     warning_twin,
 )
 
@@ -41,13 +40,8 @@ def check_soldes(entries, options_map):
         return entries, []
     comptes = Accounts(chart)
     bank_moves, caisse_moves = [], []
-    for entry in entries:
-        if not isinstance(entry, data.Transaction):
-            continue
-        for posting, number in amounts(entry):
-            compte = comptes(posting.account)
-            if compte is None:
-                continue
+    for entry, lines in transactions(entries, chart):
+        for posting, number, compte in lines:
             if compte.type == "banque":
                 bank_moves.append((entry.date, posting.account, number, entry))
             elif compte.type == "caisse":

@@ -13,15 +13,13 @@ import collections
 import functools
 import re
 
-from beancount.core import data
 from retkoop_plugins._common import (
-    Accounts,
-    amounts,
     chart_or_none,
     fmt_date,
     fmt_eur,
     reglages_or_none,
     report,
+    transactions,
     warning_twin,
 )
 from retkoop_plugins.ventilation import is_refund, plain
@@ -75,17 +73,15 @@ def check_subventions(entries, options_map):
     watch_funder, watch_account = reglages.active("subvention-financeur"), reglages.active("subvention-hors-74")
     if not (watch_funder or watch_account):
         return entries, []
-    comptes = Accounts(chart)
     errors = []
-    for entry in entries:
-        if not isinstance(entry, data.Transaction) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
-            continue
+    for entry, lines in transactions(entries, chart):
         subsidies, other_produits = [], []
-        for posting, number in amounts(entry):
-            compte = comptes(posting.account)
-            if compte is None or compte.sens != "produit" or number >= 0:
+        for _posting, number, compte in lines:
+            if compte.sens != "produit" or number >= 0:
                 continue
             (subsidies if compte.rubrique.key == SUBSIDIES_RUBRIQUE else other_produits).append((compte, -number))
+        if not (subsidies or other_produits) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
+            continue
         if watch_funder and subsidies and not (entry.payee or "").strip():
             compte, amount = subsidies[0]
             errors += report(

@@ -15,12 +15,11 @@ import unicodedata
 
 from beancount.core import data
 from retkoop_plugins._common import (
-    Accounts,
-    amounts,
     chart_or_none,
     fmt_eur,
     reglages_or_none,
     report,
+    transactions,
     warning_twin,
 )
 
@@ -54,19 +53,13 @@ def check_ventilation(entries, options_map):
     chart, reglages = chart_or_none(options_map), reglages_or_none(options_map)
     if chart is None or reglages is None or not reglages.active("ventilation-inversee"):
         return entries, []
-    comptes = Accounts(chart)
     errors = []
-    for entry in entries:
-        if not isinstance(entry, data.Transaction) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
-            continue
+    for entry, lines in transactions(entries, chart):
         swapped = []
-        for posting, number in amounts(entry):
-            compte = comptes(posting.account)
-            if compte is None:
-                continue
+        for _posting, number, compte in lines:
             if (compte.sens == "charge" and number < 0) or (compte.sens == "produit" and number > 0):
                 swapped.append((compte, number))
-        if not swapped or is_refund(entry):
+        if not swapped or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY or is_refund(entry):
             continue
         compte, number = swapped[0]
         if compte.sens == "produit":
