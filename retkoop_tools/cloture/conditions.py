@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.tresorier.books import Books
+from retkoop_tools.tresorier.books import ZERO, Books
 
 
 @dataclass
@@ -16,7 +16,8 @@ class Condition:
     title: str
     detail: str
     page: str | None = None  # treasurer page that fixes it
-    attention: bool = False  # met, but with avertissements to look at (never blocking)
+    blocking: bool = True  # False: a reminder, shown but never in the way of the closing
+    attention: bool = False  # the rules' avertissements to look at (never blocking)
 
     def __str__(self) -> str:
         return f"{self.title} : {self.detail}"
@@ -55,9 +56,9 @@ def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
                             else f"{ledger_errors} erreur(s) à corriger d'abord (menu « Erreurs »)."))
     if warnings:
         shown = " ".join(warnings[:5]) + (f" (et {len(warnings) - 5} autre(s))" if len(warnings) > 5 else "")
-        result.append(Condition(True, "Avertissements des règles OCCE",
+        result.append(Condition(False, "Avertissements des règles OCCE",
                                 f"{len(warnings)} point(s) à revoir, qui ne bloquent pas la clôture et "
-                                f"figureront en annexe du CRF : {shown}", attention=True))
+                                f"figureront en annexe du CRF : {shown}", blocking=False, attention=True))
 
     for account in books.bank_accounts:
         used = any(op.on(account) and op.date <= exercice.end for op in books.operations)
@@ -97,8 +98,38 @@ def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
         "Aucune régie en cours au 31/08." if not open_regies
         else "; ".join(f"{t} : {fmt_eur(b)} à justifier ou restituer" for t, b in open_regies) + ".",
         "Saisie"))
+    result.append(_inventory_condition(books, exercice))
     return result
 
 
+def _inventory_condition(books: Books, exercice: Exercice) -> Condition:
+    """The cahier d'inventaire up to date: every purchase of durable goods of the exercice
+    entered or dismissed. A reminder: the AD guides list it among the coop's registers, not
+    among the conditions of the closing (DOMAIN.md, « Before closing »)."""
+    from retkoop_tools.inventaire.model import (
+        InventaireError,
+        load_inventaire,
+        propositions,
+    )
+
+    title = "Cahier d'inventaire à jour"
+    try:
+        inventaire = load_inventaire(books.coop_dir) if books.coop_dir is not None else None
+    except InventaireError as exc:
+        return Condition(False, title, f"{exc} Prévenez l'AD.", "Inventaire", blocking=False)
+    if inventaire is None:
+        return Condition(True, title, "Pas de cahier d'inventaire pour ces livres.", blocking=False)
+    pending = propositions(books, inventaire, [exercice])
+    if not pending:
+        return Condition(True, title, "Chaque achat de biens durables de l'exercice est inscrit ou écarté.",
+                         "Inventaire", blocking=False)
+    total = sum((p.origine.montant for p in pending), ZERO)
+    return Condition(False, title,
+                     f"{len(pending)} achat(s) de biens durables ({fmt_eur(total)}) à inscrire au cahier "
+                     "d'inventaire ou à écarter (rappel : la clôture reste possible).",
+                     "Inventaire", blocking=False)
+
+
 def unmet(conditions: list[Condition]) -> list[Condition]:
-    return [c for c in conditions if not c.ok]
+    """The conditions that hold the closing back (reminders are not among them)."""
+    return [c for c in conditions if not c.ok and c.blocking]

@@ -66,7 +66,7 @@ def test_avertissements_are_listed_but_do_not_block_the_closing(repo):
                                 warnings=["La régie de Martin n'est ni justifiée ni restituée au 31/08/2026…"])
     plain = closing_conditions(books, Exercice(2025), 0, datetime.date(2026, 9, 15))
     extra = [c for c in warned if c.attention]
-    assert len(extra) == 1 and extra[0].ok and "ne bloquent pas la clôture" in extra[0].detail
+    assert len(extra) == 1 and not extra[0].blocking and "ne bloquent pas la clôture" in extra[0].detail
     assert [c.title for c in unmet(warned)] == [c.title for c in unmet(plain)]
     blocked = closing_conditions(books, Exercice(2025), 2, datetime.date(2026, 9, 15))
     assert "Livres conformes aux règles OCCE" in [c.title for c in unmet(blocked)]

@@ -97,6 +97,8 @@ function initSaisie(root) {
   const mode = form.querySelector("[data-rk-mode]");
   const sens = form.querySelector('[name="sens"]');
   const regie = form.querySelector('[name="regie"]');
+  const banque = form.querySelector('[name="banque"]');
+  const vers = form.querySelector('[name="vers"]');
   const piece = form.querySelector('[name="piece"]');
   const cheque = form.querySelector('[name="cheque"]');
   const montant = form.querySelector("[data-rk-montant]");
@@ -109,7 +111,7 @@ function initSaisie(root) {
 
   function suggest() {
     if (correcting) return;
-    const key = type.value === "virement" && sens.value === "banque-caisse" ? "virement-banque-caisse" : type.value;
+    const key = type.value === "virement" && ["banque-caisse", "banque-banque"].includes(sens.value) ? `virement-${sens.value}` : type.value;
     const s = suggestions[key];
     if (!s) return;
     if (!piece.dataset.touched) piece.value = s.piece;
@@ -123,6 +125,16 @@ function initSaisie(root) {
       el.classList.toggle("rk-cache", !el.dataset.rkTypes.split(" ").includes(kind));
     }
     if (regie.selectedOptions[0]?.disabled) regie.selectedIndex = 0;
+    // a transfer from one bank account to the other: the account debited, and the one credited
+    const between = kind === "virement" && sens.value === "banque-banque";
+    for (const el of form.querySelectorAll("[data-rk-virement]")) {
+      const wrongType = Boolean(el.dataset.rkTypes) && !el.dataset.rkTypes.split(" ").includes(kind);
+      el.classList.toggle("rk-cache", !between || wrongType);
+    }
+    for (const el of form.querySelectorAll("[data-rk-virement-hors]")) el.classList.toggle("rk-cache", between);
+    if (banque && vers && between && vers.value === banque.value) {
+      vers.value = [...vers.options].find((o) => o.value !== banque.value)?.value ?? vers.value;
+    }
     const issuesCheque = ["depense", "regie-versement", "recette"].includes(kind) && mode.value === "CHQ";
     form.querySelector("[data-rk-cheque]").classList.toggle("rk-cache", !issuesCheque);
     const nouvelle = form.querySelector("[data-rk-nouvelle-regie]");
@@ -209,7 +221,8 @@ function initSaisie(root) {
   lignes.addEventListener("input", check);
   montant.addEventListener("input", check);
   type.addEventListener("change", () => { suggest(); show(); });
-  sens.addEventListener("change", suggest);
+  sens.addEventListener("change", () => { suggest(); show(); });
+  banque?.addEventListener("change", show);
   mode.addEventListener("change", show);
   regie.addEventListener("change", show);
   form.addEventListener("change", (event) => { if (event.target.matches("[data-rk-cheque-montant]")) remiseTotal(); });
@@ -304,7 +317,8 @@ function initImport(root) {
     etape.value = button?.dataset.rkEtape || "lire";
     clearErrors(form);
     if (button) button.disabled = true;
-    statut.textContent = etape.value === "lire" ? "Lecture du relevé…" : "Enregistrement du relevé…";
+    statut.textContent = etape.value === "lire" ? (form.dataset.rkLecture || "Lecture du relevé…")
+      : (form.dataset.rkEcriture || "Enregistrement du relevé…");
     const result = await post(form.action, new FormData(form));
     if (button) button.disabled = false;
     statut.textContent = "";
@@ -317,7 +331,8 @@ function initImport(root) {
       out.querySelector("h4")?.focus();
       return;
     }
-    await refresh(result.message, undefined, result.avertissements);
+    await refresh(result.message, result.suite ? new URL(result.suite, window.location.href).href : undefined,
+                  result.avertissements);
   });
 }
 
@@ -387,10 +402,77 @@ function initAdhesion(root) {
   update();
 }
 
+// -- Guide: each title opens its answer; an address with #section opens that one ---------------
+function initGuide(root) {
+  function openTarget() {
+    const id = decodeURIComponent(window.location.hash.slice(1));
+    const target = id && root.querySelector(`details[id="${CSS.escape(id)}"]`);
+    if (!target) return;
+    target.open = true;
+    target.scrollIntoView();
+    target.querySelector("summary")?.focus();
+  }
+  root.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#"]');
+    if (!link) return;
+    const target = root.querySelector(`details[id="${CSS.escape(link.getAttribute("href").slice(1))}"]`);
+    if (!target) return;
+    event.preventDefault();
+    window.history.replaceState(null, "", link.getAttribute("href"));
+    openTarget();
+  });
+  openTarget();
+}
+
+// -- État des actions: tables sorted by a click on their column's title ------------------
+function sortKey(cell) {
+  return cell.dataset.valeur !== undefined ? cell.dataset.valeur : cell.textContent.trim();
+}
+function compareKeys(a, b) {
+  const x = Number(a), y = Number(b);
+  if (a !== "" && b !== "" && !Number.isNaN(x) && !Number.isNaN(y)) return x - y;
+  return a.localeCompare(b, "fr", { numeric: true });
+}
+function initSortable(root) {
+  root.querySelectorAll("table[data-rk-triable]").forEach((table) => {
+    table.querySelectorAll("[data-rk-tri]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const column = Number(button.dataset.rkTri);
+        const ascending = button.dataset.sens !== "asc";
+        table.querySelectorAll("[data-rk-tri]").forEach((b) => {
+          if (b !== button) { delete b.dataset.sens; b.closest("th").removeAttribute("aria-sort"); }
+        });
+        button.dataset.sens = ascending ? "asc" : "desc";
+        button.closest("th").setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const body = table.tBodies[0];
+        const rows = Array.from(body.rows);
+        rows.sort((a, b) => compareKeys(sortKey(a.cells[column]), sortKey(b.cells[column])) * (ascending ? 1 : -1));
+        rows.forEach((row) => body.appendChild(row));
+      });
+    });
+  });
+}
+function initActions(root) {
+  initForms(root);
+  initSortable(root);
+}
+
 const PAGES = {
   saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse,
-  fin: initForms, adhesion: initAdhesion, tableau: initForms,
+  fin: initForms, adhesion: initAdhesion, tableau: initForms, inventaire: initForms, actions: initActions,
+  demandes: initForms, reprise: initImport, guide: initGuide,
 };
+
+// Fava's "Aide" (its English help pages) leads to our guide for the mandataire: the link is
+// rewritten before Fava's router reads it (capture phase), so the guide opens in place.
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!link) return;
+  const url = new URL(link.href, window.location.href);
+  const help = /^(.*)\/help(\/[^/]*)?$/.exec(url.pathname);
+  if (!help || url.origin !== window.location.origin) return;
+  link.setAttribute("href", `${help[1]}/extension/Guide/`);
+}, true);
 
 function initPage() {
   const root = document.querySelector("[data-rk-page]");
