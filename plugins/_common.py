@@ -4,7 +4,7 @@ report (erreur or avertissement), and French formatting."""
 from __future__ import annotations
 
 import datetime
-import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -154,16 +154,25 @@ def dated(value: Any) -> datetime.date | None:
 
 
 def daily_balances(moves: list[tuple]) -> Iterator[tuple[str, datetime.date, Decimal, Decimal, Any]]:
-    """End-of-day balances from moves `(date, account, amount, entry)`: per account, in date order,
-    `(account, date, balance before the day, balance at the end of the day, the day's last entry)`."""
-    moves = sorted(moves, key=lambda m: (m[1], m[0]))
-    for account, by_account in itertools.groupby(moves, key=lambda m: m[1]):
+    """End-of-day balances from moves `(date, account, amount, entry)` in date order (the order
+    of a ledger's entries): per account, `(account, date, balance before the day, balance at the
+    end of the day, the day's last entry)`."""
+    by_account: dict[str, list[tuple]] = {}
+    for move in moves:
+        by_account.setdefault(move[1], []).append(move)
+    for account in sorted(by_account):
         balance = ZERO
-        for date, day in itertools.groupby(by_account, key=lambda m: m[0]):
-            day = list(day)
-            before = balance
-            balance += sum((m[2] for m in day), ZERO)
-            yield account, date, before, balance, day[-1][3]
+        day = before = last = None
+        # Stable and linear on moves already in date order (a ledger's entries are).
+        for date, _account, amount, entry in sorted(by_account[account], key=operator.itemgetter(0)):
+            if date != day:
+                if day is not None:
+                    yield account, day, before, balance, last
+                day, before = date, balance
+            balance += amount
+            last = entry
+        if day is not None:
+            yield account, day, before, balance, last
 
 
 def first_days(balances: Iterable[tuple], crossed: Callable[[Decimal], bool]) -> Iterator[tuple]:
