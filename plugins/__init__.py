@@ -23,6 +23,7 @@ ALL_PLUGINS = (
     "retkoop_plugins.arrete_caisse",
     "retkoop_plugins.soldes",
     "retkoop_plugins.remises",
+    "retkoop_plugins.cheques",
     "retkoop_plugins.regies",
     "retkoop_plugins.ventilation",
     "retkoop_plugins.subventions",
