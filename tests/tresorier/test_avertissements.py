@@ -70,3 +70,22 @@ def test_avertissements_are_listed_but_do_not_block_the_closing(repo):
     assert [c.title for c in unmet(warned)] == [c.title for c in unmet(plain)]
     blocked = closing_conditions(books, Exercice(2025), 2, datetime.date(2026, 9, 15))
     assert "Livres conformes aux règles OCCE" in [c.title for c in unmet(blocked)]
+
+
+def test_a_mandataire_as_verificateur_is_refused_at_saving_the_quitus(repo):
+    from retkoop_tools.cloture.actions import save_quitus
+    from retkoop_tools.documents.dossier import Verificateur
+    from retkoop_tools.documents.mandataires import record_mandataire
+
+    record_mandataire(repo.store, UAI, "Mme Martin", TEACHER, today=datetime.date(2025, 9, 1))
+    before = head(repo)
+    result = save_quitus(repo.store, UAI, Exercice(2025), TEACHER,
+                         [Verificateur("M. Durand", "Parent d'élève"), Verificateur("Mme Martin", "Enseignant")],
+                         datetime.date(2026, 9, 10))
+    assert not result.ok
+    assert "Mme Martin, vérificateur aux comptes de l'exercice 2025-2026, en est aussi mandataire" in result.errors["general"]
+    assert head(repo) == before
+    result = save_quitus(repo.store, UAI, Exercice(2025), TEACHER,
+                         [Verificateur("M. Durand", "Parent d'élève"), Verificateur("M. Roux", "Enseignant")],
+                         datetime.date(2026, 9, 10))
+    assert result.ok, result.errors
