@@ -13,7 +13,7 @@ from pathlib import Path
 from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier import calendrier
-from retkoop_tools.tresorier.books import DEPENSE, REGIE_JUSTIFICATION, Books
+from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.calendrier import COUNT_STALE_DAYS, STATEMENT_STALE_DAYS  # noqa: F401
 
 
@@ -113,7 +113,7 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
                           {"exercice": str(ex)} if ex != exercice else None))
 
     missing = [op for ex in {exercice, books.previous_open or exercice} for op in books.operations_of(ex)
-               if op.kind in (DEPENSE, REGIE_JUSTIFICATION) and not op.document]
+               if op.needs_document and not op.document]
     lines.append(Line(not missing, "Justificatifs",
                       f"{len(missing)} dépense(s) sans justificatif joint." if missing
                       else "Chaque dépense a son justificatif.", "Cahier", {"filtre": "sans-justificatif"}))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode
 
 from werkzeug.wrappers import Request
 
@@ -61,6 +61,8 @@ _VERIFICATEUR_BLOCKED = re.compile(
     r"^/[^/]+/(editor|import|api/(source|source_slice|format_source|imports|extract|upload_import_file))(/|$)")
 #: Endpoints of our treasurer pages: they write through the store themselves.
 _OWN_ENDPOINT = re.compile(r"^/[^/]+/extension/(" + "|".join(TRESORIER_NAMES) + r")/[^/]+$")
+#: An extension's endpoint (JSON, a download), as opposed to its page (`/extension/<Name>/`).
+_EXTENSION_ENDPOINT = re.compile(r"^/[^/]+/extension/[^/]+/[^/]+")
 
 
 class Portal:
@@ -134,15 +136,20 @@ class Portal:
         uai, rest = match.group(1), match.group(2) or "/"
         environ["PATH_INFO"] = path
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        is_api = "/api/" in rest or "/extension/" in rest
+        is_api = _is_api(rest)
         if not self.ad.coop_file(uai).is_file():
             return self._page(environ, start_response, 404, "Coopérative introuvable",
                               f"Il n'y a pas de coopérative {uai} dans cette AD.")
         session = self.session_of(environ)
         if session is None:
-            if is_api or method not in SAFE_METHODS:
+            if method not in SAFE_METHODS or (is_api and not _is_navigation(environ)):
                 return self._json_error(start_response, "401 UNAUTHORIZED",
                                         "Session expirée : reconnectez-vous.")
+            if _is_partial(environ):  # Fava's router (or our pages) loading a page's content
+                body = "Session expirée : reconnectez-vous.".encode()
+                start_response("401 UNAUTHORIZED", [("Content-Type", "text/plain; charset=utf-8"),
+                                                    ("Content-Length", str(len(body)))])
+                return [body]
             target = environ.get("PATH_INFO", "/") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
             # PATH_INFO holds the request's bytes as Latin-1 (WSGI): quote those bytes, once.
             raw = target.encode("latin-1", "replace")
@@ -217,7 +224,16 @@ class Portal:
                 body: bytes, is_api: bool):
         """Fava's answer, its errors in French: our error page, or its JSON message translated."""
         code = int(status.split()[0])
-        if code >= 400 and "/extension/" not in environ.get("PATH_INFO", ""):  # our pages speak French
+        path = environ.get("PATH_INFO", "")
+        if code >= 400 and _EXTENSION_ENDPOINT.match(path) and _is_navigation(environ):
+            # A link to one of our endpoints (a PDF) opened in the browser: a page, in French.
+            content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+            message = ""
+            if content_type.startswith("application/json"):
+                message = json.loads(fava_guard.french_api_error(code, body)).get("error", "")
+            message = message or fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
+            return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"), message)
+        if code >= 400 and not _EXTENSION_ENDPOINT.match(path):  # our endpoints speak French
             content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
             message = fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
             if content_type.startswith("application/json"):
@@ -316,6 +332,26 @@ class Portal:
 _ERROR_TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable",
                  405: "Méthode non autorisée", 409: "Conflit", 413: "Fichier trop gros",
                  500: "Erreur du serveur"}
+
+
+def _is_api(rest: str) -> bool:
+    """A data request (Fava's JSON API, an extension's endpoint), not a page."""
+    return "/api/" in rest or bool(_EXTENSION_ENDPOINT.match(rest))
+
+
+def _is_partial(environ: dict) -> bool:
+    """A page's content loaded by Fava's router (or our pages' script), not a whole page."""
+    return "true" in parse_qs(environ.get("QUERY_STRING", "")).get("partial", [])
+
+
+def _is_navigation(environ: dict) -> bool:
+    """The browser opens the URL itself (a link, a bookmark), rather than a script fetching it."""
+    if environ.get("REQUEST_METHOD", "GET").upper() not in ("GET", "HEAD") or _is_partial(environ):
+        return False
+    mode = environ.get("HTTP_SEC_FETCH_MODE")
+    if mode:
+        return mode == "navigate"
+    return "text/html" in environ.get("HTTP_ACCEPT", "")
 
 
 def _status_line(code: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from decimal import Decimal
 
 from retkoop_tools.checks.runner import check_coop
 from retkoop_tools.tresorier import actions
@@ -125,8 +126,10 @@ def test_cash_count_bravo_is_saved_a_gap_is_refused(repo):
     books = repo.books()
     before = head(repo)
     gap = actions.record_cash_count(repo.store, UAI, books, date_text="31/03/2026", counts={"b20": "2"}, author=TEACHER)
-    assert gap.errors["general"].startswith("Enregistrement refusé : ")
-    assert "-10,00" in gap.errors["general"] and head(repo) == before
+    assert gap.errors == {"ecart": "Écart de -10,00\u00a0€ : 40,00\u00a0€ comptés, 50,00\u00a0€ dans les comptes. "
+                                   "Recomptez, ou saisissez d'abord l'opération en espèces oubliée ; si l'écart "
+                                   "demeure, enregistrez-le comme écart de caisse."}
+    assert head(repo) == before
     bad = actions.record_cash_count(repo.store, UAI, books, date_text="31/03/2026", counts={"b20": "deux"}, author=TEACHER)
     assert bad.errors == {"b20": "« deux » : indiquez un nombre de billets ou de pièces (0, 1, 2…)."}
     ok = actions.record_cash_count(repo.store, UAI, books, date_text="31/03/2026",
@@ -135,4 +138,49 @@ def test_cash_count_bravo_is_saved_a_gap_is_refused(repo):
     assert repo.log()[0] == "Mme Martin|Arrêté de caisse du 31/03/2026 : 50,00\u00a0€ comptés (juste)"
     assert 'custom "arrete-caisse" Actif:530-Caisse\n  b20: 2\n  p2: 4\n  c50: 4\n' in repo.text()
     again = actions.record_cash_count(repo.store, UAI, repo.books(), date_text="31/03/2026", counts={}, author=TEACHER)
-    assert again.errors == {"date": "La caisse a déjà été comptée le 31/03/2026."}
+    assert again.errors == {"date": "La caisse a déjà été comptée le 31/03/2026 (50,00\u00a0€ comptés) : un arrêté "
+                                    "par jour. Indiquez la date du nouveau comptage."}
+
+
+def test_a_cash_operation_of_the_day_of_a_count_saved_after_it(repo):
+    """The count is at the moment it is recorded: the day's cash operations saved afterwards come after it."""
+    count = actions.record_cash_count(repo.store, UAI, repo.books(), date_text="31/03/2026",
+                                      counts={"b50": "1"}, author=TEACHER)
+    assert count.ok, count.errors
+    later = actions.save_operation(repo.store, UAI, repo.books(), expense(date="31/03/2026", mode="ESP", cheque="",
+                                                                          montant="8,40"), TEACHER)
+    assert later.ok, later.errors
+    assert check_coop(repo.root, UAI).errors == []
+    books = repo.books()
+    assert [(c.total, c.book, c.gap) for c in books.cash_counts()] == [(50, 50, 0)]
+    assert books.balance(books.caisse_account) == Decimal("41.60")
+    # Dated before the count, it would make the count wrong: refused on its date, in words that say why.
+    before = actions.save_operation(repo.store, UAI, books, expense(date="30/03/2026", piece="D02", mode="ESP",
+                                                                    cheque="", montant="5"), TEACHER)
+    assert before.errors == {"date": "La caisse a été comptée le 31/03/2026, après le 30/03/2026 : une opération en "
+                                     "espèces de cette date fausserait cet arrêté de caisse. Vérifiez la date : une "
+                                     "opération se date du jour où elle a eu lieu (celles du jour d'un arrêté, "
+                                     "saisies après lui, comptent pour la suite)."}
+    assert actions.save_operation(repo.store, UAI, books, expense(date="30/03/2026", piece="D02"), TEACHER).ok
+
+
+def test_a_shortfall_is_recorded_as_an_ecart_de_caisse(repo):
+    """The gap that remains after a recount is booked (671 by default) with the count, which is then right."""
+    books = repo.books()
+    result = actions.record_cash_count(repo.store, UAI, books, date_text="31/03/2026", counts={"b20": "2", "p2": "1"},
+                                       author=TEACHER, ecart=True)
+    assert result.ok, result.errors
+    assert repo.log()[0] == ("Mme Martin|Arrêté de caisse du 31/03/2026 : 42,00\u00a0€ comptés (écart de caisse "
+                             "-8,00\u00a0€ enregistré en 671 Charges exceptionnelles)")
+    assert check_coop(repo.root, UAI).errors == []
+    books = repo.books()
+    ecart = next(op for op in books.operations if op.nature == "ecart-caisse")
+    assert (ecart.kind, ecart.caisse, ecart.piece) == ("depense", Decimal("-8.00"), "D01")
+    assert [(c.code, v) for c, v in ecart.ventilation] == [("671", Decimal("8.00"))]
+    assert not ecart.needs_document  # the arrêté is its pièce
+    assert [c.gap for c in books.cash_counts()] == [0]
+    # An AD may name other accounts; a surplus is a produit.
+    more = actions.record_cash_count(repo.store, UAI, books, date_text="31/03/2026", counts={"b50": "1"},
+                                     author=TEACHER, ecart=True, ad_config={"arrete_caisse": {"excedent": "768"}})
+    assert more.errors["date"].startswith("La caisse a déjà été comptée le 31/03/2026")
+
