@@ -87,18 +87,14 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
                           "Aucune erreur." if ledger_errors == 0 else
                           f"{ledger_errors} erreur(s) à corriger : voir « Erreurs » dans le menu."))
 
-    roots: dict[str, Decimal] = {}
-    for op in books.operations:
-        for posting in op.entry.postings:
-            if posting.units is not None:
-                root = posting.account.split(":", 1)[0]
-                roots[root] = roots.get(root, Decimal(0)) + posting.units.number
-    actif = roots.get("Actif", Decimal(0)) + roots.get("Passif", Decimal(0))
-    fonds = -roots.get("Capitaux", Decimal(0))
-    resultat = -(roots.get("Produits", Decimal(0)) + roots.get("Charges", Decimal(0)))
-    lines.append(Line(actif == fonds + resultat and ledger_errors == 0, "Bilan équilibré",
-                      f"Trésorerie {fmt_eur(actif)} = fonds associatifs {fmt_eur(fonds)} "
-                      f"+ résultats {fmt_eur(resultat)}."))
+    # The bilan of the exercice being kept, with the CRF's figures (report à nouveau + résultat).
+    from retkoop_tools.documents.crf import bilan
+
+    kept = exercice if exercice in books.exercices or not books.open_exercices else books.open_exercices[-1]
+    figures = bilan(books, kept)
+    lines.append(Line(figures.equilibre and ledger_errors == 0, "Bilan équilibré",
+                      f"Exercice {kept} : trésorerie {fmt_eur(figures.actif)} = report à nouveau "
+                      f"{fmt_eur(figures.report_a_nouveau)} + résultat de l'exercice {fmt_eur(figures.resultat)}."))
 
     for ex in ([exercice] if only is not None or books.previous_open is None else [books.previous_open, exercice]):
         duplicated, gaps = books.piece_problems(ex)
