@@ -6,13 +6,17 @@ import struct
 import zlib
 from decimal import Decimal
 
+from beancount import loader
+
+from retkoop_tools.chart import load_chart
 from retkoop_tools.checks.runner import check_coop
 from retkoop_tools.tresorier import actions
 from retkoop_tools.tresorier.actions import Upload
+from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.operations import Form
 from tests.gitrepo import TEACHER, run_git
 
-from .conftest import UAI
+from .conftest import TODAY, UAI
 
 
 def png() -> bytes:
@@ -184,3 +188,54 @@ def test_a_shortfall_is_recorded_as_an_ecart_de_caisse(repo):
                                      author=TEACHER, ecart=True, ad_config={"arrete_caisse": {"excedent": "768"}})
     assert more.errors["date"].startswith("La caisse a déjà été comptée le 31/03/2026")
 
+
+
+def test_a_coop_created_mid_year_gives_its_opening_balances(repo):
+    """No opening yet: the balances the day its books start, once, before every operation."""
+    from retkoop_tools.ledger.exercice import Exercice
+    from retkoop_tools.ledger.layout import create_coop
+    from retkoop_tools.tresorier.rentree import (
+        opening_exercice,
+        record_opening_balances,
+    )
+    from tests.gitrepo import ADMIN
+
+    new = "0910009Z"
+    create_coop(repo.root, new, "École des Tilleuls", "Évry", Exercice(2025))
+    repo.store.commit_new_coop(new, ADMIN, "Nouvelle coopérative")
+
+    def books():
+        entries, errors, _ = loader.load_file(str(repo.root / "ledgers" / new / "coop.beancount"))
+        assert not errors
+        return Books(entries, load_chart(repo.root), repo.root / "ledgers" / new, TODAY)
+
+    assert opening_exercice(repo.books()) is None  # the first coop has its opening
+    assert opening_exercice(books()) == Exercice(2025)
+    bank, caisse = "Actif:512-Banque", "Actif:530-Caisse"
+    refused = record_opening_balances(repo.store, new, books(), date_text="15/01/2026",
+                                      amounts={bank: "-5", caisse: "deux"}, author=TEACHER)
+    assert refused.errors == {bank: "Le montant s'écrit sans signe moins : le type d'opération dit le sens.",
+                              caisse: "« deux » n'est pas un montant : écrivez des chiffres avec au plus deux "
+                                      "décimales après la virgule, par exemple 45,20 ou 1 234,56."}
+    sale = actions.save_operation(repo.store, new, books(), expense(date="20/01/2026", piece="D01", mode="CB",
+                                                                   cheque=""), TEACHER)
+    assert sale.ok, sale.errors
+    late = record_opening_balances(repo.store, new, books(), date_text="21/01/2026", amounts={bank: "812,40"},
+                                   author=TEACHER)
+    assert late.errors["date"] == ("Des opérations sont déjà saisies avant le 21/01/2026 (la première : D01 du "
+                                   "20/01/2026) : les soldes de départ se donnent à une date qui précède toutes "
+                                   "les opérations.")
+    ok = record_opening_balances(repo.store, new, books(), date_text="15/01/2026",
+                                 amounts={bank: "812,40", caisse: "35"}, author=TEACHER)
+    assert ok.ok, ok.errors
+    assert repo.log()[0] == ("Mme Martin|Soldes de départ au 15/01/2026 : Banque 812,40\u00a0€, Caisse 35,00\u00a0€")
+    assert check_coop(repo.root, new).errors == []
+    after = books()
+    assert after.balance(bank) == Decimal("767.20") and after.balance(caisse) == Decimal("35.00")
+    from retkoop_tools.documents.crf import bilan
+    figures = bilan(after, Exercice(2025))
+    assert (figures.report_a_nouveau, figures.resultat, figures.equilibre) == (Decimal("847.40"), Decimal("-45.20"), True)
+    assert opening_exercice(after) is None
+    again = record_opening_balances(repo.store, new, after, date_text="15/01/2026", amounts={bank: "1"}, author=TEACHER)
+    assert again.errors == {"general": "Les soldes de départ de la coopérative sont déjà enregistrés : ils ne se "
+                                       "donnent qu'une fois."}
