@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, parse_qsl, quote, urlencode
 from werkzeug.wrappers import Request
 
 from retkoop_tools.ad import load_ad
+from retkoop_tools.banque.importers import imports_dir
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError
 from retkoop_tools.store.push import pusher_for
@@ -35,7 +36,7 @@ from retkoop_tools.store.store import (
 )
 from retkoop_tools.tresorier.pages import COMMITTED
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
-from retkoop_tools.web import fava_guard
+from retkoop_tools.web import fava_guard, fava_paths
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
@@ -186,6 +187,9 @@ class Portal:
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
         environ["PATH_INFO"] = rest
         environ["retkoop.user"] = user
+        folders = environ[_FOLDERS] = fava_paths.Folders(Path(self.ad.coop_dir(uai)).resolve(),
+                                                         imports_dir(self.root, uai).resolve())
+        folders.absolute_request(environ)  # the browser names files relative to the coop's folder
         if not writing:
             # Readers of this coop wait while a write is checked (Fava wrote in place).
             with self.pool.reading(uai):
@@ -244,6 +248,7 @@ class Portal:
                 return self._json_error(start_response, status, message)
             else:
                 return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"), message)
+        headers, body = _relative_paths(environ, headers, body)
         start_response(status, headers)
         return [body]
 
@@ -257,6 +262,7 @@ class Portal:
             body = body.replace(b"</body>", _bar_html(session).encode() + b"</body>", 1)
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(body))))
+        headers, body = _relative_paths(environ, headers, body)
         start_response(status, headers)
         return [body]
 
@@ -278,6 +284,14 @@ class Portal:
             if guarded is not None:
                 return guarded
             snapshot = Snapshot.take(coop_dir, self.store.git_dir / STAGING_DIRNAME)
+            watcher = fava_guard.ledger_of(app).watcher
+            notified = watcher.last_notified  # Fava tells its watcher of what it writes
+
+            def put_back(changed: dict) -> None:
+                """Fava's writes undone: the files, their dates, and what Fava's watcher knows."""
+                snapshot.restore(changed)
+                watcher.last_notified = notified
+
             try:
                 try:
                     status, headers, body = _run(app, environ)
@@ -293,18 +307,18 @@ class Portal:
                         message = commit_message(snapshot, changes)
                 except BaseException:
                     # Whatever failed, what Fava wrote unchecked must not stay on disk.
-                    snapshot.restore(snapshot.changes())
+                    put_back(snapshot.changes())
                     self.pool.mark_dirty(uai)
                     raise
                 if changes:
-                    snapshot.restore(changes)
+                    put_back(changes)
                     author = Author(session.user.name, session.user.login)
                     try:
                         self.store.write(uai, changes, author, message)
                     except (RuleViolationError, StoreError) as exc:
                         if is_api:
-                            return self._json_error(start_response, "400 BAD REQUEST", str(exc))
-                        return self._page(environ, start_response, 400, "Modification refusée", str(exc))
+                            return self._json_error(start_response, "400 BAD REQUEST", _refusal(exc))
+                        return self._page(environ, start_response, 400, "Modification refusée", _refusal(exc))
                     finally:
                         # Reloaded now, in the writer's time, rather than at the next reader's.
                         self.pool.reload_if_dirty(uai, app)
@@ -332,6 +346,31 @@ class Portal:
 _ERROR_TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable",
                  405: "Méthode non autorisée", 409: "Conflit", 413: "Fichier trop gros",
                  500: "Erreur du serveur"}
+
+
+_FOLDERS = "retkoop.folders"
+
+
+def _relative_paths(environ: dict, headers: list, body: bytes) -> tuple[list, bytes]:
+    """Fava's answer (a page, JSON) naming the coop's files relative to its folder."""
+    folders = environ.get(_FOLDERS)
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    if folders is None:
+        return headers, body
+    new = folders.relative_body(body, content_type)
+    if new is body:
+        return headers, body
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return [*headers, ("Content-Length", str(len(new)))], new
+
+
+def _refusal(exc: StoreError) -> str:
+    """What the teacher reads when the store refuses a Fava write: the rules' messages, in
+    French, without the files and lines the CLI shows."""
+    if isinstance(exc, RuleViolationError):
+        messages = list(dict.fromkeys(e.message for e in exc.errors))
+        return "Modification refusée : " + " ".join(m if m.endswith((".", "!", "?")) else m + "." for m in messages)
+    return str(exc)
 
 
 def _is_api(rest: str) -> bool:
