@@ -213,7 +213,11 @@ function initSaisie(root) {
     if (total === null) { red(montant.value.trim() ? "Montant illisible : écrivez par exemple 45,20." : "Indiquez le montant de l'opération."); return; }
     if (total < 0) { red("Le montant s'écrit sans signe moins : le type d'opération dit le sens."); return; }
     if (total === 0) { red("Le montant ne peut pas être nul."); return; }
-    const used = lines.filter((l, i) => l.querySelector("select").value || amounts[i] || lines.length === 1);
+    const used = lines.filter((l, i) => l.querySelector("select").value || amounts[i]);
+    if (!used.length) {
+      red(`Ventilez l'opération : choisissez au moins un compte ${type.value === "recette" ? "de produits (7…)" : "de charges (6…)"}.`);
+      return;
+    }
     let sum = 0;
     for (const [i, line] of used.entries()) {
       const n = lines.indexOf(line) + 1;
@@ -417,16 +421,19 @@ function initCaisse(root) {
     }
   }
   const date = form.querySelector("[data-rk-date-caisse]");
+  let asked = date.value;
   async function dateChanged() {
+    if (date.value === asked) return;
+    asked = date.value;
     const url = new URL(form.dataset.rkSoldeUrl, window.location.href);
     url.searchParams.set("date", date.value);
-    deja.textContent = "";
-    if (!date.value.trim()) { book = null; bookCell.textContent = "—"; update(); return; }
+    if (!date.value.trim()) { book = null; bookCell.textContent = "—"; deja.textContent = ""; update(); return; }
     const response = await fetch(url, { credentials: "same-origin" });
     if (response.status === 401) { toLogin(); return; }
     const result = await response.json();
+    if (date.value !== asked) return;  // typed again meanwhile: that answer is the one that counts
     if (result.ok) { book = cents(result.solde); bookCell.textContent = eur(book); deja.textContent = result.deja || ""; }
-    else { book = null; bookCell.textContent = "—"; }
+    else { book = null; bookCell.textContent = "—"; deja.textContent = ""; }
     update();
   }
   date.addEventListener("change", dateChanged);
