@@ -6,7 +6,8 @@ files, never on today's date: lateness is decided when the summary is displayed
 (`console/status.py`).
 
     {uai, nom, commune, operations, derniere_operation, erreurs, nb_erreurs,
-     releve: {date, solde, ecart}, arrete: {date, ecart}, soldes: {banque, caisse, …},
+     releve: {date, solde, ecart}, arrete: {date, ecart},
+     soldes: {banque, banques: {compte: solde}, noms_banques: {compte: {code, libelle}}, caisse, …},
      exercices: {"2025-2026": {fichier, clos, operations, dossier, cra, adhesion,
                                crf: {lignes, comptes, totals, bilan, rapprochement}}}}
 """
@@ -32,7 +33,7 @@ from retkoop_tools.tresorier.books import ZERO, Books
 from retkoop_tools.tresorier.calendrier import latest_pointage
 
 #: Bumped when the shape of a summary changes (cached summaries are then recomputed).
-SUMMARY_VERSION = 3  # 3: every bank account of the coop (514)
+SUMMARY_VERSION = 4  # 3: every bank account of the coop (514); 4: their codes and names
 MAX_ERRORS = 20
 _YAML_RE = re.compile(r"^(adhesion|crf|cra)-(\d{4}-\d{4})\.yaml$")
 
@@ -131,6 +132,7 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
     soldes = {
         "banque": str(books.balance(books.bank_accounts)) if books.bank_accounts else "0",
         "banques": {account: str(books.balance(account)) for account in books.bank_accounts},
+        "noms_banques": {account: _bank_name(books, account) for account in books.bank_accounts},
         "caisse": str(books.balance(books.caisse_account)) if books.caisse_account else "0",
         "cheques": str(books.balance(books.cheques_account)) if books.cheques_account else "0",
         "regies": str(sum((r.balance for r in books.regies()), ZERO)),
@@ -150,6 +152,12 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
         "soldes": soldes,
         "exercices": {str(ex): _exercice_state(source, ex) for ex in exercices},
     }
+
+
+def _bank_name(books: Books, account: str) -> dict[str, str]:
+    """A bank account as the console names it: its chart code and short name (514, Chèques postaux)."""
+    compte, _ = books.chart.lookup(account)
+    return {"code": compte.code if compte is not None else "", "libelle": books.bank_short_label(account)}
 
 
 def decimal(value: str | None) -> Decimal:

@@ -207,7 +207,7 @@ def test_the_cahier_on_screen_and_printed(site, chromium, tmp_path):
     for header in headers[:-1]:  # every column but « Actions »
         assert all(word in text for word in header.split() if word.isalpha()), header
     bank = fmt_number(books_of(root, OWN).balance("Actif:512-Banque"))
-    for cell in ("Solde banque", "Solde caisse", "Justif.", "voir", bank):  # the right-hand columns
+    for cell in ("Solde Banque", "Solde caisse", "Justif.", "voir", bank):  # the right-hand columns
         assert cell in text, cell
     for absent in ("Enregistré", "Imprimer le cahier", "Se déconnecter", "Rechercher", "Actions", "Corriger"):
         assert absent not in text, absent
@@ -430,7 +430,9 @@ def test_fava_add_entry_refused_cleanly_and_no_server_path_shown(site, chromium,
     message = answer.value.json()["error"]
     assert message.startswith("Modification refusée : ") and "Pièce manquante" in message
     assert ".beancount" not in message and server_path not in message
-    page.wait_for_selector("text=Pièce manquante")
+    notice = page.get_by_text("Modification refusée : ").first
+    notice.wait_for()  # shown as it is: no « Saving failed: HTTP 400 - » before it
+    assert "HTTP" not in notice.inner_text() and page.get_by_text("Saving failed").count() == 0
     # Nothing changed on disk, and Fava's own check says so: no false « file changed ».
     changed = page.evaluate(f"async () => (await (await fetch('{coop}/api/changed')).json()).data")
     assert changed is False
