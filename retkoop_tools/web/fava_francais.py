@@ -249,6 +249,9 @@ SCRIPT_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
          "notify_err(error, (err2) => `Envoi de ${name} impossible : ${err2.message}`);"),
     ),
     "chunk-TVG7KHLA.js": (
+        # The entry form's save refused by the portal: its French message as it is.
+        ("    notify_err(error, (e) => `Saving failed: ${e.message}`);\n    throw error;",
+         "    notify_err(error, (e) => e.message);\n    throw error;"),
         # An error answer is told by its message, in French, without « HTTP 400 - » before it.
         ("message != null ? `HTTP ${status.toString()} - ${message}` : `HTTP ${status.toString()}`",
          "message != null ? message : `Erreur ${status.toString()} du serveur : réessayez, et prévenez l'AD si "

@@ -240,13 +240,11 @@ class Portal:
         code = int(status.split()[0])
         path = environ.get("PATH_INFO", "")
         if code >= 400 and _EXTENSION_ENDPOINT.match(path) and _is_navigation(environ):
-            # A link to one of our endpoints (a PDF) opened in the browser: a page, in French.
-            content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-            message = ""
-            if content_type.startswith("application/json"):
-                message = json.loads(fava_guard.french_api_error(code, body)).get("error", "")
-            message = message or fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
-            return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"), message)
+            # A link to one of our endpoints (a PDF) opened in the browser: a page, in French
+            # (its own page when it wrote one, else its message in ours).
+            message = _endpoint_error(code, headers, body)
+            if message is not None:
+                return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"), message)
         if code >= 400 and not _EXTENSION_ENDPOINT.match(path):  # our endpoints speak French
             content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
             message = fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
@@ -381,6 +379,28 @@ def _refusal(exc: StoreError) -> str:
         messages = list(dict.fromkeys(e.message for e in exc.errors))
         return "Modification refusée : " + " ".join(m if m.endswith((".", "!", "?")) else m + "." for m in messages)
     return str(exc)
+
+
+_WERKZEUG_PAGE = re.compile(rb"^<!doctype html>\s*<html lang=en>.*?<p>(.*?)</p>", re.S | re.I)
+
+
+def _endpoint_error(code: int, headers: list, body: bytes) -> str | None:
+    """The French message of an endpoint's error answer (JSON, or Flask's English page around
+    the endpoint's own words), or None when the endpoint wrote its own page."""
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    fallback = fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
+    if content_type.startswith("application/json"):
+        return json.loads(fava_guard.french_api_error(code, body)).get("error") or fallback
+    found = _WERKZEUG_PAGE.match(body)
+    if found is None:
+        return None
+    import html
+
+    from werkzeug.exceptions import default_exceptions
+
+    words = html.unescape(found.group(1).decode("utf-8", "replace")).strip()
+    english = getattr(default_exceptions.get(code), "description", None)
+    return fallback if not words or words == html.unescape(english or "").strip() else words
 
 
 def _is_api(rest: str) -> bool:

@@ -176,7 +176,7 @@ def test_the_teacher_chooses_the_ccp_and_sees_it_on_the_ccp(server, browser, tmp
     phone.goto(page.url.split("/extension/")[0] + "/extension/Saisie/?type=virement")
     phone.wait_for_selector("[data-rk-page=saisie][data-rk-ready]")
     phone.select_option("#rk-sens", "banque-banque")
-    for selector in ("#rk-sens", "#rk-banque", "#rk-vers", "#rk-montant", "button[type=submit]"):
+    for selector in ("#rk-sens", "#rk-banque", "#rk-vers", "#rk-montant", "[data-rk-page] button[type=submit]"):
         box = phone.locator(selector).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
         assert box["height"] >= 24, selector  # big enough to tap

@@ -444,6 +444,14 @@ def test_fava_add_entry_refused_cleanly_and_no_server_path_shown(site, chromium,
     page.locator("li.transaction a[href^='#context-']").first.click()
     page.wait_for_selector("text=Lieu")
     assert re.search(r"Lieu ?: ?\d{4}-\d{4}\.beancount:\d+", page.inner_text("body"))
+    # A statement dropped on Fava's import page: said in French, without where the server keeps it.
+    statement = tmp_path / "releve.csv"
+    statement.write_text("Date;Libellé;Montant\n10/03/2026;FRAIS;-3,50\n", encoding="latin-1")
+    page.goto(f"{coop}/import/")
+    page.locator("input[type=file]").first.set_input_files(str(statement))
+    page.get_by_role("button", name="Téléverser").click()
+    page.get_by_text("Relevé déposé : il est prêt à être importé.").wait_for()
+    assert page.get_by_text("Uploaded").count() == 0 and server_path not in page.inner_text("body")
     for path in ("journal/", "documents/", "import/", "errors/", "editor/"):
         page.goto(f"{coop}/{path}")
         page.wait_for_load_state("networkidle")

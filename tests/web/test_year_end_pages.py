@@ -151,3 +151,7 @@ def test_the_fec_download_says_in_french_when_the_siren_is_missing(env):
     response = env.client("mandataire").get(url(env, "FinExercice", "export") + "?format=fec&exercice=2024-2025")
     text = response.get_data(as_text=True)
     assert response.status_code == 409 and "SIREN" in text and "Traceback" not in text
+    # Opened in the browser, the endpoint's own French page is kept (not a generic message).
+    opened = env.client("mandataire").get(url(env, "FinExercice", "export") + "?format=fec&exercice=2024-2025",
+                                          headers={"Sec-Fetch-Mode": "navigate"})
+    assert opened.status_code == 409 and "SIREN" in opened.get_data(as_text=True)
