@@ -17,6 +17,12 @@ CONSOLE_PAGES = ["/ad/", "/ad/etat.csv", "/ad/etat.xlsx", "/ad/etat.json", "/ad/
                  f"/ad/coop/{OWN}/historique", f"/ad/coop/{OWN}/vers/errors/", "/ad/progression.json"]
 
 
+@pytest.fixture(autouse=True)
+def _summaries_computed(request):
+    if "env" in request.fixturenames:
+        request.getfixturevalue("env").console_ready()
+
+
 def plain(text: str) -> str:
     """Amounts are written with non-breaking spaces: compare with plain ones."""
     return text.replace("\u202f", " ").replace("\xa0", " ")
