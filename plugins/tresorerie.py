@@ -14,8 +14,18 @@ import itertools
 from decimal import Decimal
 
 from beancount.core import data
+from retkoop_plugins._common import (
+    ZERO,
+    chart_or_none,
+    fmt_date,
+    fmt_eur,
+    reglages_or_none,
+    report,
+    warning_twin,
+    where,
+)
 
-from retkoop_plugins._common import ZERO, chart_or_none, fmt_date, fmt_eur, where
+from retkoop_tools.checks.regles import NATIONAL
 from retkoop_tools.ledger.conventions import (
     META_CHEQUE,
     META_MODE,
@@ -40,6 +50,7 @@ DuplicatePieceError = collections.namedtuple("DuplicatePieceError", "source mess
 ChequeNumberError = collections.namedtuple("ChequeNumberError", "source message entry")
 DuplicateChequeError = collections.namedtuple("DuplicateChequeError", "source message entry")
 NegativeCaisseError = collections.namedtuple("NegativeCaisseError", "source message entry")
+NegativeCaisseWarning = warning_twin(NegativeCaisseError)
 NatureError = collections.namedtuple("NatureError", "source message entry")
 
 _TREASURY_LABELS = "banque, caisse, chèques à encaisser ou régie"
@@ -100,7 +111,9 @@ def check_tresorerie(entries, options_map):
         errors.extend(_check_piece(entry, pieces))
         errors.extend(_check_cheque(entry, treasury, cheques))
 
-    errors.extend(_check_caisse_never_negative(caisse_moves))
+    reglages = reglages_or_none(options_map) or NATIONAL
+    if reglages.active("caisse-negative"):
+        errors.extend(_check_caisse_never_negative(caisse_moves, reglages))
     return entries, errors
 
 
@@ -263,7 +276,7 @@ def _check_cheque(entry, treasury, cheques):
     return []
 
 
-def _check_caisse_never_negative(moves):
+def _check_caisse_never_negative(moves, reglages):
     errors = []
     moves.sort(key=lambda m: (m[1], m[0]))
     for account, by_account in itertools.groupby(moves, key=lambda m: m[1]):
@@ -274,8 +287,11 @@ def _check_caisse_never_negative(moves):
             balance += sum((m[2] for m in day_moves), Decimal(0))
             if balance < 0 and not negative:
                 last = day_moves[-1][3]
-                errors.append(
-                    NegativeCaisseError(
+                errors.extend(
+                    report(
+                        reglages,
+                        "caisse-negative",
+                        NegativeCaisseError,
                         last.meta,
                         f"La caisse serait négative le {fmt_date(date)} ({fmt_eur(balance)}) : "
                         "une dépense en espèces a-t-elle été saisie avant la recette, ou à la "

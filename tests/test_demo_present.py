@@ -62,13 +62,20 @@ def _etat(root: Path, day: datetime.date) -> dict[str, dict]:
 
 
 def test_only_the_intended_error(demo):
-    """`retkoop check --all`: one error, the pièce typed twice in the current exercice of D."""
+    """`retkoop check --all`: one error, the pièce typed twice in the current exercice of D; and
+    the mistakes of B, C and E, as avertissements of the rules."""
     day, root = demo
     code, output = _cli("check", "--all", "--json", "--repo", str(root))
     assert code == 1
-    errors = json.loads(output[output.index("["):])
+    reports = json.loads(output[output.index("["):])
+    errors = [e for e in reports if e["level"] == "erreur"]
     assert [(e["uai"], Path(e["file"]).name) for e in errors] == [(D, f"{Exercice.of_date(day)}.beancount")]
     assert re.search(r"La pièce \S+ est déjà utilisée dans l'exercice", errors[0]["message"])
+    warnings = {e["uai"]: e["message"] for e in reports if e["level"] == "avertissement"}
+    assert sorted(warnings) == [B, C, E]
+    assert "une subvention se ventile sur un compte de subventions, ici 744" in warnings[B]
+    assert "ventilée sur 6251 (Sorties, voyages, entrées, hébergement), un compte de charges" in warnings[C]
+    assert "sur 743 sans financeur" in warnings[E]
 
 
 def test_current_exercice_holds_operations_up_to_the_date(demo):

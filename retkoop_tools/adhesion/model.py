@@ -33,6 +33,8 @@ STATUTS = {DECLAREE: "Déclarée, en attente de validation par l'AD", VALIDEE: "
            PAYEE: "Validée et payée"}
 NIVEAUX = ("TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", "ULIS", "UPE2A", "Multiniveau")
 CENT = Decimal("0.01")
+#: Chart codes the adhésion is booked to: cotisations, insurance, the review's subscription.
+CODE_COTISATION, CODE_ASSURANCE, CODE_REVUE = "6281", "6168", "6181"
 
 
 class AdhesionError(ValueError):
@@ -199,20 +201,20 @@ def compute(declaration: Declaration, rates: Tarifs) -> Montants:
 
     d, r = declaration, rates
     lines = [
-        LigneMontant("Cotisation des élèves", f"{d.eleves} × {fmt_eur(r.eleve)}", _money(d.eleves * r.eleve), "6281"),
-        LigneMontant("Cotisation des adultes", f"{d.adultes} × {fmt_eur(r.adulte)}", _money(d.adultes * r.adulte), "6281"),
+        LigneMontant("Cotisation des élèves", f"{d.eleves} × {fmt_eur(r.eleve)}", _money(d.eleves * r.eleve), CODE_COTISATION),
+        LigneMontant("Cotisation des adultes", f"{d.adultes} × {fmt_eur(r.adulte)}", _money(d.adultes * r.adulte), CODE_COTISATION),
         LigneMontant("Assurance des membres", f"{d.membres} × {fmt_eur(r.assurance)}",
-                     _money(d.membres * r.assurance), "6168"),
+                     _money(d.membres * r.assurance), CODE_ASSURANCE),
     ]
     above = max(d.biens - r.seuil_biens, Decimal(0))
     if above and r.coefficient_biens:
         lines.append(LigneMontant("Assurance des biens au-delà de " + fmt_eur(r.seuil_biens),
                                   f"{fmt_eur(above)} × {fmt_rate(r.coefficient_biens)}",
-                                  _money(above * r.coefficient_biens), "6168"))
+                                  _money(above * r.coefficient_biens), CODE_ASSURANCE))
     if d.revue:
-        lines.append(LigneMontant("Abonnement à « Animation & Éducation »", "1 abonnement", _money(r.revue), "6181"))
+        lines.append(LigneMontant("Abonnement à « Animation & Éducation »", "1 abonnement", _money(r.revue), CODE_REVUE))
     if d.participation:
-        lines.append(LigneMontant("Participation volontaire à l'AD", "", _money(d.participation), "6281"))
+        lines.append(LigneMontant("Participation volontaire à l'AD", "", _money(d.participation), CODE_COTISATION))
     return Montants(lines)
 
 

@@ -96,7 +96,8 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
     with store.coop_locked(uai):
         source = load_source(store.root, uai, today)
         books = source.books
-        conditions = closing_conditions(books, exercice, len(source.errors), today)
+        conditions = closing_conditions(books, exercice, len(source.errors), today,
+                                        warnings=[w.message for w in source.warnings])
         # Forcing skips the mandataire's checklist, never the structure (file, not closed yet).
         blocking = unmet(conditions[:2] if force else conditions)
         if blocking:

@@ -6,6 +6,7 @@ files, never on today's date: lateness is decided when the summary is displayed
 (`console/status.py`).
 
     {uai, nom, commune, operations, derniere_operation, erreurs, nb_erreurs,
+     avertissements, nb_avertissements,
      releve: {date, solde, ecart}, arrete: {date, ecart},
      soldes: {banque, banques: {compte: solde}, noms_banques: {compte: {code, libelle}}, caisse, …},
      exercices: {"2025-2026": {fichier, clos, operations, dossier, cra, adhesion,
@@ -33,7 +34,8 @@ from retkoop_tools.tresorier.books import ZERO, Books
 from retkoop_tools.tresorier.calendrier import latest_pointage
 
 #: Bumped when the shape of a summary changes (cached summaries are then recomputed).
-SUMMARY_VERSION = 4  # 3: every bank account of the coop (514); 4: their codes and names
+SUMMARY_VERSION = 5  # 3: every bank account of the coop (514); 4: their codes and names;
+#                     5: the rules' avertissements (nb_avertissements, avertissements)
 MAX_ERRORS = 20
 _YAML_RE = re.compile(r"^(adhesion|crf|cra)-(\d{4}-\d{4})\.yaml$")
 
@@ -147,6 +149,8 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
         "derniere_operation": _iso(max((op.date for op in books.operations), default=None)),
         "nb_erreurs": len(checked.errors),
         "erreurs": [e.as_dict() for e in checked.errors[:MAX_ERRORS]],
+        "nb_avertissements": len(checked.warnings),
+        "avertissements": [e.as_dict() for e in checked.warnings[:MAX_ERRORS]],
         "releve": releve,
         "arrete": arrete,
         "soldes": soldes,

@@ -55,6 +55,7 @@ class Result:
     message: str = ""
     commit: str | None = None
     opened: str = ""  # the exercice this action opened first (the rentrée), in French
+    warnings: list[str] = field(default_factory=list)  # avertissements the save added, in French
 
 
     @property
@@ -63,22 +64,26 @@ class Result:
 
     def as_dict(self) -> dict:
         message = f"{self.opened} {self.message}".strip() if self.opened and self.ok else self.message
+        if self.ok and self.warnings:
+            message = f"{message.rstrip('.')}. Attention : " + " ".join(self.warnings)
         return {"ok": self.ok, "erreurs": self.errors, "message": message, "commit": self.commit,
-                "ouvert": self.opened}
+                "ouvert": self.opened, "avertissements": self.warnings}
 
 
 def commit_result(store: Store, uai: str, changes: dict, author: Author, message: str,
                   result: Result, scope: Scope = Scope.RECORDS) -> Result:
     """One store write of our own records or actions into `result`: its commit, or the French
     reason it was refused."""
+    added: list = []
     try:
-        result.commit = store.write(uai, changes, author, message, scope=scope)
+        result.commit = store.write(uai, changes, author, message, scope=scope, warnings=added)
     except RuleViolationError as exc:
         result.errors["general"] = "Refusé par les règles OCCE : " + " ".join(e.message for e in exc.errors)
     except StoreError as exc:
         result.errors["general"] = str(exc)
     if result.ok:
         result.message = message
+        result.warnings += [w.message for w in added]
     return result
 
 
@@ -111,8 +116,10 @@ def _document_path(account: str, date: datetime.date, name: str, kind: str) -> s
 
 def _write(store: Store, uai: str, changes: dict, author: Author, message: str, result: Result,
            field_hints: dict[str, str] | None = None) -> Result:
+    added: list = []
     try:
-        result.commit = store.write(uai, changes, author, message, expected=getattr(changes, "originals", None))
+        result.commit = store.write(uai, changes, author, message, expected=getattr(changes, "originals", None),
+                                    warnings=added)
     except RuleViolationError as exc:
         messages = [e.message for e in exc.errors]
         result.errors["general"] = "Enregistrement refusé : " + " ".join(messages)
@@ -123,6 +130,7 @@ def _write(store: Store, uai: str, changes: dict, author: Author, message: str, 
         result.errors["general"] = str(exc)
     if result.ok:
         result.message = message
+        result.warnings += [w.message for w in added]
     return result
 
 

@@ -71,10 +71,22 @@ def calendar_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None =
                  item.key, item.href) for item in calendrier.items(facts, ad_config)]
 
 
+def warnings_line(warnings: list[str]) -> Line:
+    """The avertissements of the rules: counted apart from the erreurs, in orange, never blocking."""
+    if not warnings:
+        return Line(True, "Avertissements", "Aucun avertissement des règles OCCE.")
+    shown = " ".join(warnings[:3]) + (f" (et {len(warnings) - 3} autre(s))" if len(warnings) > 3 else "")
+    return Line(False, "Avertissements",
+                f"{len(warnings)} point(s) à revoir, probablement faux (ils ne bloquent ni la saisie ni la "
+                f"clôture ; voir « Erreurs » dans le menu) : {shown}", state=calendrier.A_VENIR)
+
+
 def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = None,
-                 ad_config: dict | None = None, only: Exercice | None = None) -> list[Line]:
+                 ad_config: dict | None = None, only: Exercice | None = None,
+                 ledger_warnings: list[str] | None = None) -> list[Line]:
     """The dashboard's lines: the calendar's items due today, then the checks of the books;
-    `only` (a vérificateur's exercice) leaves out the calendar (other exercices)."""
+    `only` (a vérificateur's exercice) leaves out the calendar (other exercices).
+    `ledger_errors` counts the erreurs; `ledger_warnings` are the avertissements' messages."""
     exercice = only or books.current
     lines: list[Line] = []
     if not books.exercices:
@@ -95,6 +107,7 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
     lines.append(Line(figures.equilibre and ledger_errors == 0, "Bilan équilibré",
                       f"Exercice {kept} : trésorerie {fmt_eur(figures.actif)} = report à nouveau "
                       f"{fmt_eur(figures.report_a_nouveau)} + résultat de l'exercice {fmt_eur(figures.resultat)}."))
+    lines.append(warnings_line(list(ledger_warnings or [])))
 
     for ex in ([exercice] if only is not None or books.previous_open is None else [books.previous_open, exercice]):
         duplicated, gaps = books.piece_problems(ex)

@@ -54,8 +54,9 @@ function showErrors(form, errors) {
   }
 }
 
-/** Load the page again (as Fava's router does) and say what was saved. */
-async function refresh(message, url) {
+/** Load the page again (as Fava's router does) and say what was saved; in orange when the
+ *  save added avertissements (the message then ends with « Attention : … »). */
+async function refresh(message, url, warnings) {
   const target = new URL(url || window.location.href);
   if (url) window.history.replaceState(null, "", target);
   target.searchParams.set("partial", "true");
@@ -67,7 +68,7 @@ async function refresh(message, url) {
   const flash = article.querySelector("[data-rk-flash]");
   if (flash && message) {
     flash.textContent = `Enregistré : ${message}`;
-    flash.className = "rk-message rk-succes";
+    flash.className = warnings && warnings.length ? "rk-message rk-attention" : "rk-message rk-succes";
     flash.setAttribute("tabindex", "-1");
     flash.focus();
   }
@@ -112,7 +113,7 @@ function bindForm(form, nextUrl) {
     if (event.submitter?.name) body.set(event.submitter.name, event.submitter.value);
     const result = await post(form.action, body);
     if (button) button.disabled = false;
-    if (result.ok) await refresh(result.message, nextUrl ? nextUrl(form) : undefined);
+    if (result.ok) await refresh(result.message, nextUrl ? nextUrl(form) : undefined, result.avertissements);
     else showErrors(form, result.erreurs || {});
   });
 }
@@ -324,7 +325,7 @@ function initCahier(root) {
     body.set("id", button.dataset.rkSupprimer);
     const result = await post(button.dataset.rkUrl, body);
     const flash = root.querySelector("[data-rk-flash]");
-    if (result.ok) await refresh(`${result.message}`);
+    if (result.ok) await refresh(`${result.message}`, undefined, result.avertissements);
     else if (flash) { flash.textContent = Object.values(result.erreurs || {}).join(" "); flash.className = "rk-message rk-echec"; }
   });
   apply();
@@ -392,7 +393,8 @@ function initImport(root) {
       out.querySelector("h4")?.focus();
       return;
     }
-    await refresh(result.message, result.suite ? new URL(result.suite, window.location.href).href : undefined);
+    await refresh(result.message, result.suite ? new URL(result.suite, window.location.href).href : undefined,
+                  result.avertissements);
   });
 }
 

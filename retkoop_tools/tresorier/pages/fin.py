@@ -73,7 +73,7 @@ class FinExercice(_base.Page, FavaExtensionBase):
         return True if user is None else bool(user.is_ad)
 
     def source(self) -> CoopSource:
-        return CoopSource(self._ad(), self.uai, self.books(), list(self.ledger.errors))  # type: ignore[attr-defined]
+        return CoopSource.of_load(self._ad(), self.uai, self.books(), list(self.ledger.errors))  # type: ignore[attr-defined]
 
     def _ad(self):
         from retkoop_tools.ad import AD
@@ -83,9 +83,10 @@ class FinExercice(_base.Page, FavaExtensionBase):
     def context(self) -> dict:
         books = self.books()
         exercice = self.exercice()
-        errors = len(self.ledger.errors)  # type: ignore[attr-defined]
-        conditions = closing_conditions(books, exercice, errors, books.today)
-        crf = compute_crf(self.source(), exercice)
+        source = self.source()
+        conditions = closing_conditions(books, exercice, len(source.errors), books.today,
+                                        warnings=[w.message for w in source.warnings])
+        crf = compute_crf(source, exercice)
         dossier = crf.dossier
         config = self.ad_config()
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import request
 
+from retkoop_tools.checks.regles import AVERTISSEMENT, level_of
 from retkoop_tools.tresorier import calendrier, status
 from retkoop_tools.tresorier.actions import Result
 from retkoop_tools.tresorier.pages import _base
@@ -16,8 +17,10 @@ class TableauDeBord(_base.Page, FavaExtensionBase):
 
     def context(self) -> dict:
         books = self.books()
-        errors = len(self.ledger.errors)
-        lines = status.status_lines(books, errors, self.coop_dir, self.ad_config(), only=self.forced_exercice())
+        errors = [e for e in self.ledger.errors if level_of(e) != AVERTISSEMENT]
+        warnings = [e.message for e in self.ledger.errors if level_of(e) == AVERTISSEMENT]
+        lines = status.status_lines(books, len(errors), self.coop_dir, self.ad_config(), only=self.forced_exercice(),
+                                    ledger_warnings=warnings)
         now = calendrier.period_of(books.today)
         # The current period first, then all year; another period's item shows while it is not done.
         order = [now] + [p for p in calendrier.PERIODS if p != now]

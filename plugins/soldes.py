@@ -1,0 +1,73 @@
+"""Soldes: a bank or CCP account is never overdrawn, and the caisse does not pile up cash.
+
+At the end of every day, each bank account of the chart (512 Banque, 514 CCP) must hold a
+positive or zero balance: a coop may not be overdrawn (`banque-negative`). Above the AD's limit
+(`caisse-plafond`, 1 000 € by default) the caisse's cash should go to the bank.
+"""
+
+from __future__ import annotations
+
+import collections
+
+from retkoop_plugins._common import (
+    ZERO,
+    Accounts,
+    chart_or_none,
+    daily_balances,
+    first_days,
+    fmt_date,
+    fmt_eur,
+    reglages_or_none,
+    report,
+    transactions,
+    warning_twin,
+)
+
+__plugins__ = ("check_soldes",)
+
+BankOverdraftError = collections.namedtuple("BankOverdraftError", "source message entry")
+BankOverdraftWarning = warning_twin(BankOverdraftError)
+CaisseLimitError = collections.namedtuple("CaisseLimitError", "source message entry")
+CaisseLimitWarning = warning_twin(CaisseLimitError)
+
+
+def check_soldes(entries, options_map):
+    chart, reglages = chart_or_none(options_map), reglages_or_none(options_map)
+    if chart is None or reglages is None:
+        return entries, []
+    watch_bank, watch_caisse = reglages.active("banque-negative"), reglages.active("caisse-plafond")
+    if not (watch_bank or watch_caisse):
+        return entries, []
+    comptes = Accounts(chart)
+    bank_moves, caisse_moves = [], []
+    for entry, lines in transactions(entries, chart):
+        for posting, number, compte in lines:
+            if compte.type == "banque":
+                bank_moves.append((entry.date, posting.account, number, entry))
+            elif compte.type == "caisse":
+                caisse_moves.append((entry.date, posting.account, number, entry))
+
+    errors = []
+    if watch_bank:
+        for account, date, _before, balance, last in first_days(daily_balances(bank_moves), lambda b: b < ZERO):
+            compte = comptes(account)
+            errors += report(
+                reglages, "banque-negative", BankOverdraftError, last.meta,
+                f"Le compte {compte.libelle} ({compte.code}) serait à découvert le {fmt_date(date)} "
+                f"({fmt_eur(balance)}) : une coopérative ne peut pas être à découvert. Une recette "
+                "a-t-elle été oubliée ou saisie à une date plus tardive, ou ce paiement est-il à la "
+                "mauvaise date ou du mauvais montant ?",
+                last,
+            )
+    if watch_caisse:
+        limit = reglages.valeur("caisse-plafond", "plafond")
+        for _account, date, _before, balance, last in first_days(daily_balances(caisse_moves),
+                                                               lambda b: b > limit):
+            errors += report(
+                reglages, "caisse-plafond", CaisseLimitError, last.meta,
+                f"La caisse contient {fmt_eur(balance)} le {fmt_date(date)}, plus que le plafond de "
+                f"{fmt_eur(limit)} fixé par l'AD : déposez les espèces à la banque (virement interne "
+                "caisse → banque) au plus tôt.",
+                last,
+            )
+    return entries, errors
