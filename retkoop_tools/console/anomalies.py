@@ -94,11 +94,12 @@ def negative_now(books: Books) -> list[dict[str, Any]]:
 
 
 def open_regies(books: Books, exercice: Exercice) -> list[dict[str, Any]]:
-    """Régies with money still out (or overspent) at the end of `exercice`."""
+    """Régies with money still held by the teacher at the end of `exercice` (an overspent
+    régie, below zero, is a negative balance: `negative_balances`)."""
     result = []
     for account in books.regie_accounts:
         balance = books.balance(account, exercice.end)
-        if balance:
+        if balance > 0:
             result.append({"compte": account, "enseignant": account.rsplit(":", 1)[-1].replace("-", " "),
                            "solde": str(balance)})
     return result

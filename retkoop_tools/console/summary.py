@@ -141,7 +141,7 @@ def _exercice_state(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
 
 
 def _coop_email(books: Books) -> str:
-    """The school's e-mail, when its `custom "cooperative"` gives one (`email: "ce.0910001a@…"`)."""
+    """The school's e-mail, when its `custom "cooperative"` gives one (`retkoop coop add --email`)."""
     for entry in books.entries:
         if getattr(entry, "type", None) == CUSTOM_COOPERATIVE and isinstance(entry.meta.get("email"), str):
             return entry.meta["email"].strip()
