@@ -361,16 +361,20 @@ def status_row(summary: dict[str, Any], ad_config: dict, today: datetime.date,
         row.alertes.append(f"{row.erreurs} erreur(s) dans les livres")
     if row.avertissements:
         row.alertes.append(f"{row.avertissements} avertissement(s)")
-    for negatif in row.negatifs:
-        row.alertes.append(("Découvert : " if negatif.type == "banque" else "Solde négatif : ") + str(negatif))
-    for name, amount in row.regies_ouvertes:
-        row.alertes.append(f"Régie {name} non restituée au {fmt_date(exercice.end)} ({fmt_eur(amount)})")
+    # Short: the details are in their own columns.
+    if row.decouverts:
+        row.alertes.append(f"Découvert bancaire (jusqu'à {fmt_eur(min(n.montant for n in row.decouverts))})")
+    if row.comptes_negatifs:
+        row.alertes.append("Remise ou régie négative : " + ", ".join(dict.fromkeys(n.libelle for n in row.comptes_negatifs)))
+    if row.regies_ouvertes:
+        row.alertes.append(f"Régie non restituée au {fmt_date(exercice.end)} : "
+                           + ", ".join(f"{name} ({fmt_eur(amount)})" for name, amount in row.regies_ouvertes))
     if row.cheques_anciens:
-        row.alertes.append(f"{len(row.cheques_anciens)} chèque(s) émis avant le {fmt_date(row.cheques_depuis)} "
-                           f"non débité(s) ({fmt_eur(row.cheques_montant)})")
+        row.alertes.append(f"{len(row.cheques_anciens)} chèque(s) non débité(s) depuis plus de {cheque_months(ad_config)} "
+                           f"mois ({fmt_eur(row.cheques_montant)})")
     for report in row.reports:
         if not report.ok:
-            row.alertes.append(f"Report à nouveau {report}")
+            row.alertes.append(f"Report à nouveau {report.exercice} ≠ clôture {Exercice.parse(report.exercice).previous()}")
     if state["releve"].state == EN_RETARD:
         if row.dernier_releve is None:
             row.alertes.append("Aucun relevé pointé")
