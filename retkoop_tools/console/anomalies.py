@@ -149,7 +149,8 @@ def opening_control(books: Books, exercice: Exercice, crf: dict[str, Any] | None
                                 "cloture": str(closing)})
     saisies = [{"date": op.date.isoformat(), "fichier": op.filename.rsplit("/", 1)[-1], "ligne": op.lineno,
                 "montant": str(op.amount)}
-               for op in books.operations_of(exercice) if op.kind == OUVERTURE]
+               for op in sorted((op for op in books.operations if op.kind == OUVERTURE and exercice.contains(op.date)),
+                                key=lambda op: (op.date, op.lineno))]
     return {"ouverture": str(ouverture), "cloture": str(cloture), "ecart": str(ouverture - cloture),
             "definitif": bool(asserted), "comptes": comptes, "saisies": saisies}
 
