@@ -368,6 +368,12 @@ def test_aggregated_accounts_by_account(staff, portal):
     assert amounts[OVERDRAWN] == "120,00" and amounts[REMISE] == "0,00"
     sheet = load_workbook(io.BytesIO(staff.get("/ad/comptes-agreges/comptes.xlsx?exercice=2025-2026").get_data()))
     assert sheet.sheetnames == ["Par compte 2025-2026", "Comptes par coopérative"]
+    from pypdf import PdfReader
+
+    pdf = PdfReader(io.BytesIO(staff.get("/ad/comptes-agreges.pdf?exercice=2025-2026").get_data()))
+    text = plain("".join(p.extract_text() for p in pdf.pages))
+    assert "2. Par compte" in text and "Cotisation OCCE" in text and "360,00" in text
+    assert "Reports à nouveau à revoir" in text and RETYPED in text
 
 
 def test_sample_weighed_by_risk_is_reproducible(staff):
