@@ -153,6 +153,15 @@ def test_since_checks_only_the_coops_changed(tmp_path):
     assert "3 coopératives vérifiées" in proc.stdout
     proc = retkoop("check", "--since", "nope", "--repo", str(root))
     assert proc.returncode == 1 and "git n'a pas pu comparer avec « nope »" in proc.stderr
+    # A new file whose name git would quote (an accent) still names its coop.
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "chart")
+    (root / "ledgers" / "0910003C" / "documents").mkdir(exist_ok=True)
+    (root / "ledgers" / "0910003C" / "documents" / "relevé été.pdf").write_bytes(b"%PDF-1.4\n")
+    proc = retkoop("check", "--since", "HEAD", "--json", "--repo", str(root))
+    assert "Aucune coopérative à vérifier." not in proc.stdout
+    proc = retkoop("check", "--since", "HEAD", "--repo", str(root))
+    assert "1 coopérative vérifiée" in proc.stdout, proc.stdout
 
 
 def test_regie_and_new_exercice_commands(coop):

@@ -209,11 +209,12 @@ def changed_uais(ad: AD, since: str) -> list[str]:
             raise GitRevisionError(
                 f"git n'a pas pu comparer avec « {since} » : {proc.stderr.strip() or 'erreur'}"
             )
-        return [line for line in proc.stdout.splitlines() if line]
+        # -z: paths as they are, never C-quoted (a file name with an accent or a newline).
+        return [path for path in proc.stdout.split("\0") if path]
 
     # Both listings are relative to the AD's root, even when it is a sub-folder of the repo.
-    paths = git("diff", "--name-only", "--no-renames", "--relative", since, "--")
-    paths += git("ls-files", "--others", "--exclude-standard")
+    paths = git("diff", "-z", "--name-only", "--no-renames", "--relative", since, "--")
+    paths += git("ls-files", "-z", "--others", "--exclude-standard")
     all_uais = ad.uais()
     changed: set[str] = set()
     for rel in paths:

@@ -14,7 +14,7 @@ from retkoop_tools.cli.banque import import_releve
 from retkoop_tools.cli.check import check
 from retkoop_tools.cli.coop import coop
 from retkoop_tools.cli.demo import demo
-from retkoop_tools.cli.documents import crf, crf_tous, dossier, export
+from retkoop_tools.cli.documents import crf, crf_tous, dossier, export, inventaire
 from retkoop_tools.cli.exercice import exercice
 from retkoop_tools.cli.history import history
 from retkoop_tools.cli.hook import hook
@@ -45,6 +45,7 @@ main.add_command(history)
 main.add_command(hook)
 main.add_command(import_releve)
 main.add_command(init)
+main.add_command(inventaire)
 main.add_command(migrer)
 main.add_command(sauvegarde)
 main.add_command(serve)

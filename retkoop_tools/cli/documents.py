@@ -1,4 +1,5 @@
-"""`retkoop crf`, `retkoop dossier`: the CRF of an exercice, and its submission to the AD."""
+"""`retkoop crf`, `retkoop inventaire`, `retkoop dossier`: the CRF and the cahier d'inventaire of an
+exercice, and the CRF's submission to the AD."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from retkoop_tools.cli.common import (
     repo_option,
     user_errors,
 )
+from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
 
 
@@ -59,7 +61,46 @@ def crf(uai, nom, output, as_html, repo: Path) -> None:
     if report.errors:
         click.echo(f"Attention : les livres ont {len(report.errors)} erreur(s), le CRF est provisoire.", err=True)
     click.echo(f"CRF {exercice} de {uai} écrit dans {target} "
-               f"(résultat {report.resultat} €, bilan {'équilibré' if report.equilibre else 'DÉSÉQUILIBRÉ'}).")
+               f"(résultat {fmt_eur(report.resultat)}, bilan {'équilibré' if report.equilibre else 'DÉSÉQUILIBRÉ'}).")
+
+
+@click.command("inventaire")
+@click.argument("uai")
+@click.argument("nom", metavar="EXERCICE")
+@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier à écrire (défaut : inventaire-UAI-EXERCICE.pdf, ou .html avec --html).")
+@click.option("--html", "as_html", is_flag=True, help="Écrire la page HTML au lieu du PDF.")
+@repo_option
+@user_errors
+def inventaire(uai, nom, output, as_html, repo: Path) -> None:
+    """Cahier d'inventaire de la coopérative UAI à la fin de l'EXERCICE (ou à ce jour), en PDF.
+
+    Les biens durables présents, entrés et sortis, et les achats de biens durables de l'exercice
+    pas encore inscrits ni écartés (page « Inventaire » du portail)."""
+    from retkoop_tools.documents.inventaire import compute_inventaire, inventaire_html
+    from retkoop_tools.documents.mandataires import mandataires_of
+    from retkoop_tools.documents.render import html_to_pdf
+    from retkoop_tools.documents.source import ad_identity, load_source
+    from retkoop_tools.fr import fmt_eur
+    from retkoop_tools.fsutil import atomic_write
+
+    ad = open_ad(repo)
+    uai = coop_uai(ad, uai)
+    exercice = Exercice.parse(nom)
+    source = load_source(ad.root, uai)
+    books = source.books
+    if exercice not in books.exercices:
+        raise UserError(f"La coopérative {uai} n'a pas d'exercice {exercice}.")
+    cahier = compute_inventaire(books, source.coop_dir, exercice, ad.config, books.today)
+    if cahier.erreur:
+        raise UserError(cahier.erreur)
+    html = inventaire_html(cahier, ad_identity(ad.config), dict(books.identity, uai=uai), books.today,
+                           mandataires_of(source.coop_dir, exercice))
+    target = output or Path(f"inventaire-{uai}-{exercice}.{'html' if as_html else 'pdf'}")
+    atomic_write(target, html if as_html else html_to_pdf(html))
+    click.echo(f"Cahier d'inventaire {exercice} de {uai} écrit dans {target} : {len(cahier.presents)} bien(s) "
+               f"présent(s) au {cahier.arrete:%d/%m/%Y}, {fmt_eur(cahier.valeur)} ; "
+               f"{len(cahier.a_traiter)} achat(s) de biens durables à inscrire ou écarter.")
 
 
 @click.group("dossier")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.tresorier.books import Books
+from retkoop_tools.tresorier.books import ZERO, Books
 
 
 @dataclass
@@ -16,6 +16,7 @@ class Condition:
     title: str
     detail: str
     page: str | None = None  # treasurer page that fixes it
+    blocking: bool = True  # False: a reminder, shown but never in the way of the closing
 
     def __str__(self) -> str:
         return f"{self.title} : {self.detail}"
@@ -88,8 +89,38 @@ def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
         "Aucune régie en cours au 31/08." if not open_regies
         else "; ".join(f"{t} : {fmt_eur(b)} à justifier ou restituer" for t, b in open_regies) + ".",
         "Saisie"))
+    result.append(_inventory_condition(books, exercice))
     return result
 
 
+def _inventory_condition(books: Books, exercice: Exercice) -> Condition:
+    """The cahier d'inventaire up to date: every purchase of durable goods of the exercice
+    entered or dismissed. A reminder: the AD guides list it among the coop's registers, not
+    among the conditions of the closing (DOMAIN.md, « Before closing »)."""
+    from retkoop_tools.inventaire.model import (
+        InventaireError,
+        load_inventaire,
+        propositions,
+    )
+
+    title = "Cahier d'inventaire à jour"
+    try:
+        inventaire = load_inventaire(books.coop_dir) if books.coop_dir is not None else None
+    except InventaireError as exc:
+        return Condition(False, title, f"{exc} Prévenez l'AD.", "Inventaire", blocking=False)
+    if inventaire is None:
+        return Condition(True, title, "Pas de cahier d'inventaire pour ces livres.", blocking=False)
+    pending = propositions(books, inventaire, [exercice])
+    if not pending:
+        return Condition(True, title, "Chaque achat de biens durables de l'exercice est inscrit ou écarté.",
+                         "Inventaire", blocking=False)
+    total = sum((p.origine.montant for p in pending), ZERO)
+    return Condition(False, title,
+                     f"{len(pending)} achat(s) de biens durables ({fmt_eur(total)}) à inscrire au cahier "
+                     "d'inventaire ou à écarter (rappel : la clôture reste possible).",
+                     "Inventaire", blocking=False)
+
+
 def unmet(conditions: list[Condition]) -> list[Condition]:
-    return [c for c in conditions if not c.ok]
+    """The conditions that hold the closing back (reminders are not among them)."""
+    return [c for c in conditions if not c.ok and c.blocking]

@@ -141,6 +141,21 @@ def crf_delay(remis_le: datetime.date | None, due: datetime.date | None, today: 
 
 
 @dataclass
+class BankBalance:
+    """One of a coop's bank accounts in the console: 512 Banque, 514 Chèques postaux."""
+
+    account: str
+    code: str
+    libelle: str
+    solde: Decimal
+
+    @property
+    def title(self) -> str:
+        """The account as a column heading names it: "Chèques postaux (514)"."""
+        return f"{self.libelle} ({self.code})" if self.code else self.libelle
+
+
+@dataclass
 class StatusRow:
     uai: str
     nom: str
@@ -175,6 +190,7 @@ class StatusRow:
     cheques_anciens: list[ChequeEmis] = field(default_factory=list)
     cheques_depuis: datetime.date | None = None  # issued before this day
     reports: list[ReportControle] = field(default_factory=list)
+    banques: list[BankBalance] = field(default_factory=list)  # each bank account's balance (512, 514)
     retards: list[str] = field(default_factory=list)
     alertes: list[str] = field(default_factory=list)
     items: list = field(default_factory=list)  # the calendar's items (calendrier.Item), as the coop sees them
@@ -208,6 +224,11 @@ class StatusRow:
             return "—"
         wrong = [r for r in self.reports if not r.ok]
         return " ; ".join(str(r) for r in wrong) if wrong else "OK"
+
+    @property
+    def banques_detail(self) -> str:
+        """Each bank account's balance, for a coop with two: "512 : 1 234,56 € / 514 : 100,00 €"."""
+        return " / ".join(f"{b.code or b.libelle} : {fmt_eur(b.solde)}" for b in self.banques)
 
     @property
     def niveau(self) -> str:
@@ -246,7 +267,8 @@ class StatusRow:
         cells.update(niveau=self.niveau, exercice=str(self.exercice), etat_code=self.etat,
                      crf_code=self.crf, adhesion_code=self.adhesion, annee=str(self.annee),
                      mandataires=list(self.mandataires), retards_liste=self.retards, alertes=self.alertes,
-                     echeancier=self.verdicts, emails=list(self.emails), report_ok=self.report_ok,
+                     echeancier=self.verdicts, banques={b.account: str(b.solde) for b in self.banques},
+                     emails=list(self.emails), report_ok=self.report_ok,
                      crf_verrouille_le=self.crf_verrouille_le.isoformat() if self.crf_verrouille_le else None,
                      cheques=[{"date": c.date.isoformat(), "montant": str(c.montant), "numero": c.numero,
                                "piece": c.piece, "libelle": c.libelle} for c in self.cheques_anciens])
@@ -255,6 +277,17 @@ class StatusRow:
 
 def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
+
+
+def bank_balances(soldes: dict[str, Any]) -> list[BankBalance]:
+    """Each bank account's balance, from a summary's `soldes`."""
+    names = soldes.get("noms_banques") or {}
+    result = []
+    for account, value in (soldes.get("banques") or {}).items():
+        name = names.get(account) or {}
+        result.append(BankBalance(account, str(name.get("code", "")),
+                                  str(name.get("libelle", "") or account.rsplit(":", 1)[-1]), decimal(value)))
+    return result
 
 
 def exercice_to_submit(today: datetime.date) -> Exercice:
@@ -325,6 +358,7 @@ def status_row(summary: dict[str, Any], ad_config: dict, today: datetime.date,
         adhesion_montant=decimal(current["adhesion_montant"]) if current.get("adhesion_montant") else None,
         eleves=int(current.get("eleves") or 0), adultes=int(current.get("adultes") or 0),
         emails=_emails(summary, today, emails or []),
+        banques=bank_balances(summary.get("soldes", {})),
     )
     shown = [exercice, annee]
     row.negatifs = _negatifs(summary, shown)
@@ -436,10 +470,42 @@ def counts(rows: list[StatusRow]) -> dict[str, int]:
     }
 
 
+#: The widths of the XLSX columns, by key (a bank account's column: "banque:<account>").
+_WIDTHS = {"uai": 11, "nom": 34, "commune": 20, "mandataires": 24, "derniere_operation": 12, "dernier_releve": 12,
+           "dernier_arrete": 12, "erreurs": 8, "etat": 24, "crf": 16, "cra": 9, "adhesion": 22, "banque": 13,
+           "caisse": 12, "crf_remis_le": 12, "crf_retard": 10, "eleves": 8, "adultes": 8, "emails": 28,
+           "avertissements": 10, "decouvert": 40, "negatifs": 40, "regies_ouvertes": 30, "cheques_nb": 10,
+           "report": 50, "retards": 60}
+
+
+def bank_columns(rows: list[StatusRow]) -> list[BankBalance]:
+    """The bank accounts the coops use (512, 514…), in code order: one export column each."""
+    seen: dict[str, BankBalance] = {}
+    for row in rows:
+        for bank in row.banques:
+            seen.setdefault(bank.account, bank)
+    return sorted(seen.values(), key=lambda b: (b.code, b.account))
+
+
+def _status_columns(rows: list[StatusRow]) -> list[tuple[str, str]]:
+    """COLUMNS, the bank total followed by each bank account's balance ("dont Chèques postaux (514)")."""
+    columns: list[tuple[str, str]] = []
+    for key, title in COLUMNS:
+        columns.append((key, title))
+        if key == "banque":
+            columns += [(f"banque:{b.account}", f"dont {b.title}") for b in bank_columns(rows)]
+    return columns
+
+
 def status_table(rows: list[StatusRow]) -> tuple[list[str], list[list[Any]]]:
-    """Headers and typed values, for the CSV and XLSX exports."""
-    keys = [key for key, _ in COLUMNS]
-    return [title for _, title in COLUMNS], [[row.cells()[key] for key in keys] for row in rows]
+    """Headers and typed values, for the CSV and XLSX exports: the bank's total, then one
+    column per bank account (empty for a coop that does not have it)."""
+    columns = _status_columns(rows)
+    values = []
+    for row in rows:
+        cells = row.cells() | {f"banque:{b.account}": b.solde for b in row.banques}
+        values.append([cells.get(key) for key, _ in columns])
+    return [title for _, title in columns], values
 
 
 def status_csv(rows: list[StatusRow]) -> bytes:
@@ -449,9 +515,10 @@ def status_csv(rows: list[StatusRow]) -> bytes:
 
 def status_xlsx(rows: list[StatusRow], title: str = "") -> bytes:
     headers, values = status_table(rows)
+    keys = [key for key, _ in _status_columns(rows)]
     fills = {i: "FDE2E1" if row.retards else "FFF4CE" for i, row in enumerate(rows) if row.niveau != "ok"}
-    keys = [key for key, _ in COLUMNS]
-    totals = tuple(keys.index(k) for k in ("banque", "caisse", "adhesion_montant", "cheques_montant"))
-    return xlsx_bytes([Sheet("Coopératives", headers, values, fills=fills, totals=totals,
-                             widths=(11, 34, 20, 24, 12, 12, 12, 8, 24, 16, 9, 22, 13, 12,
-                                     12, 10, 13, 8, 8, 28, 10, 40, 40, 30, 10, 13, 50, 60))], title=title)
+    totals = tuple(i for i, key in enumerate(keys)
+                   if key in ("banque", "caisse", "adhesion_montant", "cheques_montant") or key.startswith("banque:"))
+    widths = tuple(_WIDTHS.get(key, 13) for key in keys)
+    return xlsx_bytes([Sheet("Coopératives", headers, values, fills=fills, totals=totals, widths=widths)],
+                      title=title)

@@ -6,7 +6,8 @@ files, never on today's date: lateness is decided when the summary is displayed
 (`console/status.py`).
 
     {uai, nom, commune, email, mandats, operations, derniere_operation, erreurs, nb_erreurs,
-     releve: {date, solde, ecart}, arrete: {date, ecart}, soldes: {banque, caisse, …},
+     releve: {date, solde, ecart}, arrete: {date, ecart},
+     soldes: {banque, banques: {compte: solde}, noms_banques: {compte: {code, libelle}}, caisse, …},
      negatifs: [accounts below zero now], cheques_non_pointes: [cheques issued, not ticked],
      exercices: {"2025-2026": {fichier, clos, operations, dossier, remis_le, verrouille_le, cra,
                                adhesion, membres, eleves, adultes, adhesion_montant,
@@ -46,7 +47,7 @@ from retkoop_tools.tresorier.books import ZERO, Books
 from retkoop_tools.tresorier.calendrier import latest_pointage
 
 #: Bumped when the shape of a summary changes (cached summaries are then recomputed).
-SUMMARY_VERSION = 4  # 4: the AD's checks (anomalies.py), adhésion amount, mandataires' e-mails
+SUMMARY_VERSION = 5  # 3: every bank account (514); 4: their codes and names; 5: the AD's checks (anomalies.py)
 MAX_ERRORS = 20
 _YAML_RE = re.compile(r"^(adhesion|crf|cra)-(\d{4}-\d{4})\.yaml$")
 
@@ -168,6 +169,7 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
     soldes = {
         "banque": str(books.balance(books.bank_accounts)) if books.bank_accounts else "0",
         "banques": {account: str(books.balance(account)) for account in books.bank_accounts},
+        "noms_banques": {account: _bank_name(books, account) for account in books.bank_accounts},
         "caisse": str(books.balance(books.caisse_account)) if books.caisse_account else "0",
         "cheques": str(books.balance(books.cheques_account)) if books.cheques_account else "0",
         "regies": str(sum((r.balance for r in books.regies()), ZERO)),
@@ -195,6 +197,12 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
         "cheques_non_pointes": anomalies.unticked_cheques(books),
         "exercices": states,
     }
+
+
+def _bank_name(books: Books, account: str) -> dict[str, str]:
+    """A bank account as the console names it: its chart code and short name (514, Chèques postaux)."""
+    compte, _ = books.chart.lookup(account)
+    return {"code": compte.code if compte is not None else "", "libelle": books.bank_short_label(account)}
 
 
 def decimal(value: str | None) -> Decimal:

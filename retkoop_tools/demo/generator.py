@@ -63,6 +63,8 @@ DEMO_AD = {
     "nom": "OCCE de l'Essonne (démonstration)",
     "adresse": "Maison départementale des associations, Évry-Courcouronnes",
     "email": "ad91@example.org",
+    # A SIREN of demonstration (valid check digit, no real association), so that the FEC exports.
+    "siren": "123456782",
     "echeances": {"crf": "09-30", "adhesion": "10-15"},
     "quitus": {"verificateurs_min": 2, "parent_requis": True},
     "adhesion": {

@@ -13,7 +13,9 @@ from decimal import Decimal
 from retkoop_tools.chart import Compte, Rubrique
 from retkoop_tools.cloture.conditions import closing_statement
 from retkoop_tools.documents.dossier import Dossier, load_dossier
+from retkoop_tools.documents.inventaire import CahierInventaire, compute_inventaire
 from retkoop_tools.documents.mandataires import mandataires_of
+from retkoop_tools.documents.projets import EtatDesActions, etat_des_actions
 from retkoop_tools.documents.source import CoopSource, ad_identity
 from retkoop_tools.ledger.conventions import DENOMINATIONS
 from retkoop_tools.ledger.exercice import Exercice
@@ -145,6 +147,8 @@ class CRF:
     genere_le: datetime.date
     errors: list[str] = field(default_factory=list)
     mandataires: list[str] = field(default_factory=list)  # in office during the exercice
+    inventaire: CahierInventaire | None = None  # annex: the cahier d'inventaire at 31/08
+    actions: EtatDesActions | None = None  # annex: charges and produits per project
 
     @property
     def position_etablie(self) -> bool:
@@ -302,4 +306,6 @@ def compute_crf(source: CoopSource, exercice: Exercice,
         genere_le=today or books.today,
         errors=[e.message for e in source.errors],
         mandataires=mandataires_of(source.coop_dir, exercice),
+        inventaire=compute_inventaire(books, source.coop_dir, exercice, ad, today or books.today),
+        actions=etat_des_actions(books, exercice),
     )

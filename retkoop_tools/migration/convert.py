@@ -31,6 +31,7 @@ _PIECE = re.compile(r"^[A-Za-z0-9-]{1,12}$")
 _LABELS = {"piece": "N° de pièce", "date": "Date", "libelle": "Libellé", "banque_entree": "Banque entrée",
            "banque_sortie": "Banque sortie", "caisse_entree": "Caisse entrée", "caisse_sortie": "Caisse sortie",
            "regie_versee": "Régie versée", "regie_restituee": "Régie restituée"}
+_SIDES = {"entree": "entrée", "sortie": "sortie"}
 
 
 @dataclass
@@ -85,10 +86,13 @@ def _amount(value: object, column: str) -> Decimal:
     return number or ZERO
 
 
-def convert(sheet: Sheet, books: Books) -> Conversion:
+def convert(sheet: Sheet, books: Books, bank: str | None = None) -> Conversion:
+    """Each row of the sheet, converted or rejected. `bank` is the account the generic
+    « Banque » columns go on (by default the coop's own); a bank account's own columns
+    (`Layout.banks`, e.g. « CCP entrée ») go on that account."""
     layout = sheet.layout
     result = Conversion()
-    bank = books.bank_account
+    bank = bank or books.bank_account
     caisse = books.caisse_account
     for index, row in enumerate(sheet.rows[layout.header_row:], layout.header_row + 1):
         cells = [_text(c) for c in row]
@@ -157,10 +161,25 @@ def _row_entry(books, layout, row, get, bank, caisse) -> data.Transaction:
         "banque_entree", "banque_sortie", "caisse_entree", "caisse_sortie", "regie_versee", "regie_restituee")}
     if amounts["regie_versee"] or amounts["regie_restituee"]:
         raise _RowError("régie d'avance : le cahier ne dit pas à quel enseignant ; saisissez-la sur la page Saisie.")
-    in_bank = amounts["banque_entree"] - amounts["banque_sortie"]
+    in_banks: dict[str, Decimal] = {}  # bank account → what the row moves on it
+    if amounts["banque_entree"] or amounts["banque_sortie"]:
+        in_banks[bank] = amounts["banque_entree"] - amounts["banque_sortie"]
+    for code, sides in layout.banks.items():
+        compte = books.chart.by_code[code]
+        moved = {side: _amount(row[col] if col < len(row) else None, f"{compte.libelle} {_SIDES[side]}")
+                 for side, col in sides.items()}
+        net = moved.get("entree", ZERO) - moved.get("sortie", ZERO)
+        if net:
+            in_banks[compte.account] = in_banks.get(compte.account, ZERO) + net
+    in_banks = {a: v for a, v in in_banks.items() if v}
     in_cash = amounts["caisse_entree"] - amounts["caisse_sortie"]
-    if not in_bank and not in_cash:
+    if not in_banks and not in_cash:
         raise _RowError("aucun montant en banque ni en caisse.")
+    if len(in_banks) > 1 and (in_cash or sum(in_banks.values()) != 0 or len(in_banks) > 2):
+        raise _RowError("la ligne touche deux comptes bancaires sans être un virement de l'un à l'autre : "
+                        "séparez-la en deux opérations.")
+    bank_moved = next(iter(in_banks), None)
+    in_bank = in_banks.get(bank_moved, ZERO) if len(in_banks) == 1 else ZERO
     if in_cash and caisse is None:
         raise _RowError("le plan comptable de l'AD n'a pas de compte de caisse.")
     ventilation = []
@@ -171,7 +190,15 @@ def _row_entry(books, layout, row, get, bank, caisse) -> data.Transaction:
     meta: dict = {}
     cheque = _text(get("cheque"))
     postings: list[tuple[str, Decimal]] = []
-    if ventilation:
+    if len(in_banks) == 2:  # from one bank account to the other
+        if ventilation:
+            raise _RowError("un virement d'un compte bancaire à l'autre ne se ventile pas : séparez la recette "
+                            "ou la dépense dans une autre ligne.")
+        meta[META_NATURE] = "virement"
+        meta[META_MODE] = "VIR"
+        postings = sorted(in_banks.items(), key=lambda item: item[1] < 0)
+        receipt = False
+    elif ventilation:
         if in_bank and in_cash:
             raise _RowError("la ligne touche à la fois la banque et la caisse : séparez-la en deux opérations.")
         produits = sum((v for c, v in ventilation if c.sens == "produit"), ZERO)
@@ -180,7 +207,7 @@ def _row_entry(books, layout, row, get, bank, caisse) -> data.Transaction:
         if produits - charges != treasury:
             raise _RowError(f"la ventilation fait {fmt_eur(abs(produits - charges))} pour un montant de "
                             f"{fmt_eur(abs(treasury))} : c'est la « ligne rouge » du cahier, corrigez-la.")
-        account = bank if in_bank else caisse
+        account = bank_moved if in_bank else caisse
         postings.append((account, treasury))
         postings += [(c.account, -v if c.sens == "produit" else v) for c, v in ventilation]
         if in_cash:
@@ -196,7 +223,7 @@ def _row_entry(books, layout, row, get, bank, caisse) -> data.Transaction:
     elif in_bank and in_bank == -in_cash:
         meta[META_NATURE] = "virement"
         meta[META_MODE] = "ESP"
-        postings = [(bank, in_bank), (caisse, in_cash)]
+        postings = [(bank_moved, in_bank), (caisse, in_cash)]
         receipt = in_bank > 0
     else:
         raise _RowError("ni ventilée ni virement interne : ajoutez le montant dans la colonne du compte "

@@ -23,7 +23,7 @@ from retkoop_tools.migration.convert import Converted, Rejected, convert
 from retkoop_tools.migration.reader import CahierError, load_columns, read_cahier
 from retkoop_tools.spreadsheet import csv_bytes
 from retkoop_tools.store.store import Author, RuleViolationError, Store
-from retkoop_tools.tresorier.books import OUVERTURE
+from retkoop_tools.tresorier.books import OUVERTURE, Books, coop_bank_accounts
 
 MAX_ROUNDS = 20
 
@@ -37,12 +37,18 @@ class Report:
     opening: dict[str, Decimal] = field(default_factory=dict)
     commit: str | None = None
     written: bool = False
+    bank_accounts: list[str] = field(default_factory=list)  # the bank accounts the cahier is taken onto
+    accounts_of_opening: dict[str, Decimal] = field(default_factory=dict)  # account → opening balance
+    names: dict[str, str] = field(default_factory=dict)  # account → "Chèques postaux (514)"
 
     def lines(self) -> list[str]:
         out = [f"Reprise du cahier « {self.filename} » pour {self.uai} : {len(self.converted)} opération(s) "
                f"reprise(s), {len(self.rejected)} ligne(s) non reprise(s)."]
+        if self.bank_accounts:
+            out.append("Compte(s) bancaire(s) : " + ", ".join(self.names.get(a, a) for a in self.bank_accounts) + ".")
         if self.opening:
-            out.append("Soldes d'ouverture : " + ", ".join(f"{k} {fmt_eur(v)}" for k, v in self.opening.items()) + ".")
+            out.append("Soldes d'ouverture : " + ", ".join(f"{self.names.get(a, a)} {fmt_eur(v)}"
+                                                         for a, v in self.accounts_of_opening.items()) + ".")
         for item in self.rejected:
             out.append(f"  ligne {item.row} : {item.reason}  [{item.content}]")
         return out
@@ -52,12 +58,11 @@ class Report:
                          [[r.row, r.reason, r.content] for r in self.rejected])
 
 
-def _opening_text(date: datetime.date, bank: str, caisse: str | None, report: str,
-                  amounts: dict[str, Decimal]) -> str:
+def _opening_text(date: datetime.date, accounts: dict[str, Decimal], report: str) -> str:
     lines = [f'{date.isoformat()} * "Reprise des soldes" "Soldes d\'ouverture repris du cahier"',
              f'  nature: "{NATURE_OUVERTURE}"']
     total = Decimal("0.00")
-    for account, value in ((bank, amounts.get("banque")), (caisse, amounts.get("caisse"))):
+    for account, value in accounts.items():
         if account and value:
             lines.append(f"  {account}  {value:.2f} EUR")
             total += value
@@ -67,26 +72,39 @@ def _opening_text(date: datetime.date, bank: str, caisse: str | None, report: st
 
 def migrate(store: Store | None, ad_root: Path, uai: str, content: bytes, filename: str, author: Author, *,
             opening: dict[str, Decimal] | None = None, columns_file: Path | None = None,
-            sheet: str | None = None, dry_run: bool = False, progress=None) -> Report:
-    """Take over a cahier. Raises CahierError (nothing written) when it cannot start at all."""
+            sheet: str | None = None, dry_run: bool = False, progress=None, bank: str | None = None) -> Report:
+    """Take over a cahier. Raises CahierError (nothing written) when it cannot start at all.
+
+    `opening`: "banque" (the account of the « Banque » columns), "caisse", or a bank account's
+    chart code ("514") → its balance at the start. `bank`: the chart code of the account the
+    « Banque » columns go on (a coop with two bank accounts must say it, unless its cahier has
+    one pair of columns per account).
+    """
+    options = dict(opening=opening, columns_file=columns_file, sheet=sheet, dry_run=dry_run, progress=progress,
+                   bank=bank)
     if store is not None and not dry_run:  # read and write under the coop's lock (nothing lost)
         with store.prepare(uai):
-            return _migrate(store, ad_root, uai, content, filename, author, opening=opening,
-                            columns_file=columns_file, sheet=sheet, dry_run=dry_run, progress=progress)
-    return _migrate(store, ad_root, uai, content, filename, author, opening=opening,
-                    columns_file=columns_file, sheet=sheet, dry_run=dry_run, progress=progress)
+            return _migrate(store, ad_root, uai, content, filename, author, **options)
+    return _migrate(store, ad_root, uai, content, filename, author, **options)
 
 
 def _migrate(store: Store | None, ad_root: Path, uai: str, content: bytes, filename: str, author: Author, *,
              opening: dict[str, Decimal] | None, columns_file: Path | None, sheet: str | None,
-             dry_run: bool, progress) -> Report:
+             dry_run: bool, progress, bank: str | None) -> Report:
     source = load_source(ad_root, uai)
     if source.errors:
         raise CahierError(f"Les comptes de {uai} ont des erreurs : corrigez-les d'abord (retkoop check {uai}).")
     books = source.books
     table = read_cahier(content, filename, books.chart, load_columns(columns_file), sheet)
-    conversion = convert(table, books)
-    report = Report(uai, filename, conversion.converted, conversion.rejected, dict(opening or {}))
+    opening = dict(opening or {})
+    generic = bool({"banque_entree", "banque_sortie"} & set(table.layout.fields)) or "banque" in opening
+    own = _own_columns_accounts(books, table.layout.banks)
+    generic_account = generic_bank_account(books, bank, set(own.values()), uai) if generic else None
+    conversion = convert(table, books, generic_account)
+    report = Report(uai, filename, conversion.converted, conversion.rejected, opening)
+    report.bank_accounts = ([generic_account] if generic_account else []) + sorted(set(own.values()) - {generic_account})
+    report.accounts_of_opening = _opening_accounts(books, opening, generic_account)
+    report.names = {a: account_name(books, a) for a in [*books.chart_bank_accounts, books.caisse_account] if a}
     exercices = sorted({c.exercice for c in report.converted} | ({books.open_exercices[0]} if opening and books.open_exercices else set()))
     busy = [e for e in exercices if any(e.contains(op.date) and op.kind != OUVERTURE for op in books.operations)]
     if busy:
@@ -126,12 +144,99 @@ def _migrate(store: Store | None, ad_root: Path, uai: str, content: bytes, filen
     raise CahierError("Trop d'opérations refusées par les règles OCCE : reprenez le cahier ligne par ligne.")
 
 
+def account_name(books: Books, account: str) -> str:
+    """A treasury account as the report and the errors name it: "Chèques postaux (514)"."""
+    compte, _ = books.chart.lookup(account)
+    if compte is None:
+        return account
+    label = books.bank_short_label(account) if account in books.chart_bank_accounts else compte.libelle
+    return f"{label} ({compte.code})"
+
+
+def _own_columns_accounts(books: Books, columns: dict[str, dict[str, int]]) -> dict[str, str]:
+    """The chart code of each bank account that has its own columns in the cahier → its account."""
+    result = {}
+    for code in columns:
+        compte = books.chart.by_code.get(code)
+        if compte is None or compte.account not in books.chart_bank_accounts:
+            raise CahierError(f"Colonnes du compte « {code} » : ce n'est pas un compte bancaire du plan comptable "
+                              f"de l'AD ({_codes(books)}). Corrigez comptes_bancaires dans le fichier de colonnes.")
+        result[code] = compte.account
+    known = coop_bank_accounts(books.entries, books.chart, fallback=False)
+    for account in result.values():
+        if known and account not in known:
+            raise CahierError(
+                f"Le cahier a des colonnes du compte {account_name(books, account)}, que la coopérative n'a pas "
+                f"(ses comptes : {', '.join(account_name(books, a) for a in known)}). Si elle a bien ce compte, "
+                "déclarez-le dans coop.beancount (banques: sur la coopérative), puis recommencez.")
+    return result
+
+
+def generic_bank_account(books: Books, code: str | None, own: set[str], uai: str) -> str:
+    """The account the cahier's « Banque entrée/sortie » columns go on: the one given
+    (`--compte-bancaire`), else the coop's only bank account besides those with their own
+    columns. Raises CahierError (in French) when that is not clear."""
+    known = coop_bank_accounts(books.entries, books.chart, fallback=False)
+    if code:
+        compte = books.chart.by_code.get(code.strip())
+        if compte is None or compte.account not in books.chart_bank_accounts:
+            raise CahierError(f"--compte-bancaire {code} : ce n'est pas un compte bancaire du plan comptable de l'AD "
+                              f"({_codes(books)}).")
+        if known and compte.account not in known:
+            raise CahierError(f"--compte-bancaire {code} : {uai} n'a pas ce compte (ses comptes : "
+                              f"{', '.join(account_name(books, a) for a in known)}).")
+        if compte.account in own:
+            raise CahierError(f"--compte-bancaire {code} : le cahier a déjà des colonnes pour "
+                              f"{account_name(books, compte.account)} ; les colonnes « Banque » sont celles d'un autre compte.")
+        return compte.account
+    candidates = [a for a in known if a not in own] if known else \
+        [a for a in books.chart_bank_accounts if a not in own][:1]
+    if len(candidates) == 1:
+        return candidates[0]
+    choices = " ou ".join(books.chart.lookup(a)[0].code for a in (candidates or known))
+    if not candidates:
+        raise CahierError(f"Le cahier a des colonnes « Banque » en plus de celles de "
+                          f"{', '.join(account_name(books, a) for a in own)} : dites sur quel compte les reprendre "
+                          f"avec --compte-bancaire {choices}.")
+    raise CahierError(f"{uai} a deux comptes bancaires ({', '.join(account_name(books, a) for a in candidates)}) : "
+                      f"dites sur lequel reprendre les colonnes « Banque » du cahier avec --compte-bancaire {choices}, "
+                      "ou donnez au cahier une paire de colonnes par compte (« CCP entrée », « CCP sortie »).")
+
+
+def _opening_accounts(books: Books, opening: dict[str, Decimal], generic: str | None) -> dict[str, Decimal]:
+    """The opening balances by account: "banque" on the « Banque » columns' account, "caisse"
+    on the caisse, a chart code on that bank account."""
+    result: dict[str, Decimal] = {}
+    for name, value in opening.items():
+        if name == "banque":
+            account = generic
+        elif name == "caisse":
+            account = books.caisse_account
+        else:
+            compte = books.chart.by_code.get(name)
+            if compte is None or compte.account not in books.chart_bank_accounts:
+                raise CahierError(f"Solde d'ouverture du compte « {name} » : ce n'est pas un compte bancaire du "
+                                  f"plan comptable de l'AD ({_codes(books)}).")
+            account = compte.account
+        if account is None:
+            continue
+        if account in result:
+            raise CahierError(f"Le solde d'ouverture de {account_name(books, account)} est donné deux fois "
+                              "(--banque et --solde) : donnez-le une seule fois.")
+        result[account] = value
+    return result
+
+
+def _codes(books: Books) -> str:
+    return " et ".join(books.chart.lookup(a)[0].code for a in books.chart_bank_accounts)
+
+
 def _changes(coop_dir: Path, books, report: Report, report_account: str):
     """The exercice files with the operations inserted, and (file, line) → spreadsheet row."""
     by_exercice: dict[Exercice, list[tuple[int | None, str]]] = {}
     if report.opening:
         first = books.open_exercices[0]
-        text = _opening_text(first.start, books.bank_account, books.caisse_account, report_account, report.opening)
+        text = _opening_text(first.start, report.accounts_of_opening, report_account)
         by_exercice.setdefault(first, []).append((None, text))
     for item in sorted(report.converted, key=lambda c: (c.entry.date, c.row)):
         by_exercice.setdefault(item.exercice, []).append((item.row, format_entry(item.entry)))

@@ -18,6 +18,8 @@ from retkoop_tools.chart import Chart, Compte
 FIELDS = ("piece", "date", "libelle", "tiers", "cheque", "mode", "regie_versee", "regie_restituee",
           "banque_entree", "banque_sortie", "caisse_entree", "caisse_sortie")
 _CODE = re.compile(r"^\s*(\d{3,4})\b")
+#: The key of colonnes.yaml that names the columns of one bank account (a coop with two).
+BANK_COLUMNS = "comptes_bancaires"
 
 
 class CahierError(Exception):
@@ -30,7 +32,9 @@ def key(text: object) -> str:
     return re.sub(r"[^a-z0-9]", "", ascii_)
 
 
-def load_columns(path: Path | None = None) -> dict[str, list[str]]:
+def load_columns(path: Path | None = None) -> dict:
+    """The titles of each piece of information (`field: [titles]`), and under `comptes_bancaires`
+    the titles of one bank account's columns (`"514": {entree: [...], sortie: [...]}`)."""
     text = resources.files("retkoop_tools.migration").joinpath("colonnes.yaml").read_text(encoding="utf-8")
     columns = yaml.safe_load(text)
     if path is not None:
@@ -40,12 +44,31 @@ def load_columns(path: Path | None = None) -> dict[str, list[str]]:
             raise CahierError(f"{Path(path).name} : fichier de colonnes illisible ({exc}).") from None
         if not isinstance(own, dict):
             raise CahierError(f"{Path(path).name} : attendu « information: [titres…] », une par ligne.")
-        unknown = set(own) - set(FIELDS)
+        unknown = set(own) - set(FIELDS) - {BANK_COLUMNS}
         if unknown:
             raise CahierError(f"{Path(path).name} : {', '.join(sorted(unknown))} inconnu(s) ; les informations "
-                              f"sont {', '.join(FIELDS)}.")
+                              f"sont {', '.join(FIELDS + (BANK_COLUMNS,))}.")
+        banks = own.pop(BANK_COLUMNS, None)
+        if banks is not None:
+            columns[BANK_COLUMNS] = _bank_columns(banks, Path(path).name)
         columns.update({k: v if isinstance(v, list) else [v] for k, v in own.items()})
+    columns[BANK_COLUMNS] = _bank_columns(columns.get(BANK_COLUMNS) or {}, "colonnes.yaml")
     return columns
+
+
+def _bank_columns(value: object, name: str) -> dict[str, dict[str, list[str]]]:
+    """`comptes_bancaires` checked: chart code → {entree: [titles], sortie: [titles]}."""
+    problem = (f"{name} : {BANK_COLUMNS} s'écrit, pour chaque compte, son code puis les titres de ses colonnes : "
+               '"514": {entree: ["CCP entrée"], sortie: ["CCP sortie"]}.')
+    if not isinstance(value, dict):
+        raise CahierError(problem)
+    result = {}
+    for code, sides in value.items():
+        if not isinstance(sides, dict) or set(sides) - {"entree", "sortie"}:
+            raise CahierError(problem)
+        result[str(code)] = {side: titles if isinstance(titles, list) else [titles]
+                             for side, titles in sides.items()}
+    return result
 
 
 @dataclass
@@ -55,6 +78,7 @@ class Layout:
     header_row: int  # 1-based, as the spreadsheet shows it
     fields: dict[str, int]  # field → column index
     ventilation: dict[int, Compte]  # column index → account
+    banks: dict[str, dict[str, int]] = field(default_factory=dict)  # chart code → entree/sortie → column
     unknown: list[str] = field(default_factory=list)  # titles we did not recognise
 
 
@@ -105,10 +129,13 @@ def _xlsx_rows(content: bytes, filename: str, sheet: str | None) -> list[list[ob
     return [list(row) for row in ws.iter_rows(values_only=True)]
 
 
-def find_layout(rows: list[list[object]], columns: dict[str, list[str]], chart: Chart) -> Layout:
-    wanted = {f: {key(t) for t in titles} for f, titles in columns.items()}
+def find_layout(rows: list[list[object]], columns: dict, chart: Chart) -> Layout:
+    wanted = {f: {key(t) for t in titles} for f, titles in columns.items() if f != BANK_COLUMNS}
+    bank_wanted = {(code, side): {key(t) for t in titles}
+                   for code, sides in (columns.get(BANK_COLUMNS) or {}).items() for side, titles in sides.items()}
     for index, row in enumerate(rows[:30]):
         found: dict[str, int] = {}
+        banks: dict[str, dict[str, int]] = {}
         ventilation: dict[int, Compte] = {}
         unknown = []
         for col, cell in enumerate(row):
@@ -119,6 +146,11 @@ def find_layout(rows: list[list[object]], columns: dict[str, list[str]], chart: 
             if field_name:
                 found[field_name] = col
                 continue
+            bank_side = next((cs for cs, titles in bank_wanted.items()
+                              if k in titles and cs[1] not in banks.get(cs[0], {})), None)
+            if bank_side:
+                banks.setdefault(bank_side[0], {})[bank_side[1]] = col
+                continue
             match = _CODE.match(str(cell))
             compte = chart.by_code.get(match.group(1)) if match else None
             if compte is not None and compte.is_ventilation:
@@ -126,8 +158,8 @@ def find_layout(rows: list[list[object]], columns: dict[str, list[str]], chart: 
             else:
                 unknown.append(str(cell))
         money = {"banque_entree", "banque_sortie", "caisse_entree", "caisse_sortie"} & set(found)
-        if "date" in found and money:
-            return Layout(index + 1, found, ventilation, unknown)
+        if "date" in found and (money or banks):
+            return Layout(index + 1, found, ventilation, banks, unknown)
     raise CahierError("Ligne des titres introuvable : le cahier doit avoir une ligne de titres avec au moins "
                       "« Date » et une colonne « Banque entrée/sortie » ou « Caisse entrée/sortie ». "
                       "Si vos titres diffèrent, décrivez-les dans un fichier --colonnes (voir colonnes.yaml).")

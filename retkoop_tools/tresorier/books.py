@@ -194,10 +194,11 @@ class Regie:
     link: str | None  # of the latest versement, to tie its justification and restitution
 
 
-def coop_bank_accounts(entries: list, chart: Chart) -> list[str]:
+def coop_bank_accounts(entries: list, chart: Chart, fallback: bool = True) -> list[str]:
     """The coop's bank accounts: those of the chart (in its order) that its books use (a posting
     or a statement) or that it declares (`banques: "514"` on its `custom "cooperative"`, for a
-    coop that has not used it yet). A coop with neither has the chart's first.
+    coop that has not used it yet). A coop with neither has the chart's first (none when
+    `fallback` is false: what the coop itself says, for a migration to decide).
 
     Every chart account is opened in every coop (comptes.beancount), so an Open says nothing:
     a La Banque Postale coop is the one whose money moves on 514.
@@ -217,7 +218,7 @@ def coop_bank_accounts(entries: list, chart: Chart) -> list[str]:
             values = _values(entry)
             if values and values[0] in known:
                 used.add(str(values[0]))
-    return [a for a in chart_bank_accounts if a in used] or chart_bank_accounts[:1]
+    return [a for a in chart_bank_accounts if a in used] or (chart_bank_accounts[:1] if fallback else [])
 
 
 class Books:
@@ -227,6 +228,7 @@ class Books:
                  today: datetime.date | None = None):
         self.entries = entries
         self.chart = chart
+        self.coop_dir = Path(coop_dir) if coop_dir is not None else None
         self.today = today or clock_today()
         #: Every bank account of the chart (512, 514…): what a posting on it is.
         self.chart_bank_accounts = [c.account for c in chart.accounts_of_type("banque")]
@@ -313,12 +315,21 @@ class Books:
         return self.bank_accounts[0] if self.bank_accounts else None
 
     def bank_label(self, account: str) -> str:
-        """How the mandataire names a bank account: "Banque" when the coop has only one,
-        the chart's label ("Chèques postaux") when it has two."""
+        """How the mandataire names a bank account: its short name ("Banque", "Chèques
+        postaux") when the coop has only one, the chart's label ("Banque – compte courant")
+        when it has two."""
         if len(self.bank_accounts) <= 1:
-            return "Banque"
+            return self.bank_short_label(account)
         compte, _ = self.chart.lookup(account)
         return compte.libelle if compte is not None else account
+
+    def bank_short_label(self, account: str) -> str:
+        """A bank account's name in a column heading: the chart's label before its dash
+        ("Banque – compte courant" → "Banque", "Chèques postaux")."""
+        compte, _ = self.chart.lookup(account)
+        if compte is None:
+            return account.rsplit(":", 1)[-1]
+        return re.split(r"\s+[–—-]\s+", compte.libelle, maxsplit=1)[0]
 
     @property
     def regie_accounts(self) -> list[str]:

@@ -47,7 +47,7 @@ from retkoop_tools.tresorier.numbering import STYLE_CONTINUE, next_cheque, next_
 from retkoop_tools.tresorier.parsing import parse_amount, parse_date
 
 KINDS = (RECETTE, DEPENSE, VIREMENT, REMISE, REGIE_VERSEMENT, REGIE_JUSTIFICATION, REGIE_RESTITUTION)
-CAISSE_TO_BANK, BANK_TO_CAISSE = "caisse-banque", "banque-caisse"
+CAISSE_TO_BANK, BANK_TO_CAISSE, BANK_TO_BANK = "caisse-banque", "banque-caisse", "banque-banque"
 NEW_REGIE = "nouvelle"
 _TAG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -67,19 +67,20 @@ class Form:
     comptes: list[str] = field(default_factory=list)  # ventilation: chart codes…
     montants: list[str] = field(default_factory=list)  # …and their amounts
     projet: str = ""
-    sens: str = ""  # virement interne: caisse-banque or banque-caisse
+    sens: str = ""  # virement interne: caisse-banque, banque-caisse or banque-banque
     cheques: list[str] = field(default_factory=list)  # remise: ids of the cheques deposited
     regie: str = ""  # régie account, or "nouvelle"
     enseignant: str = ""  # the teacher of a new régie
     remplace: str = ""  # id of the operation being corrected
     banque: str = ""  # the coop's bank account, when it has two (else its only one)
+    vers: str = ""  # virement banque-banque: the account credited (`banque` is the one debited)
 
     @classmethod
     def from_multidict(cls, form) -> Form:
         """From Flask's `request.form` (lists for the repeated fields)."""
         single = {k: (form.get(k) or "").strip() for k in (
             "type", "date", "piece", "libelle", "tiers", "mode", "cheque", "montant", "projet",
-            "sens", "regie", "enseignant", "remplace", "banque")}
+            "sens", "regie", "enseignant", "remplace", "banque", "vers")}
         return cls(**single, comptes=[c.strip() for c in form.getlist("compte")],
                    montants=[m.strip() for m in form.getlist("ventilation")],
                    cheques=[c.strip() for c in form.getlist("cheques") if c.strip()])
@@ -108,7 +109,7 @@ def project_tag(text: str) -> str:
 
 def is_receipt(kind: str, sens: str = "") -> bool:
     """Which series an operation's pièce belongs to (R or D)."""
-    return kind in (RECETTE, REMISE, REGIE_RESTITUTION) or (kind == VIREMENT and sens != BANK_TO_CAISSE)
+    return kind in (RECETTE, REMISE, REGIE_RESTITUTION) or (kind == VIREMENT and sens not in (BANK_TO_CAISSE, BANK_TO_BANK))
 
 
 def suggestions(books: Books, kind: str = DEPENSE, sens: str = "") -> dict[str, str]:
@@ -139,7 +140,7 @@ def build_operation(books: Books, form: Form) -> Draft:
 
     date = _date(books, form, errors)
     amount = _amount(form.montant, "montant", errors) if kind != REMISE else None
-    libelle = form.libelle or _default_label(kind, form)
+    libelle = form.libelle or _default_label(books, kind, form)
     if not libelle:
         errors["libelle"] = "Écrivez le libellé : ce qui a été acheté ou reçu, par exemple « Achat de peinture »."
     for key in ("libelle", "tiers", "enseignant", "projet"):
@@ -197,6 +198,10 @@ def build_operation(books: Books, form: Form) -> Draft:
             postings = [(bank, amount), (caisse, -(amount or 0))]
         elif form.sens == BANK_TO_CAISSE:
             postings = [(caisse, amount), (bank, -(amount or 0))]
+        elif form.sens == BANK_TO_BANK:
+            meta[META_MODE] = "VIR"
+            target = _target_bank_account(books, form, bank, draft.replaces, errors)
+            postings = [(target, amount), (bank, -(amount or 0))]
         else:
             errors["sens"] = "Choisissez le sens du virement : de la caisse vers la banque, ou l'inverse."
     elif kind == REMISE:
@@ -280,6 +285,34 @@ def _bank_account(books: Books, form: Form, replaces: Operation | None, errors: 
     return books.bank_account
 
 
+def _target_bank_account(books: Books, form: Form, source: str | None, replaces: Operation | None,
+                         errors: dict[str, str]) -> str | None:
+    """The account a transfer between the coop's bank accounts credits: the one chosen, the
+    corrected transfer's, or the coop's other account (when it has exactly two)."""
+    if len(books.bank_accounts) < 2:
+        errors["sens"] = ("La coopérative n'a qu'un compte bancaire : un virement d'un compte à l'autre "
+                          "demande deux comptes (banque et chèques postaux).")
+        return None
+    others = [a for a in books.bank_accounts if a != source]
+    if form.vers:
+        if form.vers not in books.bank_accounts:
+            errors["vers"] = "Choisissez dans la liste le compte bancaire qui reçoit le virement."
+            return None
+        if form.vers == source:
+            errors["vers"] = (f"Le virement part du compte « {books.bank_label(source)} » : choisissez "
+                              "l'autre compte pour le recevoir.")
+            return None
+        return form.vers
+    if replaces is not None:
+        credited = [a for a, v in replaces.banks.items() if v > 0 and a in others]
+        if credited:
+            return credited[0]
+    if len(others) == 1:
+        return others[0]
+    errors["vers"] = "Choisissez le compte bancaire qui reçoit le virement."
+    return None
+
+
 def _date(books: Books, form: Form, errors: dict[str, str]) -> datetime.date | None:
     try:
         date = parse_date(form.date)
@@ -326,7 +359,12 @@ def _amount(text: str, key: str, errors: dict[str, str]) -> Decimal | None:
         return None
 
 
-def _default_label(kind: str, form: Form) -> str:
+def _default_label(books: Books, kind: str, form: Form) -> str:
+    if kind == VIREMENT and form.sens == BANK_TO_BANK:
+        source = form.banque or books.bank_account or ""
+        target = form.vers or next((a for a in books.bank_accounts if a != source), "")
+        if source and target:
+            return f"Virement {books.bank_short_label(source)} → {books.bank_short_label(target)}"
     return {
         VIREMENT: "Versement d'espèces à la banque" if form.sens == CAISSE_TO_BANK else "Retrait d'espèces",
         REMISE: "Remise de chèques à la banque",
@@ -454,9 +492,13 @@ def form_from_operation(books: Books, op: Operation) -> dict:
         "projet": op.tags[0] if op.tags else "", "remplace": op.id,
         "lignes": [{"compte": c.code, "montant": str(v).replace(".", ",")} for c, v in op.ventilation],
         "sens": "", "regie": op.regie_account or "", "cheques": [],
-        "banque": op.bank_account or books.bank_account or "",
+        "banque": op.bank_account or books.bank_account or "", "vers": "",
     }
-    if op.kind == VIREMENT:
+    if op.kind == VIREMENT and op.caisse == 0 and len(op.banks) > 1:  # from one bank account to the other
+        values["sens"] = BANK_TO_BANK
+        values["banque"] = next((a for a, v in op.banks.items() if v < 0), values["banque"])
+        values["vers"] = next((a for a, v in op.banks.items() if v > 0), "")
+    elif op.kind == VIREMENT:
         values["sens"] = CAISSE_TO_BANK if op.bank > 0 else BANK_TO_CAISSE
     if op.kind == REMISE:
         values["cheques"] = [o.id for o in books.operations

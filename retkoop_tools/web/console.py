@@ -48,12 +48,14 @@ from retkoop_tools.console.sampling import (
 )
 from retkoop_tools.console.status import (
     FILTERS,
+    bank_balances,
     counts,
     exercice_to_submit,
     status_csv,
     status_rows,
     status_xlsx,
 )
+from retkoop_tools.console.summary import decimal
 from retkoop_tools.history.log import UnknownCommitError, coop_commit, coop_history
 from retkoop_tools.ledger.exercice import Exercice, InvalidExerciceError
 from retkoop_tools.ledger.exercice import today as clock_today
@@ -327,7 +329,9 @@ def create_console(portal: Portal) -> Blueprint:
         commits = coop_history(portal.root, uai, exercice=exercice, auteur=auteur, limit=HISTORY_LIMIT,
                                since=since, until=until)
         summary = summaries.get(uai) or {}
+        soldes = summary.get("soldes") or {}
         return render_template("console/historique.html", uai=uai, nom=summary.get("nom", ""), commits=commits,
+                               banques=bank_balances(soldes), caisse=decimal(soldes.get("caisse")) if soldes else None,
                                exercices=sorted(summary.get("exercices", {})), filtres=request.args,
                                limite=HISTORY_LIMIT)
 

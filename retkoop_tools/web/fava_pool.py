@@ -3,8 +3,9 @@
 Each app knows only its coop's `coop.beancount` (and what it includes), so it cannot serve
 another coop's files. A vérificateur gets an app of their own per (coop, exercice), keyed
 `UAI@2025-2026`, whose ledger holds that exercice only (`fava_scope.py`). Every app renders
-Fava's templates with user texts escaped (`fava_templates.py`). Fava's poll watcher is used: it
-starts no thread, so an evicted app leaves nothing running behind it.
+Fava's templates with user texts escaped (`fava_templates.py`), and in French
+(`fava_francais.py`). Fava's poll watcher is used: it starts no thread, so an evicted app
+leaves nothing running behind it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from retkoop_tools.checks.runner import result_of_load
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 from retkoop_tools.web import fava_hooks  # noqa: F401 - verifies before every Fava load
+from retkoop_tools.web.fava_francais import use_french
 from retkoop_tools.web.fava_scope import create_exercice_app, scope_key
 from retkoop_tools.web.fava_templates import use_escaping_templates
 
@@ -125,6 +127,7 @@ class FavaPool:
         app.config["RETKOOP_POOL_KEY"] = scope_key(uai, exercice)
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
         use_escaping_templates(app)
+        use_french(app)
         return app
 
     @contextmanager

@@ -8,6 +8,9 @@ autoescaping on. The patched text is made at runtime from the installed Fava tem
 substitutions; if Fava's template no longer contains them, loading fails loudly
 (`FavaTemplateChangedError`) rather than serving an unreviewed template.
 
+The same substitutions put Fava's templates in French (`fava_francais.TEMPLATE_SUBSTITUTIONS`:
+`<html lang="fr">`, the Journal's entry types and metadata keys).
+
 The other Fava templates were reviewed for Fava 1.30.16: `_layout.html` and `_query_table.html`
 autoescape (Flask does so for `.html`); `beancount_file` (`|safe`, no autoescape) is the text
 download of the Journal, sent as an attachment, never as a page.
@@ -20,11 +23,17 @@ from collections.abc import Callable
 import jinja2
 from flask import Flask
 
+from retkoop_tools.web.fava_francais import TEMPLATE_SUBSTITUTIONS
+
 #: Per template: (text Fava must contain exactly once, its replacement).
-_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+_ESCAPING: dict[str, tuple[tuple[str, str], ...]] = {
     "_journal_table.html": (
         ("{% autoescape false %}\n", "{% autoescape true %}\n"),
     ),
+}
+_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    name: _ESCAPING.get(name, ()) + TEMPLATE_SUBSTITUTIONS.get(name, ())
+    for name in {**_ESCAPING, **TEMPLATE_SUBSTITUTIONS}
 }
 
 

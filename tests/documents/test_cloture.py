@@ -160,6 +160,7 @@ def test_cli_crf_and_closing(hand, tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "bilan équilibré" in proc.stdout
+    assert re.search(r"résultat -?[\d\u202f\u00a0]+,\d\d\u00a0€", proc.stdout), proc.stdout
     assert "Compte rendu financier 2025-2026" in pdf_text(out.read_bytes())
     html = subprocess.run([*cmd[:-4], "--html", "-o", "-", "--repo", str(hand.root)], capture_output=True, text=True)
     assert html.returncode == 0 and "<h1>Compte rendu financier 2025-2026</h1>" in html.stdout

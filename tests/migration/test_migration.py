@@ -124,3 +124,87 @@ def test_the_command_line(empty, monkeypatch, tmp_path):
     assert done.exit_code == 0, done.output
     assert "ligne 12 : la ventilation fait 400,00" in done.output and "Enregistré (commit" in done.output
     assert rapport.read_text(encoding="utf-8-sig").count("\n") == 5
+
+
+BANQUE, CCP = "Actif:512-Banque", "Actif:514-CCP"
+
+
+def coop_with(tmp_path, banques: str) -> Path:
+    """An empty coop that declares its bank accounts ("514" for La Banque Postale, "512 514")."""
+    root = tmp_path / "ad"
+    init_ad_repo(root, "91", "OCCE de l'Essonne", ADMIN)
+    create_coop(root, UAI, "École de la Poste", "Évry", Exercice(2025), banques=banques)
+    Store(root).commit_new_coop(UAI, ADMIN, "Nouvelle coopérative")
+    return root
+
+
+def bank_postings(root: Path) -> set[str]:
+    books = load_source(root, UAI).books
+    return {p.account for op in books.operations for p in op.entry.postings if p.account.startswith("Actif:51")}
+
+
+@pytest.mark.parametrize("banques, expected", [("", BANQUE), ("514", CCP), ("512", BANQUE)])
+def test_the_cahier_goes_on_the_coop_bank_account(tmp_path, banques, expected):
+    root = coop_with(tmp_path, banques)
+    report = migrate(Store(root), root, UAI, (HERE / "cahier-2025-2026.csv").read_bytes(), "c.csv", ADMIN,
+                     opening=OPENING)
+    assert report.written and check_coop(root, UAI).errors == []
+    assert bank_postings(root) == {expected}
+    books = load_source(root, UAI).books
+    assert books.bank_accounts == [expected] and books.balance(expected) == Decimal("1336.80")
+    name = {BANQUE: "Banque (512)", CCP: "Chèques postaux (514)"}[expected]
+    assert f"Compte(s) bancaire(s) : {name}." in report.lines()
+    assert f"Soldes d'ouverture : {name} 1\u00a0000,00\u00a0€, Caisse (530) 80,00\u00a0€." in report.lines()
+
+
+def test_a_coop_with_two_bank_accounts_says_which_one_or_has_columns_for_each(tmp_path):
+    root = coop_with(tmp_path, "512 514")
+    cahier = (HERE / "cahier-2025-2026.csv").read_bytes()
+    with pytest.raises(CahierError) as refused:
+        migrate(Store(root), root, UAI, cahier, "c.csv", ADMIN, opening=OPENING)
+    assert str(refused.value) == (
+        f"{UAI} a deux comptes bancaires (Banque (512), Chèques postaux (514)) : dites sur lequel reprendre les "
+        "colonnes « Banque » du cahier avec --compte-bancaire 512 ou 514, ou donnez au cahier une paire de "
+        "colonnes par compte (« CCP entrée », « CCP sortie »).")
+    with pytest.raises(CahierError, match="--compte-bancaire 515 : ce n'est pas un compte bancaire du plan comptable"):
+        migrate(Store(root), root, UAI, cahier, "c.csv", ADMIN, bank="515")
+    assert bank_postings(root) == set()  # nothing written
+    # one pair of columns per account: « Banque » is then the other one, 512; a transfer moves both
+    rows = [["N° de pièce", "Date", "Libellé", "Banque entrée", "Banque sortie", "CCP entrée", "CCP sortie",
+             "Caisse entrée", "Caisse sortie", "7562 Participation", "744 Subvention commune", "627 Frais bancaires"],
+            ["R01", "08/09/2025", "Participation Famille Durand", "20", "", "", "", "", "", "20", "", ""],
+            ["R02", "15/09/2025", "Subvention de la mairie", "", "", "300", "", "", "", "", "300", ""],
+            ["D01", "20/09/2025", "Virement vers le compte courant", "100", "", "", "100", "", "", "", "", ""],
+            ["D02", "30/09/2025", "Frais de tenue du CCP", "", "", "", "2,50", "", "", "", "", "2,50"],
+            ["R03", "30/09/2025", "Ligne fausse", "10", "", "10", "", "", "", "20", "", ""]]
+    content = "\r\n".join(";".join(r) for r in rows).encode("utf-8")
+    report = migrate(Store(root), root, UAI, content, "deux-comptes.csv", ADMIN,
+                     opening={"banque": Decimal("50.00"), "514": Decimal("400.00")})
+    assert report.written and check_coop(root, UAI).errors == []
+    assert [(r.row, r.reason) for r in report.rejected] == [(6, "la ligne touche deux comptes bancaires sans être "
+                                                               "un virement de l'un à l'autre : séparez-la en deux opérations.")]
+    books = load_source(root, UAI).books
+    assert books.balance(BANQUE) == Decimal("170.00")  # 50 + 20 + 100
+    assert books.balance(CCP) == Decimal("597.50")  # 400 + 300 − 100 − 2.50
+    transfer = next(op for op in books.operations if op.piece == "D01")
+    assert transfer.kind == "virement" and transfer.banks == {BANQUE: Decimal("100.00"), CCP: Decimal("-100.00")}
+    assert next(op for op in books.operations if op.piece == "R02").banks == {CCP: Decimal("300.00")}
+
+
+def test_the_command_line_takes_the_bank_account_and_each_opening(tmp_path, monkeypatch):
+    root = coop_with(tmp_path, "512 514")
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    cahier = str(HERE / "cahier-2025-2026.csv")
+    ambiguous = runner.invoke(main, ["migrer", UAI, cahier, "--essai"])
+    assert ambiguous.exit_code == 1 and "dites sur lequel reprendre les colonnes « Banque »" in ambiguous.output
+    twice = runner.invoke(main, ["migrer", UAI, cahier, "--compte-bancaire", "514", "--banque", "10",
+                                 "--solde", "514", "10"])
+    assert twice.exit_code == 1 and "est donné deux fois" in twice.output
+    done = runner.invoke(main, ["migrer", UAI, cahier, "--compte-bancaire", "514", "--banque", "1 000,00",
+                                "--solde", "512", "250,00", "--caisse", "80"])
+    assert done.exit_code == 0, done.output
+    assert "Compte(s) bancaire(s) : Chèques postaux (514)." in done.output
+    books = load_source(root, UAI).books
+    assert books.balance(CCP) == Decimal("1336.80") and books.balance(BANQUE) == Decimal("250.00")
+    assert check_coop(root, UAI).errors == []

@@ -212,6 +212,17 @@ def test_no_store_for_logged_in_users_and_cookies(env):
     assert logout.headers["Cache-Control"] == "no-store"
 
 
+def test_fava_scripts_are_kept_by_the_browser_but_never_a_coops_page(env):
+    client = env.client("mandataire")
+    script = client.get(f"/coop/{OWN}/static/app.js")
+    assert script.status_code == 200 and script.headers["Cache-Control"] == "private, max-age=3600"
+    assert client.get(f"/coop/{OWN}/static/nope.js").headers["Cache-Control"] == "no-store"
+    journal = client.get(f"/coop/{OWN}/{env.slug(OWN)}/journal/")
+    assert journal.status_code == 200 and journal.headers["Cache-Control"] == "no-store"
+    # Without a session the script is not served at all.
+    assert Client(env.portal).get(f"/coop/{OWN}/static/app.js").status_code == 302
+
+
 # -- 6. French error pages ------------------------------------------------------------------------
 def test_error_pages_are_in_french(env):
     env.portal.site.add_url_rule("/boum", "boum", lambda: 1 / 0)

@@ -251,7 +251,9 @@ def test_fava_gets_the_canonical_path(env):
 
 @pytest.mark.parametrize("page", ["TableauDeBord/", "Cahier/", "Cahier/?exercice=2024-2025", "Pointage/",
                                   "ArreteDeCaisse/", "FinExercice/", "FinExercice/?exercice=2024-2025",
-                                  "Adhesion/", "Adhesion/?exercice=2024-2025"])
+                                  "Adhesion/", "Adhesion/?exercice=2024-2025", "Inventaire/",
+                                  "Inventaire/?exercice=2024-2025", "EtatDesActions/",
+                                  "EtatDesActions/?exercice=2024-2025"])
 def test_our_pages_tell_the_verificateur_nothing_of_another_exercice(scoped, page):
     env, base, hashes, docs = scoped
     staff_text = env.client("ad_staff").get(f"{base}/extension/{page}").get_data(as_text=True)
@@ -260,5 +262,5 @@ def test_our_pages_tell_the_verificateur_nothing_of_another_exercice(scoped, pag
     assert response.status_code in (200, 403, 404), (page, response.status_code)
     for marker in (OLD, OLD_NARRATION, "Adhésion 2024-2025", "CRF 2024-2025", "Adhésion 2026-2027"):
         assert marker not in text, (page, marker)
-    if page.startswith(("Cahier/?", "Adhesion/?")):
+    if page.startswith(("Cahier/?", "Adhesion/?", "Inventaire/?", "EtatDesActions/?")):
         assert "2024-2025" in staff_text  # the page does show that year to the AD

@@ -116,6 +116,13 @@ def test_adhesion_declared_validated_and_paid(env):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def test_the_demo_ad_exports_its_fec(env):
+    response = env.client("mandataire").get(url(env, "FinExercice", "export") + "?format=fec&exercice=2024-2025")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert "123456782FEC20250831.txt" in response.headers["Content-Disposition"]
+    assert response.get_data().decode("iso-8859-15").startswith("JournalCode\tJournalLib\t")
+
+
 def test_the_fec_download_says_in_french_when_the_siren_is_missing(env):
     import re as _re
 

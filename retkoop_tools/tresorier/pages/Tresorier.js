@@ -96,6 +96,8 @@ function initSaisie(root) {
   const mode = form.querySelector("[data-rk-mode]");
   const sens = form.querySelector('[name="sens"]');
   const regie = form.querySelector('[name="regie"]');
+  const banque = form.querySelector('[name="banque"]');
+  const vers = form.querySelector('[name="vers"]');
   const piece = form.querySelector('[name="piece"]');
   const cheque = form.querySelector('[name="cheque"]');
   const montant = form.querySelector("[data-rk-montant]");
@@ -108,7 +110,7 @@ function initSaisie(root) {
 
   function suggest() {
     if (correcting) return;
-    const key = type.value === "virement" && sens.value === "banque-caisse" ? "virement-banque-caisse" : type.value;
+    const key = type.value === "virement" && ["banque-caisse", "banque-banque"].includes(sens.value) ? `virement-${sens.value}` : type.value;
     const s = suggestions[key];
     if (!s) return;
     if (!piece.dataset.touched) piece.value = s.piece;
@@ -122,6 +124,16 @@ function initSaisie(root) {
       el.classList.toggle("rk-cache", !el.dataset.rkTypes.split(" ").includes(kind));
     }
     if (regie.selectedOptions[0]?.disabled) regie.selectedIndex = 0;
+    // a transfer from one bank account to the other: the account debited, and the one credited
+    const between = kind === "virement" && sens.value === "banque-banque";
+    for (const el of form.querySelectorAll("[data-rk-virement]")) {
+      const wrongType = Boolean(el.dataset.rkTypes) && !el.dataset.rkTypes.split(" ").includes(kind);
+      el.classList.toggle("rk-cache", !between || wrongType);
+    }
+    for (const el of form.querySelectorAll("[data-rk-virement-hors]")) el.classList.toggle("rk-cache", between);
+    if (banque && vers && between && vers.value === banque.value) {
+      vers.value = [...vers.options].find((o) => o.value !== banque.value)?.value ?? vers.value;
+    }
     const issuesCheque = ["depense", "regie-versement", "recette"].includes(kind) && mode.value === "CHQ";
     form.querySelector("[data-rk-cheque]").classList.toggle("rk-cache", !issuesCheque);
     const nouvelle = form.querySelector("[data-rk-nouvelle-regie]");
@@ -208,7 +220,8 @@ function initSaisie(root) {
   lignes.addEventListener("input", check);
   montant.addEventListener("input", check);
   type.addEventListener("change", () => { suggest(); show(); });
-  sens.addEventListener("change", suggest);
+  sens.addEventListener("change", () => { suggest(); show(); });
+  banque?.addEventListener("change", show);
   mode.addEventListener("change", show);
   regie.addEventListener("change", show);
   form.addEventListener("change", (event) => { if (event.target.matches("[data-rk-cheque-montant]")) remiseTotal(); });
@@ -386,9 +399,42 @@ function initAdhesion(root) {
   update();
 }
 
+// -- État des actions: tables sorted by a click on their column's title ------------------
+function sortKey(cell) {
+  return cell.dataset.valeur !== undefined ? cell.dataset.valeur : cell.textContent.trim();
+}
+function compareKeys(a, b) {
+  const x = Number(a), y = Number(b);
+  if (a !== "" && b !== "" && !Number.isNaN(x) && !Number.isNaN(y)) return x - y;
+  return a.localeCompare(b, "fr", { numeric: true });
+}
+function initSortable(root) {
+  root.querySelectorAll("table[data-rk-triable]").forEach((table) => {
+    table.querySelectorAll("[data-rk-tri]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const column = Number(button.dataset.rkTri);
+        const ascending = button.dataset.sens !== "asc";
+        table.querySelectorAll("[data-rk-tri]").forEach((b) => {
+          if (b !== button) { delete b.dataset.sens; b.closest("th").removeAttribute("aria-sort"); }
+        });
+        button.dataset.sens = ascending ? "asc" : "desc";
+        button.closest("th").setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const body = table.tBodies[0];
+        const rows = Array.from(body.rows);
+        rows.sort((a, b) => compareKeys(sortKey(a.cells[column]), sortKey(b.cells[column])) * (ascending ? 1 : -1));
+        rows.forEach((row) => body.appendChild(row));
+      });
+    });
+  });
+}
+function initActions(root) {
+  initForms(root);
+  initSortable(root);
+}
+
 const PAGES = {
   saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse,
-  fin: initForms, adhesion: initAdhesion, tableau: initForms,
+  fin: initForms, adhesion: initAdhesion, tableau: initForms, inventaire: initForms, actions: initActions,
 };
 
 function initPage() {

@@ -15,14 +15,16 @@ MODULES = (
     "retkoop_tools.tresorier.pages.cahier",
     "retkoop_tools.tresorier.pages.pointage",
     "retkoop_tools.tresorier.pages.caisse",
+    "retkoop_tools.tresorier.pages.inventaire",
+    "retkoop_tools.tresorier.pages.projets",
     "retkoop_tools.tresorier.pages.fin",
     "retkoop_tools.tresorier.pages.adhesion",
     "retkoop_tools.tresorier.pages.script",
 )
 
 #: Their extension names: the portal lets these write through the store themselves.
-NAMES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "FinExercice", "Adhesion",
-         "Tresorier")
+NAMES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "Inventaire", "EtatDesActions",
+         "FinExercice", "Adhesion", "Tresorier")
 
 #: Set in the request's environ when a page committed through the store itself (the portal
 #: then has nothing left to capture).

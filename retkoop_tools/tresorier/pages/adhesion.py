@@ -3,6 +3,7 @@ the attestation; the AD validates; the payment is booked as one expense (6281 + 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from fava.ext import FavaExtensionBase, extension_endpoint
@@ -18,6 +19,7 @@ from retkoop_tools.adhesion.model import (
     parse_form,
     tarifs,
 )
+from retkoop_tools.inventaire.model import InventaireError, load_inventaire
 from retkoop_tools.ledger.conventions import MODES
 from retkoop_tools.ledger.exercice import Exercice, InvalidExerciceError
 from retkoop_tools.tresorier.actions import Result
@@ -70,7 +72,18 @@ class Adhesion(_base.Page, FavaExtensionBase):
         form = declaration or (None if forced else self.declaration(exercice.previous())) or Declaration(exercice)
         classes = list(form.classes) + [None] * max(2, 8 - len(form.classes))
         books = self.books()
+        # The value of the goods to insure: the cahier d'inventaire's, today (a vérificateur:
+        # at the end of their exercice, nothing later).
+        day = min(books.today, forced.end) if forced else books.today
+        try:
+            register = load_inventaire(self.coop_dir).au(day)
+            goods = (register.valeur(day), len(register.presents(day)))
+        except InventaireError:
+            goods = None
+        if declaration is None and goods and goods[1]:
+            form = dataclasses.replace(form, biens=goods[0])
         return {
+            "goods": goods,
             "exercice": exercice,
             "years": [exercice] if forced else sorted({exercice, *(Exercice.parse(y) for y in
                                                                    (config.get("adhesion") or {}) if _is_year(y))}),

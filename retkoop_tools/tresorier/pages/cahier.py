@@ -15,26 +15,40 @@ from retkoop_tools.tresorier.pages import _base
 
 
 @dataclass
+class BankColumn:
+    """One of the coop's bank accounts as a column group of the cahier."""
+
+    account: str
+    label: str  # "Banque", "Chèques postaux": the chart's name
+
+
+@dataclass
 class Row:
     op: Operation
     kind_label: str
-    bank_balance: Decimal
+    bank_balances: dict[str, Decimal]  # per bank account, after the operation
     caisse_balance: Decimal
     by_rubrique: dict[str, Decimal] = field(default_factory=dict)
 
 
+def bank_columns(books: Books) -> list[BankColumn]:
+    """The cahier's bank columns: one per bank account of the coop (512, 514, or both)."""
+    return [BankColumn(a, books.bank_short_label(a)) for a in books.bank_accounts]
+
+
 def cahier_rows(books: Books, exercice: Exercice) -> tuple[list[Row], list, dict]:
-    """The rows, the ventilation columns (CRF lines used), and the opening balances."""
-    bank_accounts = set(books.bank_accounts)
+    """The rows, the ventilation columns (CRF lines used), and the opening balances
+    (`banks`: per bank account; `caisse`)."""
     day_before = exercice.start - datetime.timedelta(days=1)
-    opening = {"bank": books.balance(list(bank_accounts), day_before),
+    opening = {"banks": {a: books.balance(a, day_before) for a in books.bank_accounts},
                "caisse": books.balance(books.caisse_account, day_before) if books.caisse_account else Decimal(0)}
-    bank, caisse = opening["bank"], opening["caisse"]
+    banks, caisse = dict(opening["banks"]), opening["caisse"]
     rows, used = [], {}
     for op in books.operations_of(exercice):
-        bank += op.bank
+        for account in banks:
+            banks[account] += op.on(account)
         caisse += op.caisse
-        row = Row(op, KIND_LABELS.get(op.kind, ""), bank, caisse)
+        row = Row(op, KIND_LABELS.get(op.kind, ""), dict(banks), caisse)
         for compte, value in op.ventilation:
             row.by_rubrique[compte.rubrique.key] = row.by_rubrique.get(compte.rubrique.key, Decimal(0)) + value
             used[compte.rubrique.key] = compte.rubrique
@@ -61,15 +75,17 @@ class Cahier(_base.Page, FavaExtensionBase):
         if exercice is None:
             return {"books": books, "exercice": None}
         rows, columns, opening = cahier_rows(books, exercice)
+        banks = bank_columns(books)
         totals = {
-            "bank_in": sum((r.op.bank for r in rows if r.op.bank > 0), Decimal(0)),
-            "bank_out": -sum((r.op.bank for r in rows if r.op.bank < 0), Decimal(0)),
+            "banks": {b.account: (sum((r.op.on(b.account) for r in rows if r.op.on(b.account) > 0), Decimal(0)),
+                                  -sum((r.op.on(b.account) for r in rows if r.op.on(b.account) < 0), Decimal(0)))
+                      for b in banks},
             "caisse_in": sum((r.op.caisse for r in rows if r.op.caisse > 0), Decimal(0)),
             "caisse_out": -sum((r.op.caisse for r in rows if r.op.caisse < 0), Decimal(0)),
             "rubriques": {c.key: sum((r.by_rubrique.get(c.key, Decimal(0)) for r in rows), Decimal(0))
                           for c in columns},
         }
-        return {"books": books, "exercice": exercice, "rows": rows, "columns": columns,
+        return {"books": books, "exercice": exercice, "rows": rows, "columns": columns, "banks": banks,
                 "opening": opening, "totals": totals, "filtre": request.args.get("filtre", ""),
                 "closed": exercice in books.closed,
                 "exercices": [] if self.forced_exercice() else books.exercices}

@@ -8,7 +8,7 @@ from markupsafe import escape
 
 from retkoop_tools.ad import InvalidSirenError
 from retkoop_tools.cloture import actions as cloture
-from retkoop_tools.cloture.conditions import closing_conditions
+from retkoop_tools.cloture.conditions import closing_conditions, unmet
 from retkoop_tools.documents import cra as cra_module
 from retkoop_tools.documents.crf import compute_crf
 from retkoop_tools.documents.dossier import (
@@ -100,7 +100,7 @@ class FinExercice(_base.Page, FavaExtensionBase):
             "exercices": books.exercices,
             "closed": closed,
             "conditions": conditions,
-            "ready": all(c.ok for c in conditions),
+            "ready": not unmet(conditions),
             "crf": crf,
             "dossier": dossier,
             "verificateurs": dossier.verificateurs + [None] * max(0, 3 - len(dossier.verificateurs)),

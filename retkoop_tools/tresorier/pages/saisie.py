@@ -9,6 +9,7 @@ from retkoop_tools.ledger.conventions import MODES
 from retkoop_tools.tresorier import actions
 from retkoop_tools.tresorier.books import KIND_LABELS
 from retkoop_tools.tresorier.operations import (
+    BANK_TO_BANK,
     BANK_TO_CAISSE,
     CAISSE_TO_BANK,
     KINDS,
@@ -49,11 +50,12 @@ class Saisie(_base.Page, FavaExtensionBase):
             "modes": MODES,
             "groups": groups,
             "sens": [(CAISSE_TO_BANK, "De la caisse vers la banque (dépôt d'espèces)"),
-                     (BANK_TO_CAISSE, "De la banque vers la caisse (retrait d'espèces)")],
+                     (BANK_TO_CAISSE, "De la banque vers la caisse (retrait d'espèces)")]
+                    + ([(BANK_TO_BANK, "D'un compte bancaire à l'autre")] if len(books.bank_accounts) > 1 else []),
             "pending": books.pending_cheques() + [op for i in values.get("cheques", []) if (op := books.get(i))],
             "regies": books.regies(),
             "suggest": {k: suggestions(books, k) for k in KINDS}
-                       | {"virement-" + BANK_TO_CAISSE: suggestions(books, "virement", BANK_TO_CAISSE)},
+                       | {"virement-" + sens: suggestions(books, "virement", sens) for sens in (BANK_TO_CAISSE, BANK_TO_BANK)},
             "numbering": books.numbering,
         }
 
