@@ -17,6 +17,14 @@ CONSOLE_PAGES = ["/ad/", "/ad/etat.csv", "/ad/etat.xlsx", "/ad/etat.json", "/ad/
                  f"/ad/coop/{OWN}/historique", f"/ad/coop/{OWN}/vers/errors/", "/ad/progression.json"]
 
 
+@pytest.fixture
+def computed(env):
+    """The coops' summaries computed before the pages are read: a page waits only a few seconds
+    for them, and on a loaded machine it would show partial figures."""
+    env.portal.summaries.refresh()
+    return env
+
+
 def plain(text: str) -> str:
     """Amounts are written with non-breaking spaces: compare with plain ones."""
     return text.replace("\u202f", " ").replace("\xa0", " ")
@@ -34,7 +42,7 @@ def test_anonymous_is_sent_to_the_login(env):
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
 
 
-def test_dashboard_rows_filters_and_exports(env):
+def test_dashboard_rows_filters_and_exports(env, computed):
     client = env.client("ad_staff")
     page = plain(client.get("/ad/?date=2026-11-23").get_data(as_text=True))
     assert page.count('<tr class="retard">') == 5
@@ -55,7 +63,7 @@ def test_dashboard_rows_filters_and_exports(env):
     assert sheet.max_row == 1 + 5 + 1 and sheet["A1"].value == "UAI"
 
 
-def test_aggregated_accounts_drill_down_and_documents(env):
+def test_aggregated_accounts_drill_down_and_documents(env, computed):
     client = env.client("ad_admin")
     page = plain(client.get("/ad/comptes-agreges?exercice=2024-2025").get_data(as_text=True))
     assert "9 953,23" in page and "Résultat de l&#39;AD = somme des résultats" in page
@@ -73,7 +81,7 @@ def test_aggregated_accounts_drill_down_and_documents(env):
     assert pdf.headers["Content-Type"] == "application/pdf" and pdf.get_data()[:5] == b"%PDF-"
 
 
-def test_sample_is_the_same_for_the_same_seed(env):
+def test_sample_is_the_same_for_the_same_seed(env, computed):
     client = env.client("ad_staff")
     first = client.get("/ad/echantillon?exercice=2025-2026&taux=40&graine=777").get_data(as_text=True)
     second = client.get("/ad/echantillon?exercice=2025-2026&taux=40&graine=777").get_data(as_text=True)
@@ -108,7 +116,7 @@ def test_history_filters_and_commit_page(env):
     assert staff.get(f"/ad/coop/{OWN}/historique?du=hier").status_code == 400
 
 
-def test_mandataire_change_closes_the_old_access(env):
+def test_mandataire_change_closes_the_old_access(env, computed):
     admin = env.client("ad_admin")
     outgoing = env.client("mandataire")
     assert outgoing.get(f"/coop/{OWN}/").status_code in (200, 302)
