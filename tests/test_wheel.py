@@ -36,6 +36,11 @@ def test_wheel_holds_plugins_templates_and_chart(wheel):
         "retkoop_tools/hooks/pre-commit",
         "retkoop_tools/hooks/pre-receive",
         "retkoop_tools/ci/gitlab-ci.yml",
+        "retkoop_tools/demandes/actions.py",
+        "retkoop_tools/contacts.py",
+        "retkoop_tools/web/templates/console/demandes.html",
+        "retkoop_tools/web/static/guide/saisie.png",
+        "retkoop_tools/tresorier/pages/templates/Guide.html",
     ):
         assert expected in names
 

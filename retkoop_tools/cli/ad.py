@@ -303,3 +303,26 @@ def mandataire(uai, nom, email, instance, repo) -> None:
     click.echo(f"Coopérative {uai} confiée à {nom}. Ancien accès fermé. À transmettre :")
     for login, secret in handed:
         click.echo(f"  identifiant {login}   mot de passe provisoire {secret}")
+
+
+@ad_group.command("contacts")
+@repo_option
+@user_errors
+def contacts(repo) -> None:
+    """Vérifie et affiche les coordonnées de l'AD (contacts: dans ad.yaml) que voient les mandataires."""
+    from retkoop_tools.contacts import InvalidContactsError, ad_contacts
+
+    ad = open_ad(repo)
+    try:
+        found = ad_contacts(ad.config)
+    except InvalidContactsError as exc:
+        raise UserError(str(exc)) from exc
+    if not found:
+        click.echo("Aucun contact : ajoutez « contacts: » (ou « email: ») dans ad.yaml ; les mandataires ne "
+                   "sauraient pas qui appeler pour un mot de passe perdu.")
+        return
+    for c in found:
+        click.echo(c.nom + (f" ({c.pour})" if c.pour else ""))
+        for label, value in (("téléphone", c.telephone), ("e-mail", c.email), ("horaires", c.horaires)):
+            if value:
+                click.echo(f"  {label} : {value}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from retkoop_tools.cli.common import UserError, open_ad, repo_option, user_errors
+from retkoop_tools.contacts import InvalidContactsError, ad_contacts
 from retkoop_tools.fsutil import make_private
 from retkoop_tools.web.accounts import ROLES, AccountError, Accounts
 from retkoop_tools.web.passwords import PasswordPolicyError
@@ -52,6 +53,10 @@ def serve(host, port, threads, processus, lru, proxy, https, instance, repo: Pat
     from retkoop_tools.web.portal import Portal
 
     ad = open_ad(repo)
+    try:
+        ad_contacts(ad.config)  # shown to every teacher: a mistake is fixed before the portal starts
+    except InvalidContactsError as exc:
+        raise UserError(f"{exc} Corrigez ad.yaml, puis relancez le portail.") from exc
     make_private(ad.root, instance_dir(ad.root, instance))
     secure = proxy if https is None else https
     if processus > 1:

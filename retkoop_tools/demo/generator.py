@@ -65,6 +65,14 @@ DEMO_AD = {
     "email": "ad91@example.org",
     # A SIREN of demonstration (valid check digit, no real association), so that the FEC exports.
     "siren": "123456782",
+    # 01 99 00 xx xx: numbers the ARCEP keeps for fiction (nobody's line).
+    "contacts": [
+        {"nom": "Secrétariat de l'AD", "pour": "identifiants et mots de passe, changement de mandataire, adhésion",
+         "telephone": "01 99 00 12 34", "email": "ad91@example.org",
+         "horaires": "du lundi au vendredi, de 9 h à 12 h et de 14 h à 17 h"},
+        {"nom": "Comptabilité de l'AD", "pour": "questions sur les comptes et le compte rendu financier",
+         "telephone": "01 99 00 12 35", "email": "compta.ad91@example.org", "horaires": "mardi et jeudi, de 14 h à 17 h"},
+    ],
     "echeances": {"crf": "09-30", "adhesion": "10-15"},
     "quitus": {"verificateurs_min": 2, "parent_requis": True},
     "adhesion": {

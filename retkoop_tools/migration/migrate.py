@@ -115,9 +115,11 @@ def _migrate(store: Store | None, ad_root: Path, uai: str, content: bytes, filen
     if not report.converted and not opening:
         raise CahierError(f"Aucune ligne de « {filename} » ne peut être reprise : voyez les raisons ci-dessous.\n"
                           + "\n".join(report.lines()[1:]))
-    if dry_run or store is None:
+    if store is None:  # a preview without the rules (no repository): the rows as read
         return report
 
+    # With a store, a preview (dry_run) is checked by the rules as the write would be: the rows
+    # it shows as kept are exactly those a confirmation writes.
     coop_dir = ad_root / "ledgers" / uai
     report_account = books.chart.by_code.get("110")
     for _round in range(MAX_ROUNDS):
@@ -125,6 +127,9 @@ def _migrate(store: Store | None, ad_root: Path, uai: str, content: bytes, filen
         if progress:
             progress(f"Vérification de {len(report.converted)} opération(s)…")
         try:
+            if dry_run:
+                store.check(uai, changes)
+                return report
             report.commit = store.write(uai, changes, author, _message(report))
             report.written = True
             return report

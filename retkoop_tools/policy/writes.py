@@ -11,7 +11,8 @@ Every write goes through the store with a scope:
   PNG recognised by their content (bank statements as their bank exported them, under a name
   the system sets).
 - `RECORDS`: the same, plus the coop's declarations kept as data (`adhesion-*.yaml`,
-  `cra-*.yaml`, `crf-*.yaml`, `mandataires.yaml`, the cahier d'inventaire `inventaire.yaml`) and the documents the system generates (`documents/crf/`), which
+  `cra-*.yaml`, `crf-*.yaml`, `mandataires.yaml`, the cahier d'inventaire `inventaire.yaml`, the
+  requests to the AD `demandes.yaml`) and the documents the system generates (`documents/crf/`), which
   only our own pages' actions write.
 - `SYSTEM`: the AD's commands (`coop entete|comptes|regie`, `exercice ouvrir|clore|rouvrir`):
   any file of the coop — still verified as a whole before it is loaded (`policy.files`), so even
@@ -69,7 +70,7 @@ class PolicyError(Exception):
 
 
 SYSTEM_FILES = (COOP_FILENAME, COMPTES_FILENAME)
-_RECORD_FILE = re.compile(r"^((adhesion|cra|crf)-\d{4}-\d{4}|mandataires|inventaire)\.yaml$")
+_RECORD_FILE = re.compile(r"^((adhesion|cra|crf)-\d{4}-\d{4}|mandataires|inventaire|demandes)\.yaml$")
 GENERATED_DIRS = ("crf",)
 #: Bank statements are kept as the bank exported them, under a name the system sets.
 STATEMENT_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.releve-banque\.(ofx|qfx|csv|xlsx|qif|zip|txt)$")

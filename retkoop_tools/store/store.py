@@ -219,6 +219,18 @@ class Store:
                 self.cache.put(self.cache.key(uai), after.as_dict())
             return commit
 
+    def check(self, uai: str, changes: Mapping[str, str | bytes | None], *, scope: Scope = Scope.ENTRIES) -> None:
+        """What `write` would check, and nothing written: raises WritePolicyError or
+        RuleViolationError exactly as `write` would (a preview that says what would be refused)."""
+        rels = {_safe_relpath(p): c for p, c in changes.items()}
+        with self.coop_locked(uai):
+            coop_dir = self._coop_dir(uai)
+            try:
+                check_changes(coop_dir, rels, scope)
+            except PolicyError as exc:
+                raise WritePolicyError(exc.messages) from None
+            self._validate(uai, rels)
+
     def insert_entries(self, uai: str, text: str, author: Author, message: str,
                        exercice: Exercice, scope: Scope = Scope.ENTRIES) -> str | None:
         """Insert entries' text at the end of an exercice file (before Fava's marker)."""

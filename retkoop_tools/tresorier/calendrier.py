@@ -160,12 +160,10 @@ def items(facts: Facts, ad_config: dict | None) -> list[Item]:
             f"{previous}" + (", provisoires jusqu'à sa clôture." if previous not in facts.closed else "."),
             A_VENIR, None, "Saisie"))
     if period == DEBUT:
-        email = str(config.get("email") or "")
         result.append(Item(
             "changements", DEBUT, "Changements signalés à l'AD",
-            "Nouveau mandataire, adresse ou e-mail de l'école : prévenez l'AD"
-            + (f" ({email})." if email else "."), RAPPEL, None, None, {},
-            f"mailto:{email}" if email else None))
+            "Nouveau mandataire, adresse ou e-mail de l'école : prévenez l'AD depuis la page "
+            "« Écrire à l'AD ».", RAPPEL, None, "Demandes"))
 
     # -- tout au long de l'année -------------------------------------------------------------
     result.append(Item("livres", ANNEE, "Livres à jour et conformes",
@@ -185,12 +183,11 @@ def items(facts: Facts, ad_config: dict | None) -> list[Item]:
             "Saisissez ce qui manque, pointez le dernier relevé et comptez la caisse avant de partir."
             + _due_text(holidays, today),
             _deadline(up_to_date, holidays, today), holidays, "Cahier"))
-        email = str(config.get("email") or "")
         result.append(Item(
             "mandataire-suivant", FIN, "Mandataire de l'an prochain",
-            "Si le mandataire change à la rentrée, prévenez l'AD" + (f" ({email})" if email else "")
-            + " : le mandataire sortant clôture au 31/08 et l'AD transfère la signature.",
-            RAPPEL, None, None, {}, f"mailto:{email}" if email else None))
+            "Si le mandataire change à la rentrée, prévenez l'AD depuis la page « Écrire à l'AD » : "
+            "le mandataire sortant clôture au 31/08 et l'AD transfère la signature.",
+            RAPPEL, None, "Demandes", {"objet": "mandataire"}))
         if current in facts.exercices:
             result.append(Item(
                 "cra-preparer", FIN, f"CRA {current} préparé",

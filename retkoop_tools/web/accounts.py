@@ -103,6 +103,14 @@ CREATE TABLE IF NOT EXISTS login_throttle (
     blocked_until TEXT,
     PRIMARY KEY (scope, login, source)
 );
+-- A coop access that ends on a date (a change of mandataire validated ahead of the rentrée):
+-- from `ends_on` on, the user no longer reads nor writes that coop.
+CREATE TABLE IF NOT EXISTS access_ends (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    uai TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    PRIMARY KEY (user_id, uai)
+);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -184,6 +192,13 @@ def one_time_password() -> str:
     """A random password to hand over once (four groups, easy to read aloud)."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+def _today() -> datetime.date:
+    """The project's clock (RETKOOP_AUJOURDHUI pins it): accesses end on that day."""
+    from retkoop_tools.ledger.exercice import today
+
+    return today()
 
 
 def _now() -> datetime.datetime:
@@ -323,7 +338,9 @@ class Accounts:
         if row is None:
             return None
         coops = tuple(r[0] for r in db.execute(
-            "SELECT uai FROM user_coops WHERE user_id = ? ORDER BY uai", (row[0],)))
+            "SELECT c.uai FROM user_coops c LEFT JOIN access_ends e ON e.user_id = c.user_id AND e.uai = c.uai "
+            "WHERE c.user_id = ? AND (e.ends_on IS NULL OR e.ends_on > ?) ORDER BY c.uai",
+            (row[0], _today().isoformat())))
         return User(id=row[0], login=row[1], name=row[2], role=row[3], coops=coops, exercice=row[4],
                     must_change=bool(row[5]), disabled=bool(row[6]))
 
@@ -417,7 +434,9 @@ class Accounts:
         with self._db(write=False) as db:
             rows = db.execute(
                 "SELECT c.uai, u.name FROM users u JOIN user_coops c ON c.user_id = u.id "
-                "WHERE u.role = 'mandataire' AND u.disabled = 0 ORDER BY c.uai, u.login").fetchall()
+                "LEFT JOIN access_ends e ON e.user_id = c.user_id AND e.uai = c.uai "
+                "WHERE u.role = 'mandataire' AND u.disabled = 0 AND (e.ends_on IS NULL OR e.ends_on > ?) "
+                "ORDER BY c.uai, u.login", (_today().isoformat(),)).fetchall()
         result: dict[str, list[str]] = {}
         for uai, name in rows:
             if name != uai and name not in result.setdefault(uai, []):
@@ -483,6 +502,8 @@ class Accounts:
                 db.execute("DELETE FROM sessions WHERE user_id = ?", (row[0],))
                 self._clear_throttle(db, uai)
             handed.append((uai, secret))
+            db.execute("DELETE FROM access_ends WHERE uai = ? AND user_id IN (SELECT id FROM users WHERE login IN (?, ?))",
+                       (uai, uai, email))
             if email:
                 secret = one_time_password()
                 row = db.execute("SELECT id, role FROM users WHERE login = ?", (email,)).fetchone()
@@ -502,6 +523,71 @@ class Accounts:
             before = ", ".join(n for n in previous if n != uai) or "?"
             self._log(db, actor, "changement de mandataire", f"{uai} : {before} → {name}")
         return handed
+
+    def check_successor(self, email: str) -> None:
+        """AccountError unless `email` can become a coop's mandataire (new, or a mandataire already)."""
+        email = email.strip()
+        if not _EMAIL_RE.match(email):
+            raise AccountError(f"« {email} » n'est pas une adresse e-mail.")
+        existing = self.get(email)
+        if existing is not None and existing.role != "mandataire":
+            raise AccountError(f"Le compte {email} existe déjà avec le rôle « {existing.role_label} » : "
+                               "un mandataire a son propre compte (changez l'adresse ou le rôle d'abord).")
+
+    def hand_over(self, uai: str, name: str, email: str, ends_on: datetime.date, actor: str = "système",
+                  ) -> list[tuple[str, str]]:
+        """A change of mandataire validated by the AD, effective on `ends_on`.
+
+        The successor gets a personal account (`email`) on the coop now, with a one-time
+        password (returned, to hand over once); an existing mandataire account of theirs just
+        gains the coop. Every other mandataire access to the coop — the coop's own account (its
+        UAI) included — ends on `ends_on` (at once when that day has come): from that day they
+        no longer read nor write it, live sessions included. Returns the (login, one-time
+        password) pairs created.
+        """
+        uai, name, email = uai.strip().upper(), name.strip(), email.strip()
+        if not _UAI_RE.match(uai):
+            raise AccountError(f"« {uai} » n'est pas un numéro UAI.")
+        if len(name) < 3:
+            raise AccountError("Indiquez le nom du nouveau mandataire (par exemple « Mme Martin »).")
+        self.check_successor(email)
+        handed: list[tuple[str, str]] = []
+        with self._db() as db:
+            row = db.execute("SELECT id, role FROM users WHERE login = ?", (email,)).fetchone()
+            if row is not None and row[1] != "mandataire":  # created meanwhile
+                raise AccountError(f"Le compte {email} existe déjà avec un autre rôle.")
+            if row is None:
+                secret = one_time_password()
+                cursor = db.execute(
+                    "INSERT INTO users (login, name, role, password, must_change, created_at, created_by)"
+                    " VALUES (?, ?, 'mandataire', ?, 1, ?, ?)",
+                    (email, name, hash_password(secret), _now().isoformat(), actor))
+                successor = cursor.lastrowid
+                handed.append((email, secret))
+                self._log(db, actor, "création du compte", f"{email} (Mandataire)")
+            else:
+                successor = row[0]
+                db.execute("UPDATE users SET disabled = 0 WHERE id = ?", (successor,))
+            db.execute("INSERT OR IGNORE INTO user_coops (user_id, uai) VALUES (?, ?)", (successor, uai))
+            db.execute("DELETE FROM access_ends WHERE user_id = ? AND uai = ?", (successor, uai))
+            others = db.execute(
+                "SELECT u.id, u.login, u.name FROM users u JOIN user_coops c ON c.user_id = u.id "
+                "WHERE c.uai = ? AND u.role = 'mandataire' AND u.id != ?", (uai, successor)).fetchall()
+            for user_id, login, _name in others:
+                db.execute("INSERT OR REPLACE INTO access_ends (user_id, uai, ends_on) VALUES (?, ?, ?)",
+                           (user_id, uai, ends_on.isoformat()))
+                self._log(db, actor, f"accès fermé à partir du {ends_on:%d/%m/%Y}", f"{login} ({uai})")
+            before = ", ".join(n for _i, login, n in others if n != login and n != uai) or "?"
+            self._log(db, actor, "changement de mandataire",
+                      f"{uai} : {before} → {name} ({email}) à partir du {ends_on:%d/%m/%Y}")
+        return handed
+
+    def access_ends(self, uai: str) -> list[tuple[str, datetime.date]]:
+        """The (login, last day + 1) of the accesses to `uai` that end or have ended."""
+        with self._db(write=False) as db:
+            rows = db.execute("SELECT u.login, e.ends_on FROM access_ends e JOIN users u ON u.id = e.user_id "
+                              "WHERE e.uai = ? ORDER BY u.login", (uai,)).fetchall()
+        return [(login, datetime.date.fromisoformat(day)) for login, day in rows]
 
     def _id(self, db: sqlite3.Connection, login: str) -> int:
         row = db.execute("SELECT id FROM users WHERE login = ?", (login.strip(),)).fetchone()
@@ -553,6 +639,11 @@ class Accounts:
         user_id, _, disabled = row
         if disabled:
             raise AccountError("Ce compte est désactivé : adressez-vous à l'AD.")
+        closed = self.get(login)
+        if closed is not None and closed.role == "mandataire" and not closed.coops:
+            # the right password: saying so tells nothing to someone who does not know it
+            raise AccountError("Votre accès à la coopérative est fermé (changement de mandataire) : "
+                               "adressez-vous à l'AD si vous devez encore y accéder.")
         with self._db() as db:
             db.execute("DELETE FROM login_throttle WHERE scope IN ('paire', 'compte') AND login = ? "
                        "AND source IN (?, '')", (key, source))

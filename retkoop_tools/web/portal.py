@@ -62,6 +62,9 @@ STATIC_CACHE = ("Cache-Control", "private, max-age=3600")
 #: raw files (every exercice's text), and the import page and its folder (every statement).
 _VERIFICATEUR_BLOCKED = re.compile(
     r"^/[^/]+/(editor|import|api/(source|source_slice|format_source|imports|extract|upload_import_file))(/|$)")
+#: Fava's help pages (in English, about Fava itself) and their API: our guide replaces them.
+_HELP_PAGE = re.compile(r"^/([^/]+)/help(/[^/]*)?$")
+_HELP_API = re.compile(r"^/([^/]+)/api/help$")
 #: Endpoints of our treasurer pages: they write through the store themselves.
 _OWN_ENDPOINT = re.compile(r"^/[^/]+/extension/(" + "|".join(TRESORIER_NAMES) + r")/[^/]+$")
 
@@ -185,6 +188,10 @@ class Portal:
                                        "Votre compte de vérificateur n'indique pas d'exercice.")
             environ["QUERY_STRING"] = _force_time(environ.get("QUERY_STRING", ""), user.exercice)
 
+        if not writing:
+            guide = self._guide_instead_of_help(start_response, uai, rest)
+            if guide is not None:
+                return guide
         app = self.pool.get(uai, scope)
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
         environ["PATH_INFO"] = rest
@@ -208,6 +215,29 @@ class Portal:
             if is_api:
                 return self._json_error(start_response, "507 INSUFFICIENT STORAGE", NO_SPACE_MESSAGE)
             return self._page(environ, start_response, 507, "Disque plein", NO_SPACE_MESSAGE)
+
+    def _guide_instead_of_help(self, start_response: StartResponse, uai: str, rest: str) -> list[bytes] | None:
+        """Fava's « Aide » leads to the mandataire's guide: the page redirects, its API points there."""
+        match = _HELP_PAGE.match(rest) or _HELP_API.match(rest)
+        if match is None:
+            return None
+        # PATH_INFO holds the request's bytes as Latin-1 (WSGI): the slug is quoted from those bytes.
+        guide = f"/coop/{uai}/{quote(match.group(1).encode('latin-1', 'replace'), safe='')}/extension/Guide/"
+        if match.re is _HELP_PAGE:
+            start_response("302 FOUND", [("Location", guide)])
+            return [b""]
+        if match.re is _HELP_API:
+            from markupsafe import escape
+
+            href = escape(guide)
+            html = (f'<p>L\'aide de ce portail est le <a href="{href}">Guide du mandataire</a> : tenir la '
+                    "comptabilité de la coopérative, l'adhésion, le changement de mandataire, l'essentiel à savoir.</p>")
+            body = json.dumps({"data": {"html": html, "pages": [["_index", "Guide du mandataire"]]}},
+                              ensure_ascii=False).encode()
+            start_response("200 OK", [("Content-Type", "application/json; charset=utf-8"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
+        return None
 
     def _guard(self, app, environ: dict, start_response: StartResponse, uai: str, is_api: bool):
         """What the portal answers itself (documents, jump) or refuses, before Fava runs."""

@@ -21,6 +21,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from retkoop_tools.contacts import contacts_html, contacts_of
 from retkoop_tools.documents.mandataires import record_mandataire
 from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.layout import LayoutError, read_identity
@@ -88,6 +89,9 @@ def create_site(portal: Portal) -> Flask:
     from retkoop_tools.web.console import create_console
 
     app.register_blueprint(create_console(portal))
+    from retkoop_tools.web.demandes import create_demandes
+
+    app.register_blueprint(create_demandes(portal))
 
     @app.before_request
     def load_session() -> Any:
@@ -142,10 +146,15 @@ def create_site(portal: Portal) -> Flask:
         return send_from_directory(Path(fava.__file__).parent / "static", "favicon.ico",
                                    max_age=86400)
 
+    def contacts() -> str:
+        """Whom to ask for a new password: the AD's contacts from ad.yaml (the same for everyone:
+        the login page never tells whether an account exists)."""
+        return contacts_html(contacts_of(portal.root)[0])
+
     @app.get("/connexion")
     def login_form():
         return render_template("connexion.html", suite=_safe_next(request.args.get("suite")),
-                               info=request.args.get("info"))
+                               info=request.args.get("info"), contacts=contacts())
 
     @app.post("/connexion")
     def login():
@@ -157,7 +166,8 @@ def create_site(portal: Portal) -> Flask:
                                                 source=request.environ.get("REMOTE_ADDR", ""))
         except AccountError as exc:
             time.sleep(0.2)  # slows guessing down a little more
-            return render_template("connexion.html", suite=suite, erreur=str(exc), identifiant=login_value), 401
+            return render_template("connexion.html", suite=suite, erreur=str(exc), identifiant=login_value,
+                                   contacts=contacts()), 401
         session = portal.accounts.open_session(user)
         response = redirect(url_for("password") if user.must_change else suite)
         response.headers["Set-Cookie"] = cookie_header(session.token, portal.secure_cookies)

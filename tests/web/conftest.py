@@ -41,6 +41,12 @@ class PortalEnv:
     def slug(self, uai: str) -> str:
         return self.portal.pool.slug(uai)
 
+    def console_ready(self) -> None:
+        """Build the AD console and compute its summaries now, so that its pages wait for nothing
+        (on a loaded machine they would otherwise show the progress page)."""
+        self.client("ad_staff").get("/ad/progression.json")
+        self.portal.summaries.refresh()
+
 
 @pytest.fixture(scope="module")
 def demo_ad(tmp_path_factory) -> Path:

@@ -27,7 +27,7 @@ PASSWORD = "Une phrase de passe assez longue !"
 #: Impacts that fail the test (axe-core also reports "moderate" and "minor").
 FAILING = ("serious", "critical")
 OUR_PAGES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "FinExercice", "Adhesion",
-             "Inventaire", "EtatDesActions")
+             "Inventaire", "EtatDesActions", "Reprise", "Demandes", "Guide")
 #: Fava's pages, and what shows they are drawn. The Journal shows one month: a year is 22 000
 #: elements, which axe-core takes half a minute to walk.
 FAVA_PAGES = {"journal/?time=2026-03": ".journal li", "documents/": "table", "import/": "input[type=file]",

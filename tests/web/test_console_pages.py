@@ -17,12 +17,10 @@ CONSOLE_PAGES = ["/ad/", "/ad/etat.csv", "/ad/etat.xlsx", "/ad/etat.json", "/ad/
                  f"/ad/coop/{OWN}/historique", f"/ad/coop/{OWN}/vers/errors/", "/ad/progression.json"]
 
 
-@pytest.fixture
-def computed(env):
-    """The coops' summaries computed before the pages are read: a page waits only a few seconds
-    for them, and on a loaded machine it would show partial figures."""
-    env.portal.summaries.refresh()
-    return env
+@pytest.fixture(autouse=True)
+def _summaries_computed(request):
+    if "env" in request.fixturenames:
+        request.getfixturevalue("env").console_ready()
 
 
 def plain(text: str) -> str:
@@ -42,7 +40,7 @@ def test_anonymous_is_sent_to_the_login(env):
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
 
 
-def test_dashboard_rows_filters_and_exports(env, computed):
+def test_dashboard_rows_filters_and_exports(env):
     client = env.client("ad_staff")
     page = plain(client.get("/ad/?date=2026-11-23").get_data(as_text=True))
     assert page.count('<tr class="retard">') == 5
@@ -63,7 +61,7 @@ def test_dashboard_rows_filters_and_exports(env, computed):
     assert sheet.max_row == 1 + 5 + 1 and sheet["A1"].value == "UAI"
 
 
-def test_aggregated_accounts_drill_down_and_documents(env, computed):
+def test_aggregated_accounts_drill_down_and_documents(env):
     client = env.client("ad_admin")
     page = plain(client.get("/ad/comptes-agreges?exercice=2024-2025").get_data(as_text=True))
     assert "9 953,23" in page and "Résultat de l&#39;AD = somme des résultats" in page
@@ -81,7 +79,7 @@ def test_aggregated_accounts_drill_down_and_documents(env, computed):
     assert pdf.headers["Content-Type"] == "application/pdf" and pdf.get_data()[:5] == b"%PDF-"
 
 
-def test_sample_is_the_same_for_the_same_seed(env, computed):
+def test_sample_is_the_same_for_the_same_seed(env):
     client = env.client("ad_staff")
     first = client.get("/ad/echantillon?exercice=2025-2026&taux=40&graine=777").get_data(as_text=True)
     second = client.get("/ad/echantillon?exercice=2025-2026&taux=40&graine=777").get_data(as_text=True)
@@ -116,7 +114,7 @@ def test_history_filters_and_commit_page(env):
     assert staff.get(f"/ad/coop/{OWN}/historique?du=hier").status_code == 400
 
 
-def test_mandataire_change_closes_the_old_access(env, computed):
+def test_mandataire_change_closes_the_old_access(env):
     admin = env.client("ad_admin")
     outgoing = env.client("mandataire")
     assert outgoing.get(f"/coop/{OWN}/").status_code in (200, 302)

@@ -316,7 +316,8 @@ function initImport(root) {
     etape.value = button?.dataset.rkEtape || "lire";
     clearErrors(form);
     if (button) button.disabled = true;
-    statut.textContent = etape.value === "lire" ? "Lecture du relevé…" : "Enregistrement du relevé…";
+    statut.textContent = etape.value === "lire" ? (form.dataset.rkLecture || "Lecture du relevé…")
+      : (form.dataset.rkEcriture || "Enregistrement du relevé…");
     const result = await post(form.action, new FormData(form));
     if (button) button.disabled = false;
     statut.textContent = "";
@@ -329,7 +330,7 @@ function initImport(root) {
       out.querySelector("h4")?.focus();
       return;
     }
-    await refresh(result.message);
+    await refresh(result.message, result.suite ? new URL(result.suite, window.location.href).href : undefined);
   });
 }
 
@@ -399,6 +400,28 @@ function initAdhesion(root) {
   update();
 }
 
+// -- Guide: each title opens its answer; an address with #section opens that one ---------------
+function initGuide(root) {
+  function openTarget() {
+    const id = decodeURIComponent(window.location.hash.slice(1));
+    const target = id && root.querySelector(`details[id="${CSS.escape(id)}"]`);
+    if (!target) return;
+    target.open = true;
+    target.scrollIntoView();
+    target.querySelector("summary")?.focus();
+  }
+  root.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#"]');
+    if (!link) return;
+    const target = root.querySelector(`details[id="${CSS.escape(link.getAttribute("href").slice(1))}"]`);
+    if (!target) return;
+    event.preventDefault();
+    window.history.replaceState(null, "", link.getAttribute("href"));
+    openTarget();
+  });
+  openTarget();
+}
+
 // -- État des actions: tables sorted by a click on their column's title ------------------
 function sortKey(cell) {
   return cell.dataset.valeur !== undefined ? cell.dataset.valeur : cell.textContent.trim();
@@ -435,7 +458,19 @@ function initActions(root) {
 const PAGES = {
   saisie: initSaisie, cahier: initCahier, pointage: initPointage, caisse: initCaisse,
   fin: initForms, adhesion: initAdhesion, tableau: initForms, inventaire: initForms, actions: initActions,
+  demandes: initForms, reprise: initImport, guide: initGuide,
 };
+
+// Fava's "Aide" (its English help pages) leads to our guide for the mandataire: the link is
+// rewritten before Fava's router reads it (capture phase), so the guide opens in place.
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!link) return;
+  const url = new URL(link.href, window.location.href);
+  const help = /^(.*)\/help(\/[^/]*)?$/.exec(url.pathname);
+  if (!help || url.origin !== window.location.origin) return;
+  link.setAttribute("href", `${help[1]}/extension/Guide/`);
+}, true);
 
 function initPage() {
   const root = document.querySelector("[data-rk-page]");

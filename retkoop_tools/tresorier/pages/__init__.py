@@ -19,12 +19,15 @@ MODULES = (
     "retkoop_tools.tresorier.pages.projets",
     "retkoop_tools.tresorier.pages.fin",
     "retkoop_tools.tresorier.pages.adhesion",
+    "retkoop_tools.tresorier.pages.reprise",
+    "retkoop_tools.tresorier.pages.demandes",
+    "retkoop_tools.tresorier.pages.guide",
     "retkoop_tools.tresorier.pages.script",
 )
 
 #: Their extension names: the portal lets these write through the store themselves.
 NAMES = ("TableauDeBord", "Saisie", "Cahier", "Pointage", "ArreteDeCaisse", "Inventaire", "EtatDesActions",
-         "FinExercice", "Adhesion", "Tresorier")
+         "FinExercice", "Adhesion", "Reprise", "Demandes", "Guide", "Tresorier")
 
 #: Set in the request's environ when a page committed through the store itself (the portal
 #: then has nothing left to capture).
