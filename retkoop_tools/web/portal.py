@@ -471,7 +471,9 @@ def _bar_html(session: Session) -> str:
 
     user = session.user
     return (
-        '<div id="retkoop-barre" style="position:fixed;right:.5rem;bottom:.5rem;z-index:1000;'
+        # The page keeps room below its end, so that the bar never hides its last lines (phone).
+        "<style>body{padding-bottom:3rem}</style>"
+        '<nav id="retkoop-barre" aria-label="Votre session" style="position:fixed;right:.5rem;bottom:.5rem;z-index:1000;'
         "background:#1d4e89;color:#fff;padding:.3rem .6rem;border-radius:6px;font-size:.85rem;"
         'display:flex;gap:.6rem;align-items:center;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
         f"<span>{escape(user.name)}</span>"
@@ -480,7 +482,7 @@ def _bar_html(session: Session) -> str:
         f'<input type="hidden" name="csrf" value="{escape(session.csrf)}">'
         '<button type="submit" style="background:none;border:1px solid #fff;color:#fff;'
         'border-radius:4px;cursor:pointer;font:inherit;padding:.1rem .4rem">Se déconnecter</button>'
-        "</form></div>"
+        "</form></nav>"
     )
 
 

@@ -157,7 +157,8 @@ def test_a_bookmarked_page_goes_through_the_login_and_every_page_has_the_bar(sit
     assert page.url.endswith("/extension/Cahier/?exercice=2025-2026")
     for name in PAGES:
         open_page(page, name)
-        bar = page.locator("#retkoop-barre")
+        bar = page.get_by_role("navigation", name="Votre session")
+        assert bar.get_attribute("id") == "retkoop-barre", name
         assert bar.get_by_role("button", name="Se déconnecter").is_visible(), name
         assert bar.get_by_role("link", name="Accueil").is_visible(), name
     page.screenshot(path=str(tmp_path / "adhesion-barre.png"))
