@@ -18,13 +18,13 @@ payment, with their history.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
 
+from retkoop_tools.fr import now_paris
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.parsing import parse_amount
 
@@ -121,7 +121,7 @@ class Declaration:
         return STATUTS.get(self.statut, self.statut)
 
     def event(self, action: str, par: str, detail: str = "") -> None:
-        now = datetime.datetime.now().isoformat(timespec="seconds")
+        now = now_paris().isoformat()
         self.historique.append(Evenement(now, par, action, detail))
 
     def dump(self) -> str:
@@ -197,7 +197,7 @@ def _money(value: Decimal) -> Decimal:
 
 def compute(declaration: Declaration, rates: Tarifs) -> Montants:
     """The amount due, line by line, each with the account it is booked to."""
-    from retkoop_tools.fr import fmt_eur
+    from retkoop_tools.fr import fmt_eur, fmt_rate
 
     d, r = declaration, rates
     lines = [
@@ -209,7 +209,7 @@ def compute(declaration: Declaration, rates: Tarifs) -> Montants:
     above = max(d.biens - r.seuil_biens, Decimal(0))
     if above and r.coefficient_biens:
         lines.append(LigneMontant("Assurance des biens au-delà de " + fmt_eur(r.seuil_biens),
-                                  f"{fmt_eur(above)} × {str(r.coefficient_biens).replace('.', ',')} €",
+                                  f"{fmt_eur(above)} × {fmt_rate(r.coefficient_biens)}",
                                   _money(above * r.coefficient_biens), CODE_ASSURANCE))
     if d.revue:
         lines.append(LigneMontant("Abonnement à « Animation & Éducation »", "1 abonnement", _money(r.revue), CODE_REVUE))

@@ -95,6 +95,7 @@ def _code_fingerprint(extra: tuple[Path, ...] = ()) -> str:
         *sorted(Path(retkoop_plugins.__file__).parent.glob("*.py")),
         *sorted((Path(retkoop_tools.__file__).parent / "ledger").glob("*.py")),
         *sorted((Path(retkoop_tools.__file__).parent / "checks").glob("*.py")),
+        *sorted((Path(retkoop_tools.__file__).parent / "policy").glob("*.py")),  # header and file checks
         Path(retkoop_tools.__file__).parent / "chart" / "__init__.py",
         DEFAULT_CHART_PATH,
         *extra,

@@ -5,12 +5,18 @@ disk by the content of the coop's files and read back by any process. It depends
 files, never on today's date: lateness is decided when the summary is displayed
 (`console/status.py`).
 
-    {uai, nom, commune, operations, derniere_operation, erreurs, nb_erreurs,
+    {uai, nom, commune, email, mandats, operations, derniere_operation, erreurs, nb_erreurs,
      avertissements, nb_avertissements,
      releve: {date, solde, ecart}, arrete: {date, ecart},
      soldes: {banque, banques: {compte: solde}, noms_banques: {compte: {code, libelle}}, caisse, …},
-     exercices: {"2025-2026": {fichier, clos, operations, dossier, cra, adhesion,
+     negatifs: [accounts below zero now], cheques_non_pointes: [cheques issued, not ticked],
+     exercices: {"2025-2026": {fichier, clos, operations, dossier, remis_le, verrouille_le, cra,
+                               adhesion, membres, eleves, adultes, adhesion_montant,
+                               negatifs, regies_ouvertes, report,
                                crf: {lignes, comptes, totals, bilan, rapprochement}}}}
+
+The AD's checks (negative accounts, open régies, unticked cheques, report à nouveau, when the
+CRF was handed in) are computed in `anomalies.py`.
 """
 
 from __future__ import annotations
@@ -22,20 +28,28 @@ from pathlib import Path
 from typing import Any
 
 from retkoop_tools.ad import LEDGERS_DIRNAME, load_ad
-from retkoop_tools.adhesion.model import AdhesionError, load_declaration
+from retkoop_tools.adhesion.model import (
+    AdhesionError,
+    compute,
+    load_declaration,
+    tarifs,
+)
 from retkoop_tools.chart import load_chart
 from retkoop_tools.checks.runner import load_checked
+from retkoop_tools.console import anomalies
 from retkoop_tools.documents.cra import load_answers
 from retkoop_tools.documents.crf import compute_crf
 from retkoop_tools.documents.dossier import DossierError, dossier_filename, load_dossier
+from retkoop_tools.documents.mandataires import load_mandats
 from retkoop_tools.documents.source import CoopSource
+from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.books import ZERO, Books
 from retkoop_tools.tresorier.calendrier import latest_pointage
 
 #: Bumped when the shape of a summary changes (cached summaries are then recomputed).
-SUMMARY_VERSION = 5  # 3: every bank account of the coop (514); 4: their codes and names;
-#                     5: the rules' avertissements (nb_avertissements, avertissements)
+SUMMARY_VERSION = 6  # 3: every bank account of the coop (514); 4: their codes and names;
+#                     5: the rules' avertissements; 6: the AD's checks (anomalies.py)
 MAX_ERRORS = 20
 _YAML_RE = re.compile(r"^(adhesion|crf|cra)-(\d{4}-\d{4})\.yaml$")
 
@@ -85,17 +99,26 @@ def _yaml_exercices(coop_dir: Path) -> set[Exercice]:
 def _exercice_state(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
     books = source.books
     coop_dir = source.coop_dir
+    dates: dict[str, Any] = {"remis_le": None, "verrouille_le": None}
     try:
         dossier = load_dossier(coop_dir, exercice)
         statut = dossier.statut if (coop_dir / dossier_filename(exercice)).exists() else None
+        dates = anomalies.handed_in(dossier)
     except DossierError:
         statut = "illisible"
+    montant = None
     try:
         declaration = load_declaration(coop_dir, exercice)
         adhesion = declaration.statut if declaration else None
         membres = declaration.membres if declaration else 0
+        eleves, adultes = (declaration.eleves, declaration.adultes) if declaration else (0, 0)
+        if declaration:
+            try:
+                montant = str(compute(declaration, tarifs(source.ad.config, exercice)).total)
+            except AdhesionError:  # the AD has not published that year's rates
+                montant = None
     except (AdhesionError, ValueError):
-        adhesion, membres = "illisible", 0
+        adhesion, membres, eleves, adultes = "illisible", 0, 0, 0
     try:
         cra = load_answers(coop_dir, exercice) is not None
     except ValueError:
@@ -105,13 +128,27 @@ def _exercice_state(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
         "clos": exercice in books.closed,
         "operations": sum(1 for op in books.operations if exercice.contains(op.date)),
         "dossier": statut,
+        **dates,
         "cra": cra,
         "adhesion": adhesion,
         "membres": membres,
+        "eleves": eleves,
+        "adultes": adultes,
+        "adhesion_montant": montant,
     }
     if state["fichier"]:
         state["crf"] = _crf_figures(source, exercice)
+        state["negatifs"] = anomalies.negative_balances(books, exercice)
+        state["regies_ouvertes"] = anomalies.open_regies(books, exercice)
     return state
+
+
+def _coop_email(books: Books) -> str:
+    """The school's e-mail, when its `custom "cooperative"` gives one (`retkoop coop add --email`)."""
+    for entry in books.entries:
+        if getattr(entry, "type", None) == CUSTOM_COOPERATIVE and isinstance(entry.meta.get("email"), str):
+            return entry.meta["email"].strip()
+    return ""
 
 
 def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
@@ -140,11 +177,17 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
         "regies": str(sum((r.balance for r in books.regies()), ZERO)),
     }
     exercices = sorted(set(books.exercices) | _yaml_exercices(coop_dir))
+    states = {str(ex): _exercice_state(source, ex) for ex in exercices}
+    for ex in exercices:
+        states[str(ex)]["report"] = anomalies.opening_control(
+            books, ex, states[str(ex)].get("crf"), states.get(str(ex.previous()), {}).get("crf"))
     return {
         "version": SUMMARY_VERSION,
         "uai": uai,
         "nom": books.identity.get("nom", "") or checked.nom,
         "commune": books.identity.get("commune", ""),
+        "email": _coop_email(books),
+        "mandats": [{"nom": m.nom, "depuis": m.depuis.isoformat(), "email": m.email} for m in load_mandats(coop_dir)],
         "operations": len(books.operations),
         "derniere_operation": _iso(max((op.date for op in books.operations), default=None)),
         "nb_erreurs": len(checked.errors),
@@ -154,7 +197,9 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
         "releve": releve,
         "arrete": arrete,
         "soldes": soldes,
-        "exercices": {str(ex): _exercice_state(source, ex) for ex in exercices},
+        "negatifs": anomalies.negative_now(books),
+        "cheques_non_pointes": anomalies.unticked_cheques(books),
+        "exercices": states,
     }
 
 

@@ -208,7 +208,8 @@ def _run(store: Store, coop: DemoCoop, step: Step, previous: Exercice, current: 
         _check(cloture.submit_crf(store, coop.uai, previous, mandataire, rules=ad_config.get("quitus"),
                                   today=step.date), "la remise du CRF", coop.uai)
     elif step.action == "verrouillage":
-        _check(cloture.lock_crf(store, coop.uai, previous, AD_AUTHOR), "le verrouillage du CRF", coop.uai)
+        _check(cloture.lock_crf(store, coop.uai, previous, AD_AUTHOR, today=step.date), "le verrouillage du CRF",
+               coop.uai)
     elif step.action == "declaration":
         _check(adhesion.declare(store, coop.uai, _declaration(coop, current), mandataire),
                "la déclaration d'adhésion", coop.uai)

@@ -252,6 +252,27 @@ def _report_a_nouveau(books: Books, exercice: Exercice) -> Decimal:
     return total
 
 
+@dataclass
+class Bilan:
+    """The CRF's bilan simplifié of an exercice: actif, and the passif it must equal."""
+
+    actif: Decimal
+    report_a_nouveau: Decimal
+    resultat: Decimal
+
+    @property
+    def equilibre(self) -> bool:
+        return self.actif == self.report_a_nouveau + self.resultat
+
+
+def bilan(books: Books, exercice: Exercice) -> Bilan:
+    """The bilan of `exercice` with the CRF's own figures (the dashboard shows the same)."""
+    resultat = (sum((line.total for line in _fonctionnement(books, exercice, "produit")), ZERO)
+                - sum((line.total for line in _fonctionnement(books, exercice, "charge")), ZERO))
+    return Bilan(sum((p.montant for p in _actif(books, exercice.end)), ZERO),
+                 _report_a_nouveau(books, exercice), resultat)
+
+
 def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
     result = []
     for account in books.bank_accounts:
