@@ -6,8 +6,8 @@ mandataire's Tableau de bord (`tresorier/calendrier.py`), so both say the same.
 
 Besides the deadlines, a row carries what the AD looks for when it checks a coop
 (`anomalies.py`): overdrafts, negative remise or régie accounts, régies not returned by 31/08,
-cheques issued and not debited for more than three months (`ad.yaml`: `console:
-{cheques_non_debites_mois: 3}`), the avertissements, the report à nouveau against the previous
+cheques issued and not debited for more than three months (`ad.yaml`: `regles:
+{cheque-non-debite: {mois: 3}}`, the same delay as the rule's), the avertissements, the report à nouveau against the previous
 closing, when the CRF was handed in and how late, the adhésion's amount and headcount, and
 where to write to the mandataire.
 """
@@ -126,10 +126,23 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def cheque_months(ad_config: dict) -> int:
+    """The AD's delay for a cheque not debited: the rule's (`regles: {cheque-non-debite: {mois: 3}}`),
+    the one source of it; `console: {cheques_non_debites_mois}` is still read when the rule's is
+    not written."""
+    from retkoop_tools.checks.regles import ReglesError, parse_reglages
+
     try:
-        return max(1, int(((ad_config or {}).get("console") or {}).get("cheques_non_debites_mois", CHEQUE_MONTHS)))
-    except (TypeError, ValueError):
+        reglages = parse_reglages(ad_config)
+    except ReglesError:  # reported as an erreur of every coop; the national delay meanwhile
         return CHEQUE_MONTHS
+    if ("cheque-non-debite", "mois") not in reglages.valeurs:
+        try:
+            legacy = ((ad_config or {}).get("console") or {}).get("cheques_non_debites_mois")
+            if legacy is not None:
+                return max(1, int(legacy))
+        except (TypeError, ValueError):
+            return CHEQUE_MONTHS
+    return max(1, int(reglages.valeur("cheque-non-debite", "mois")))
 
 
 def crf_delay(remis_le: datetime.date | None, due: datetime.date | None, today: datetime.date) -> int | None:

@@ -106,3 +106,14 @@ def test_plain_bean_check_prints_avertissements_like_erreurs(coop):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert [e["level"] for e in json.loads(proc.stdout)] == ["avertissement"]
+
+
+def test_the_console_uses_the_rule_s_delay_for_cheques():
+    """One source of the delay: the rule's setting, the console's older key when it is absent."""
+    from retkoop_tools.console.status import cheque_months
+
+    assert cheque_months({}) == 3
+    assert cheque_months({"regles": {"cheque-non-debite": {"mois": 4}}}) == 4
+    assert cheque_months({"console": {"cheques_non_debites_mois": 2}}) == 2
+    assert cheque_months({"regles": {"cheque-non-debite": {"mois": 5}},
+                          "console": {"cheques_non_debites_mois": 2}}) == 5
