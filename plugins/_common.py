@@ -114,10 +114,14 @@ def warning_twin(error_cls: type) -> type:
     return twin
 
 
-def report(reglages: Reglages, code: str, error_cls: type, meta: Any, message: str, entry: Any) -> list:
+def report(reglages: Reglages, code: str, error_cls: type, meta: Any, message: str, entry: Any, *,
+           at_most: str | None = None) -> list:
     """The report of rule `code` at the level the AD gives it: [] when it ignores it, else one
-    error (the rule's class) or avertissement (its twin, see `warning_twin`)."""
+    error (the rule's class) or avertissement (its twin, see `warning_twin`). `at_most`
+    avertissement: never an erreur here (the books cannot be judged yet)."""
     level = reglages.niveau(code)
+    if level == ERREUR and at_most == AVERTISSEMENT:
+        level = AVERTISSEMENT
     if level == ERREUR:
         return [error_cls(meta, message, entry)]
     if level == AVERTISSEMENT:

@@ -108,3 +108,21 @@ def test_caisse_above_the_limit(coop):
     assert spaced(warnings[0].message).startswith("La caisse contient 1 030,00 € le 10/10/2025, plus que le plafond de 1 000,00 €")
     coop.set_rules("caisse-plafond: {plafond: 1500}")  # the AD's own limit: the same day is fine
     assert coop.warnings() == []
+
+
+def test_before_the_opening_balances_an_overdraft_is_only_an_avertissement(coop):
+    """A coop whose books start during the year may type operations before giving its opening
+    balances (dated before them): until then the rule cannot tell an overdraft."""
+    line = coop.add("""
+    2026-01-20 * "Papeterie" "Fournitures"
+      piece: "D01"
+      mode: "CB"
+      Actif:512-Banque                    -45.20 EUR
+      Charges:6063-Fournitures-activites   45.20 EUR
+    """)
+    assert coop.errors() == []
+    warnings = coop.warnings()
+    assert [w.line for w in warnings] == [line]
+    assert "Les soldes de départ de la coopérative ne sont pas encore donnés" in warnings[0].message
+    coop.add(OPENING)  # given: the books start with 1 000 € in the bank
+    assert coop.warnings() == [] and coop.errors() == []
