@@ -97,6 +97,11 @@ def _code_fingerprint(extra: tuple[Path, ...] = ()) -> str:
         *sorted((Path(retkoop_tools.__file__).parent / "checks").glob("*.py")),
         *sorted((Path(retkoop_tools.__file__).parent / "policy").glob("*.py")),  # header and file checks
         Path(retkoop_tools.__file__).parent / "chart" / "__init__.py",
+        # What some rules read besides the books: ad.yaml's settings, the adhésion, the quitus.
+        Path(retkoop_tools.__file__).parent / "ad.py",
+        Path(retkoop_tools.__file__).parent / "adhesion" / "model.py",
+        Path(retkoop_tools.__file__).parent / "documents" / "dossier.py",
+        Path(retkoop_tools.__file__).parent / "documents" / "mandataires.py",
         DEFAULT_CHART_PATH,
         *extra,
     ]
