@@ -219,12 +219,14 @@ def test_a_coop_created_mid_year_gives_its_opening_balances(repo):
     assert refused.errors == {bank: "Le montant s'écrit sans signe moins : le type d'opération dit le sens.",
                               caisse: "« deux » n'est pas un montant : écrivez des chiffres avec au plus deux "
                                       "décimales après la virgule, par exemple 45,20 ou 1 234,56."}
-    sale = actions.save_operation(repo.store, new, books(), expense(date="20/01/2026", piece="D01", mode="CB",
-                                                                   cheque=""), TEACHER)
+    # A receipt (a payment out would overdraw the bank before its opening balance is given).
+    gift = Form(type="recette", date="20/01/2026", piece="R01", libelle="Don", tiers="Famille Roy", mode="VIR",
+                cheque="", montant="45,20", comptes=["771"], montants=[""])
+    sale = actions.save_operation(repo.store, new, books(), gift, TEACHER)
     assert sale.ok, sale.errors
     late = record_opening_balances(repo.store, new, books(), date_text="21/01/2026", amounts={bank: "812,40"},
                                    author=TEACHER)
-    assert late.errors["date"] == ("Des opérations sont déjà saisies avant le 21/01/2026 (la première : D01 du "
+    assert late.errors["date"] == ("Des opérations sont déjà saisies avant le 21/01/2026 (la première : R01 du "
                                    "20/01/2026) : les soldes de départ se donnent à une date qui précède toutes "
                                    "les opérations.")
     ok = record_opening_balances(repo.store, new, books(), date_text="15/01/2026",
@@ -233,10 +235,10 @@ def test_a_coop_created_mid_year_gives_its_opening_balances(repo):
     assert repo.log()[0] == ("Mme Martin|Soldes de départ au 15/01/2026 : Banque 812,40\u00a0€, Caisse 35,00\u00a0€")
     assert check_coop(repo.root, new).errors == []
     after = books()
-    assert after.balance(bank) == Decimal("767.20") and after.balance(caisse) == Decimal("35.00")
+    assert after.balance(bank) == Decimal("857.60") and after.balance(caisse) == Decimal("35.00")
     from retkoop_tools.documents.crf import bilan
     figures = bilan(after, Exercice(2025))
-    assert (figures.report_a_nouveau, figures.resultat, figures.equilibre) == (Decimal("847.40"), Decimal("-45.20"), True)
+    assert (figures.report_a_nouveau, figures.resultat, figures.equilibre) == (Decimal("847.40"), Decimal("45.20"), True)
     assert opening_exercice(after) is None
     again = record_opening_balances(repo.store, new, after, date_text="15/01/2026", amounts={bank: "1"}, author=TEACHER)
     assert again.errors == {"general": "Les soldes de départ de la coopérative sont déjà enregistrés : ils ne se "
