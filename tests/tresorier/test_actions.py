@@ -9,7 +9,6 @@ from decimal import Decimal
 from beancount import loader
 
 from retkoop_tools.chart import load_chart
-from retkoop_tools.checks.regles import ERREUR, level_of
 from retkoop_tools.checks.runner import check_coop
 from retkoop_tools.tresorier import actions
 from retkoop_tools.tresorier.actions import Upload
@@ -207,8 +206,7 @@ def test_a_coop_created_mid_year_gives_its_opening_balances(repo):
 
     def books():
         entries, errors, _ = loader.load_file(str(repo.root / "ledgers" / new / "coop.beancount"))
-        # Before its opening balances, an expense overdraws the bank: an avertissement only.
-        assert not [e for e in errors if level_of(e) == ERREUR]
+        assert not errors
         return Books(entries, load_chart(repo.root), repo.root / "ledgers" / new, TODAY)
 
     assert opening_exercice(repo.books()) is None  # the first coop has its opening
