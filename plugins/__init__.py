@@ -7,8 +7,12 @@ A coop's `coop.beancount` declares them:
     plugin "retkoop_plugins.tresorerie"
     plugin "retkoop_plugins.pointage"
     plugin "retkoop_plugins.arrete_caisse"
+    plugin "retkoop_plugins.soldes"
+    …
 
-Every error names the offending entry's file and line, with a message in French.
+Every error names the offending entry's file and line, with a message in French. Some rules'
+reports are avertissements rather than erreurs, per the AD's settings (`regles:` in ad.yaml,
+`retkoop_tools.checks.regles`): their class carries `level = "avertissement"`.
 """
 
 ALL_PLUGINS = (
@@ -17,4 +21,13 @@ ALL_PLUGINS = (
     "retkoop_plugins.tresorerie",
     "retkoop_plugins.pointage",
     "retkoop_plugins.arrete_caisse",
+    "retkoop_plugins.soldes",
+    "retkoop_plugins.remises",
+    "retkoop_plugins.cheques",
+    "retkoop_plugins.regies",
+    "retkoop_plugins.ventilation",
+    "retkoop_plugins.subventions",
+    "retkoop_plugins.adhesion",
+    "retkoop_plugins.cessions",
+    "retkoop_plugins.quitus",
 )

@@ -2,14 +2,15 @@
 
 A count is `custom "arrete-caisse" Actif:530-Caisse`, dated on the day of the count, with
 one key per denomination counted (`b20: 3` three 20 € notes, `p2: 4` four 2 € coins,
-`c50: 1` one 50 c coin…). Its total must equal the balance of the caisse at the end of
-that day. A gap equal to the previous count's is reported once, at its first count (the
-open exercices loaded on their own know the last gap of the closed ones).
+`c50: 1` one 50 c coin…). Its total must equal the balance of the caisse at the moment of
+the count: the operations dated before it, and those of its day written before it (the
+ledger's order, which is the order they were recorded in); the day's operations written
+after it come after the count. A gap equal to the previous count's is reported once, at its
+first count (the open exercices loaded on their own know the last gap of the closed ones).
 """
 
 from __future__ import annotations
 
-import bisect
 import collections
 import re
 from decimal import Decimal
@@ -53,26 +54,18 @@ def check_arrete_caisse(entries, options_map):
     if not counts:
         return entries, []
 
-    # Running balance of each caisse, by day.
-    days: dict[str, list] = collections.defaultdict(list)
-    balances: dict[str, list[Decimal]] = collections.defaultdict(list)
-    for entry in entries:
-        if not isinstance(entry, data.Transaction):
-            continue
-        for posting in entry.postings:
-            if posting.account in caisses and posting.units and posting.units.number is not None:
-                acc_days, acc_bal = days[posting.account], balances[posting.account]
-                previous = acc_bal[-1] if acc_bal else ZERO
-                if acc_days and acc_days[-1] == entry.date:
-                    acc_bal[-1] = previous + posting.units.number
-                else:
-                    acc_days.append(entry.date)
-                    acc_bal.append(previous + posting.units.number)
-
     errors = []
     anew = plugin_state(options_map)
     previous_gap: dict[str, Decimal] = dict(anew.caisse_gaps) if anew else {}
-    for entry in counts:
+    running: dict[str, Decimal] = collections.defaultdict(lambda: ZERO)
+    for entry in entries:  # in the ledger's order: date, then the order written
+        if isinstance(entry, data.Transaction):
+            for posting in entry.postings:
+                if posting.account in caisses and posting.units and posting.units.number is not None:
+                    running[posting.account] += posting.units.number
+            continue
+        if not (isinstance(entry, data.Custom) and entry.type == CUSTOM_ARRETE_CAISSE):
+            continue
         values = custom_values(entry)
         if len(values) != 1 or values[0] not in caisses:
             errors.append(
@@ -94,8 +87,7 @@ def check_arrete_caisse(entries, options_map):
                 )
             )
             continue
-        index = bisect.bisect_right(days[account], entry.date)
-        book = balances[account][index - 1] if index else ZERO
+        book = running[account]
         gap = total - book
         # The same gap as the previous count has the same cause: report it once.
         if gap != 0 and gap != previous_gap.get(account, ZERO):
@@ -103,8 +95,9 @@ def check_arrete_caisse(entries, options_map):
                 CashCountMismatchError(
                     entry.meta,
                     f"Arrêté de caisse du {fmt_date(entry.date)} : {fmt_eur(total)} comptés, "
-                    f"{fmt_eur(book)} au livre de caisse (écart {fmt_eur(gap)}). "
-                    "Recomptez, ou cherchez l'opération en espèces oubliée.",
+                    f"{fmt_eur(book)} au livre de caisse au moment du comptage (écart {fmt_eur(gap)}). "
+                    "Recomptez, ou cherchez l'opération en espèces oubliée ou mal datée ; un écart "
+                    "qui demeure s'enregistre comme écart de caisse.",
                     entry,
                 )
             )

@@ -2,7 +2,8 @@
 
 Every account opened must be an account of the AD's chart, or a sub-account of one that is
 detailed (one régie per teacher); every amount is in EUR; nothing is written on an account
-that is detailed into sub-accounts.
+that is detailed into sub-accounts. The AD's rule settings (`regles:` in ad.yaml) are checked
+here too, once for all the rules.
 """
 
 from __future__ import annotations
@@ -10,21 +11,24 @@ from __future__ import annotations
 import collections
 
 from beancount.core import data
+from retkoop_plugins._common import chart_or_error, reglages_or_error
 
-from retkoop_plugins._common import chart_or_error
 from retkoop_tools.checks.messages import CURRENCY_MESSAGE
 from retkoop_tools.ledger.conventions import CURRENCY
 
 __plugins__ = ("check_plan_comptable",)
 
 ChartFileError = collections.namedtuple("ChartFileError", "source message entry")
+RulesSettingsError = collections.namedtuple("RulesSettingsError", "source message entry")
 UnknownAccountError = collections.namedtuple("UnknownAccountError", "source message entry")
 CurrencyError = collections.namedtuple("CurrencyError", "source message entry")
 ParentAccountError = collections.namedtuple("ParentAccountError", "source message entry")
 
 
 def check_plan_comptable(entries, options_map):
-    chart, errors = chart_or_error(options_map, ChartFileError)
+    _reglages, errors = reglages_or_error(options_map, RulesSettingsError)
+    chart, chart_errors = chart_or_error(options_map, ChartFileError)
+    errors += chart_errors
     if chart is None:
         return entries, errors
 

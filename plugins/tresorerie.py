@@ -18,8 +18,18 @@ import itertools
 from decimal import Decimal
 
 from beancount.core import data
+from retkoop_plugins._common import (
+    ZERO,
+    chart_or_none,
+    fmt_date,
+    fmt_eur,
+    reglages_or_none,
+    report,
+    warning_twin,
+    where,
+)
 
-from retkoop_plugins._common import ZERO, chart_or_none, fmt_date, fmt_eur, where
+from retkoop_tools.checks.regles import NATIONAL
 from retkoop_tools.ledger.anouveaux import plugin_state
 from retkoop_tools.ledger.conventions import (
     META_CHEQUE,
@@ -45,6 +55,7 @@ DuplicatePieceError = collections.namedtuple("DuplicatePieceError", "source mess
 ChequeNumberError = collections.namedtuple("ChequeNumberError", "source message entry")
 DuplicateChequeError = collections.namedtuple("DuplicateChequeError", "source message entry")
 NegativeCaisseError = collections.namedtuple("NegativeCaisseError", "source message entry")
+NegativeCaisseWarning = warning_twin(NegativeCaisseError)
 NatureError = collections.namedtuple("NatureError", "source message entry")
 
 _TREASURY_LABELS = "banque, caisse, chèques à encaisser ou régie"
@@ -106,7 +117,9 @@ def check_tresorerie(entries, options_map):
         errors.extend(_check_piece(entry, pieces))
         errors.extend(_check_cheque(entry, treasury, cheques))
 
-    errors.extend(_check_caisse_never_negative(caisse_moves, anew.fin if anew else None))
+    reglages = reglages_or_none(options_map) or NATIONAL
+    if reglages.active("caisse-negative"):
+        errors.extend(_check_caisse_never_negative(caisse_moves, reglages, anew.fin if anew else None))
     return entries, errors
 
 
@@ -269,7 +282,7 @@ def _check_cheque(entry, treasury, cheques):
     return []
 
 
-def _check_caisse_never_negative(moves, judged_after=None):
+def _check_caisse_never_negative(moves, reglages, judged_after=None):
     """Days up to `judged_after` (the closed exercices, judged when they were loaded) only
     bring their balance forward."""
     errors = []
@@ -285,8 +298,11 @@ def _check_caisse_never_negative(moves, judged_after=None):
                 continue
             if balance < 0 and not negative:
                 last = day_moves[-1][3]
-                errors.append(
-                    NegativeCaisseError(
+                errors.extend(
+                    report(
+                        reglages,
+                        "caisse-negative",
+                        NegativeCaisseError,
                         last.meta,
                         f"La caisse serait négative le {fmt_date(date)} ({fmt_eur(balance)}) : "
                         "une dépense en espèces a-t-elle été saisie avant la recette, ou à la "

@@ -99,6 +99,13 @@ class AD:
     def coop_file(self, uai: str) -> Path:
         return self.coop_dir(uai) / COOP_FILENAME
 
+    @property
+    def reglages(self):
+        """The level and thresholds of each OCCE rule (`regles:`); ReglesError when they are wrong."""
+        from retkoop_tools.checks.regles import parse_reglages
+
+        return parse_reglages(self.config)
+
     def uais(self) -> list[str]:
         """Every coop of the AD (folders of `ledgers/` holding a `coop.beancount`), sorted."""
         if not self.ledgers_dir.is_dir():
@@ -118,6 +125,24 @@ def echeance(config: dict, name: str, after: datetime.date) -> datetime.date | N
         return due if due >= after else datetime.date(after.year + 1, month, day)
     except ValueError:
         return None
+
+
+_CONFIG_CACHE: dict[bytes, dict[str, Any]] = {}
+
+
+def ad_config_cached(root: Path) -> dict[str, Any]:
+    """ad.yaml's content, parsed again only when the file's text changes (plugins call it on every
+    load; keyed on the text, not on the file's time, which two quick writes may share)."""
+    text = (Path(root) / AD_FILENAME).read_bytes()
+    config = _CONFIG_CACHE.get(text)
+    if config is None:
+        if len(_CONFIG_CACHE) > 64:
+            _CONFIG_CACHE.clear()
+        config = yaml.safe_load(text) or {}
+        if not isinstance(config, dict):
+            raise NotAnADRepositoryError(f"{Path(root) / AD_FILENAME} : fichier invalide.")
+        _CONFIG_CACHE[text] = config
+    return config
 
 
 def load_ad(root: Path | str) -> AD:

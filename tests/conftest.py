@@ -52,6 +52,17 @@ class Coop:
     def errors(self) -> list[CheckError]:
         return check_coop(self.root, self.uai).errors
 
+    def warnings(self) -> list[CheckError]:
+        """The avertissements of the books (the erreurs are in `errors`)."""
+        return check_coop(self.root, self.uai).warnings
+
+    def set_rules(self, text: str) -> None:
+        """Set the AD's rule settings: the `regles:` block of ad.yaml (YAML text)."""
+        path = self.root / "ad.yaml"
+        kept = path.read_text(encoding="utf-8").split("\nregles:")[0].rstrip("\n")
+        path.write_text(kept + "\nregles:\n" + textwrap.indent(textwrap.dedent(text).strip("\n"), "  ") + "\n",
+                        encoding="utf-8")
+
     def messages(self) -> list[str]:
         return [e.message for e in self.errors()]
 
@@ -81,3 +92,8 @@ OPENING = """
   Actif:530-Caisse                   50.00 EUR
   Capitaux:110-Report-a-nouveau   -1050.00 EUR
 """
+
+
+def spaced(message: str) -> str:
+    """A French message with its non-breaking spaces (1 234,56 €) as plain ones, to compare."""
+    return message.replace("\u00a0", " ").replace("\u202f", " ")

@@ -113,6 +113,7 @@ def test_json_output_lists_errors(coop):
         "file": f"ledgers/{UAI}/2025-2026.beancount",
         "line": line,
         "message": errors[0]["message"],
+        "level": "erreur",  # avertissements come in the same list, with level "avertissement"
     }]
     assert errors[0]["message"].startswith("Pièce manquante")
 

@@ -62,13 +62,20 @@ def _etat(root: Path, day: datetime.date) -> dict[str, dict]:
 
 
 def test_only_the_intended_error(demo):
-    """`retkoop check --all`: one error, the pièce typed twice in the current exercice of D."""
+    """`retkoop check --all`: one error, the pièce typed twice in the current exercice of D; and
+    the mistakes of B, C and E, as avertissements of the rules."""
     day, root = demo
     code, output = _cli("check", "--all", "--json", "--repo", str(root))
     assert code == 1
-    errors = json.loads(output[output.index("["):])
+    reports = json.loads(output[output.index("["):])
+    errors = [e for e in reports if e["level"] == "erreur"]
     assert [(e["uai"], Path(e["file"]).name) for e in errors] == [(D, f"{Exercice.of_date(day)}.beancount")]
     assert re.search(r"La pièce \S+ est déjà utilisée dans l'exercice", errors[0]["message"])
+    warnings = {e["uai"]: e["message"] for e in reports if e["level"] == "avertissement"}
+    assert sorted(warnings) == [B, C, E]
+    assert "une subvention se ventile sur un compte de subventions, ici 744" in warnings[B]
+    assert "ventilée sur 6251 (Sorties, voyages, entrées, hébergement), un compte de charges" in warnings[C]
+    assert "sur 743 sans financeur" in warnings[E]
 
 
 def test_current_exercice_holds_operations_up_to_the_date(demo):
@@ -130,15 +137,22 @@ def test_console_shows_the_mix_of_the_day(demo):
     if day == DEC:
         assert rows[E]["retards_liste"] == ["CRF 2025-2026 attendu le 30/09/2026",
                                             "Adhésion 2026-2027 attendue le 15/10/2026"]
-        assert [u for u, r in rows.items() if r["retards_liste"]] == [E]
+        # C handed its CRF in a month late: it stays late, with the delay (the console's rule).
+        assert [u for u, r in rows.items() if r["retards_liste"]] == [C, E]
+        assert rows[C]["retards_liste"] == ["CRF 2025-2026 remis le 30/10/2026, 30 jours après l'échéance du 30/09/2026"]
+        assert (rows[C]["crf_remis_le"], rows[C]["crf_retard"]) == ("2026-10-30", 30)
+        assert (rows[A]["crf_remis_le"], rows[A]["crf_verrouille_le"], rows[A]["crf_retard"]) == (
+            "2026-09-12", "2026-09-24", None)
         assert "CRA 2025-2026 non rempli" in rows[C]["alertes"]
         assert "Adhésion 2026-2027 à valider" in rows[C]["alertes"]
         # statements: A and B up to date, D too, E four months behind
         assert {u: rows[u]["dernier_releve"] for u in (A, B, D, E)} == {
             A: "2026-10-31", B: "2026-10-31", D: "2026-10-31", E: "2026-07-31"}
         assert "Relevé non pointé depuis le 31/07/2026" in rows[E]["alertes"]
-    if day == JULY:  # everyone has caught up; the error is still there
-        assert all(not r["retards_liste"] for r in rows.values())
+    if day == JULY:  # everyone has caught up; the error is still there, and so are the CRFs handed in late
+        assert {u: r["retards_liste"] for u, r in rows.items() if r["retards_liste"]} == {
+            C: ["CRF 2025-2026 remis le 30/10/2026, 30 jours après l'échéance du 30/09/2026"],
+            E: ["CRF 2025-2026 remis le 21/01/2027, 113 jours après l'échéance du 30/09/2026"]}
 
 
 @pytest.mark.parametrize("demo", [DEC], indirect=True, ids=str)

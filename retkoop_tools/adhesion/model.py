@@ -18,13 +18,13 @@ payment, with their history.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
 
+from retkoop_tools.fr import now_paris
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier.parsing import parse_amount
 
@@ -33,6 +33,8 @@ STATUTS = {DECLAREE: "Déclarée, en attente de validation par l'AD", VALIDEE: "
            PAYEE: "Validée et payée"}
 NIVEAUX = ("TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", "ULIS", "UPE2A", "Multiniveau")
 CENT = Decimal("0.01")
+#: Chart codes the adhésion is booked to: cotisations, insurance, the review's subscription.
+CODE_COTISATION, CODE_ASSURANCE, CODE_REVUE = "6281", "6168", "6181"
 
 
 class AdhesionError(ValueError):
@@ -119,7 +121,7 @@ class Declaration:
         return STATUTS.get(self.statut, self.statut)
 
     def event(self, action: str, par: str, detail: str = "") -> None:
-        now = datetime.datetime.now().isoformat(timespec="seconds")
+        now = now_paris().isoformat()
         self.historique.append(Evenement(now, par, action, detail))
 
     def dump(self) -> str:
@@ -195,24 +197,24 @@ def _money(value: Decimal) -> Decimal:
 
 def compute(declaration: Declaration, rates: Tarifs) -> Montants:
     """The amount due, line by line, each with the account it is booked to."""
-    from retkoop_tools.fr import fmt_eur
+    from retkoop_tools.fr import fmt_eur, fmt_rate
 
     d, r = declaration, rates
     lines = [
-        LigneMontant("Cotisation des élèves", f"{d.eleves} × {fmt_eur(r.eleve)}", _money(d.eleves * r.eleve), "6281"),
-        LigneMontant("Cotisation des adultes", f"{d.adultes} × {fmt_eur(r.adulte)}", _money(d.adultes * r.adulte), "6281"),
+        LigneMontant("Cotisation des élèves", f"{d.eleves} × {fmt_eur(r.eleve)}", _money(d.eleves * r.eleve), CODE_COTISATION),
+        LigneMontant("Cotisation des adultes", f"{d.adultes} × {fmt_eur(r.adulte)}", _money(d.adultes * r.adulte), CODE_COTISATION),
         LigneMontant("Assurance des membres", f"{d.membres} × {fmt_eur(r.assurance)}",
-                     _money(d.membres * r.assurance), "6168"),
+                     _money(d.membres * r.assurance), CODE_ASSURANCE),
     ]
     above = max(d.biens - r.seuil_biens, Decimal(0))
     if above and r.coefficient_biens:
         lines.append(LigneMontant("Assurance des biens au-delà de " + fmt_eur(r.seuil_biens),
-                                  f"{fmt_eur(above)} × {str(r.coefficient_biens).replace('.', ',')} €",
-                                  _money(above * r.coefficient_biens), "6168"))
+                                  f"{fmt_eur(above)} × {fmt_rate(r.coefficient_biens)}",
+                                  _money(above * r.coefficient_biens), CODE_ASSURANCE))
     if d.revue:
-        lines.append(LigneMontant("Abonnement à « Animation & Éducation »", "1 abonnement", _money(r.revue), "6181"))
+        lines.append(LigneMontant("Abonnement à « Animation & Éducation »", "1 abonnement", _money(r.revue), CODE_REVUE))
     if d.participation:
-        lines.append(LigneMontant("Participation volontaire à l'AD", "", _money(d.participation), "6281"))
+        lines.append(LigneMontant("Participation volontaire à l'AD", "", _money(d.participation), CODE_COTISATION))
     return Montants(lines)
 
 

@@ -1,8 +1,10 @@
 """Results of checks, kept by content: a coop whose files did not change is not loaded again.
 
-The key of a coop is a hash of everything its check depends on: the text of its ledger files,
-the names of its documents, the AD's `ad.yaml` and chart, and the code of the rules
-(our plugins, the messages, Beancount's version). Change any of it and the coop is checked
+The key of a coop is a hash of everything its check depends on: the text of its ledger files
+and of its records (`crf-…yaml`, `mandataires.yaml`, `adhesion-…yaml`, which some rules read),
+the names of its documents, the AD's `ad.yaml` (rule settings included) and chart, and the code
+of the rules (our plugins, the messages, Beancount's version). A result holds the coop's
+erreurs and its avertissements. Change any of it and the coop is checked
 again. None of the rules depends on today's date.
 
 Every write makes a new key, so the cache is bounded: a result read is touched, and once in
@@ -93,7 +95,13 @@ def _code_fingerprint(extra: tuple[Path, ...] = ()) -> str:
         *sorted(Path(retkoop_plugins.__file__).parent.glob("*.py")),
         *sorted((Path(retkoop_tools.__file__).parent / "ledger").glob("*.py")),
         *sorted((Path(retkoop_tools.__file__).parent / "checks").glob("*.py")),
+        *sorted((Path(retkoop_tools.__file__).parent / "policy").glob("*.py")),  # header and file checks
         Path(retkoop_tools.__file__).parent / "chart" / "__init__.py",
+        # What some rules read besides the books: ad.yaml's settings, the adhésion, the quitus.
+        Path(retkoop_tools.__file__).parent / "ad.py",
+        Path(retkoop_tools.__file__).parent / "adhesion" / "model.py",
+        Path(retkoop_tools.__file__).parent / "documents" / "dossier.py",
+        Path(retkoop_tools.__file__).parent / "documents" / "mandataires.py",
         DEFAULT_CHART_PATH,
         *extra,
     ]
@@ -112,7 +120,7 @@ class ResultCache:
     """
 
     def __init__(self, ad_root: Path, directory: Path | None = None, *, code: tuple[Path, ...] = (),
-                 contents: tuple[str, ...] = (".beancount",)):
+                 contents: tuple[str, ...] = (".beancount", ".yaml")):
         self.ad_root = Path(ad_root)
         self.directory = directory or default_cache_dir()
         self.contents = contents

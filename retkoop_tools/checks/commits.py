@@ -41,6 +41,11 @@ class CommitResult:
     def errors(self):
         return [e for r in self.results for e in r.errors]
 
+    @property
+    def warnings(self):
+        """The avertissements: shown, counted apart, never a reason to refuse the commit."""
+        return [e for r in self.results for e in r.warnings]
+
 
 def _uais_in(paths: list[str]) -> tuple[set[str], bool]:
     """The folders of `ledgers/` named by changed paths, and whether the AD's own rules changed."""

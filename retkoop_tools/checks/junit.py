@@ -1,4 +1,9 @@
-"""JUnit XML reports of checks, which GitLab, GitHub and Forgejo display on a merge request."""
+"""JUnit XML reports of checks, which GitLab, GitHub and Forgejo display on a merge request.
+
+A coop with erreurs is a failed test case; its avertissements never fail it: they go to the
+case's `system-out` (shown with the case by the forges) and are counted in a property of the
+suite (`avertissements`).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,10 @@ def _case(suite: ET.Element, classname: str, result: CoopResult) -> None:
             type="ReglesOCCE",
         )
         failure.text = "\n".join(f"{e.file}:{e.line} : {e.message}" for e in result.errors)
+    if result.warnings:
+        out = ET.SubElement(case, "system-out")
+        out.text = (f"{len(result.warnings)} avertissement(s), non bloquant(s), dans les livres de {result.uai} :\n"
+                    + "\n".join(f"{e.file}:{e.line} : Attention : {e.message}" for e in result.warnings))
 
 
 def junit_xml(results: list[CoopResult] | None = None,
@@ -37,6 +46,10 @@ def junit_xml(results: list[CoopResult] | None = None,
         failures = sum(1 for r in coop_results if r.errors)
         suite = ET.SubElement(root, "testsuite", name=name, tests=str(len(coop_results)),
                               failures=str(failures), errors="0")
+        warnings = sum(len(r.warnings) for r in coop_results)
+        if warnings:
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="avertissements", value=str(warnings))
         for result in coop_results:
             _case(suite, classname, result)
     ET.indent(root)

@@ -23,6 +23,7 @@ from retkoop_tools.ad import AD, AD_FILENAME, COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.chart import AD_CHART_FILENAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.messages import is_ours, to_french
+from retkoop_tools.checks.regles import AVERTISSEMENT, ERREUR, level_of
 from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
 from retkoop_tools.ledger.standalone import (
     Loaded,
@@ -34,12 +35,14 @@ from retkoop_tools.ledger.standalone import (
 
 @dataclass(frozen=True)
 class CheckError:
-    """One problem in a coop's books, where to find it, and what to do, in French."""
+    """One problem in a coop's books, where to find it, and what to do, in French; `level` is
+    erreur (the books are wrong) or avertissement (probably wrong; shown, never blocking)."""
 
     uai: str
     file: str
     line: int
     message: str
+    level: str = ERREUR
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -49,12 +52,14 @@ class CheckError:
 class CoopResult:
     uai: str
     nom: str = ""
-    errors: list[CheckError] = field(default_factory=list)
+    errors: list[CheckError] = field(default_factory=list)  # erreurs only
     operations: int = 0
     seconds: float = 0.0
+    warnings: list[CheckError] = field(default_factory=list)  # avertissements
 
     @property
     def ok(self) -> bool:
+        """No erreur (avertissements never make a coop fail)."""
         return not self.errors
 
     def as_dict(self) -> dict:
@@ -62,8 +67,10 @@ class CoopResult:
 
     @classmethod
     def from_dict(cls, value: dict) -> CoopResult:
+        value = dict(value)
         errors = [CheckError(**e) for e in value.pop("errors")]
-        return cls(errors=errors, **value)
+        warnings = [CheckError(**e) for e in value.pop("warnings", [])]
+        return cls(errors=errors, warnings=warnings, **value)
 
 
 def _relative(filename: str, ad_root: Path) -> str:
@@ -133,11 +140,14 @@ def result_of_load(ad_root: Path, uai: str, entries: list, errors: list, options
             error.message
         ):
             message += " " + str(error.message).strip().splitlines()[-1]
+        level = level_of(error)
         key = (filename, line, message)
         if key not in seen:
             seen.add(key)
-            result.errors.append(CheckError(uai, filename, line, message))
+            found = CheckError(uai, filename, line, message, level)
+            (result.warnings if level == AVERTISSEMENT else result.errors).append(found)
     result.errors.sort(key=lambda e: (e.file, e.line))
+    result.warnings.sort(key=lambda e: (e.file, e.line))
     return result
 
 

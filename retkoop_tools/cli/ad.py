@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -50,13 +51,17 @@ def collect(ad, jobs: int | None) -> dict[str, dict]:
     return summaries.all()
 
 
-def people(ad, instance: Path | None) -> dict[str, list[str]]:
-    """Mandataires by coop, from the portal's accounts when its instance folder exists."""
+def people(ad, instance: Path | None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Mandataires' names and e-mails by coop, from the portal's accounts when its instance
+    folder exists."""
     from retkoop_tools.cli.serve import instance_dir
     from retkoop_tools.web.accounts import Accounts
 
     path = instance_dir(ad.root, instance) / "comptes.sqlite"
-    return Accounts(path).mandataires_by_coop() if path.exists() else {}
+    if not path.exists():
+        return {}, {}
+    accounts = Accounts(path)
+    return accounts.mandataires_by_coop(), accounts.mandataire_emails_by_coop()
 
 
 def write_output(data: bytes, output: Path | None, default_name: str) -> None:
@@ -67,11 +72,19 @@ def write_output(data: bytes, output: Path | None, default_name: str) -> None:
     click.echo(f"Écrit : {target}")
 
 
+def _filter_keys() -> list[str]:
+    from retkoop_tools.console.status import FILTERS
+
+    return list(FILTERS)
+
+
 @ad_group.command("etat")
 @click.option("--json", "as_json", is_flag=True, help="Une ligne JSON par coopérative (sur la sortie).")
 @click.option("--csv", "as_csv", is_flag=True, help="Fichier CSV pour Excel.")
 @click.option("--xlsx", "as_xlsx", is_flag=True, help="Classeur Excel (retards en rouge).")
 @click.option("--retard", is_flag=True, help="Seulement les coopératives en retard.")
+@click.option("--filtre", type=click.Choice(_filter_keys()), default="tous", show_default=True,
+              help="Seulement certaines coopératives (les filtres du tableau de bord : decouvert, cheques, report…).")
 @click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--instance", type=click.Path(file_okay=False, path_type=Path),
               help="Dossier des comptes du portail (pour les noms des mandataires).")
@@ -79,9 +92,12 @@ def write_output(data: bytes, output: Path | None, default_name: str) -> None:
 @jobs_option
 @repo_option
 @user_errors
-def status(as_json, as_csv, as_xlsx, retard, output, instance, today, jobs, repo) -> None:
-    """Une ligne par coopérative : opérations, relevés, caisse, erreurs, CRF, adhésion, soldes."""
+def status(as_json, as_csv, as_xlsx, retard, filtre, output, instance, today, jobs, repo) -> None:
+    """Une ligne par coopérative : opérations, relevés, caisse, erreurs, avertissements, CRF
+    (remis le, retard), adhésion (montant, effectif), découverts, remises ou régies négatives,
+    régies non restituées, chèques non débités, report à nouveau, soldes."""
     from retkoop_tools.console.status import (
+        FILTERS,
         counts,
         status_csv,
         status_rows,
@@ -92,9 +108,11 @@ def status(as_json, as_csv, as_xlsx, retard, output, instance, today, jobs, repo
         raise UserError("Choisissez un seul format : --json, --csv ou --xlsx.")
     ad = open_ad(repo)
     day = today.date() if today else clock_today()
-    rows = status_rows(collect(ad, jobs), ad.config, day, people(ad, instance))
+    names, emails = people(ad, instance)
+    rows = status_rows(collect(ad, jobs), ad.config, day, names, emails)
     if retard:
         rows = [r for r in rows if r.retards]
+    rows = [r for r in rows if FILTERS[filtre][1](r)]
     if as_json:
         text = "\n".join(json.dumps(r.as_json(), ensure_ascii=False) for r in rows) + "\n"
         if output:
@@ -117,7 +135,9 @@ def status(as_json, as_csv, as_xlsx, retard, output, instance, today, jobs, repo
     figures = counts(rows)
     click.echo(f"\n{figures['coops']} coopératives : {figures['retard']} en retard, "
                f"{figures['erreurs']} avec des erreurs, {figures['crf_remis']} CRF remis, "
-               f"{figures['adhesions']} adhésions validées ({figures['a_valider']} à valider).")
+               f"{figures['adhesions']} adhésions validées ({figures['a_valider']} à valider), "
+               f"{figures['avertissements']} avec des avertissements, {figures['decouverts']} à découvert, "
+               f"{figures['cheques']} avec des chèques non débités, {figures['reports']} report(s) à nouveau à revoir.")
 
 
 def exercice_argument(func):
@@ -155,17 +175,38 @@ def aggregated(exercice, as_xlsx, output, jobs, repo) -> None:
         write_output(aggregate_pdf(result), output, f"comptes-agreges-{ex}.pdf")
 
 
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 @ad_group.command("echantillon")
 @exercice_argument
 @click.option("--graine", help="Graine du tirage (pour refaire le même tirage) ; tirée au hasard sinon.")
 @click.option("--taux", type=click.IntRange(1, 100), default=10, show_default=True, help="Pourcentage de coopératives.")
-@click.option("--xlsx", "as_xlsx", is_flag=True, help="Classeur Excel (au lieu du CSV).")
-@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--critere", type=click.Choice(["taille", "risque"]), default="taille", show_default=True,
+              help="taille : trois strates par nombre d'opérations ; risque : tirage pondéré par les erreurs, "
+                   "les avertissements, le retard du CRF et la taille (poids dans ad.yaml, rubrique echantillon).")
+@click.option("--csv", "as_csv", is_flag=True, help="Le tableau en CSV sur la sortie (ou dans --sortie).")
+@click.option("--xlsx", "as_xlsx", is_flag=True, help="Classeur Excel, écrit dans --sortie (avec la méthode).")
+@click.option("-o", "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier à écrire (CSV, ou XLSX avec --xlsx ou un nom en .xlsx), hors du dépôt de l'AD.")
+@click.option("--dans-le-depot", "inside_ok", is_flag=True,
+              help="Accepter un fichier --sortie dans le dépôt de l'AD (il y resterait non enregistré).")
+@today_option
 @jobs_option
 @repo_option
 @user_errors
-def sample(exercice, graine, taux, as_xlsx, output, jobs, repo) -> None:
-    """Tire l'échantillon des coopératives à contrôler sur place (stratifié par taille)."""
+def sample(exercice, graine, taux, critere, as_csv, as_xlsx, output, inside_ok, today, jobs, repo) -> None:
+    """Tire l'échantillon des coopératives à contrôler sur place, par taille ou par risque.
+
+    Sans option, la liste s'affiche et rien n'est écrit ; --csv l'écrit en CSV sur la sortie ;
+    --sortie FICHIER l'écrit dans un fichier, jamais dans le dépôt de l'AD sauf avec
+    --dans-le-depot.
+    """
     from retkoop_tools.console.sampling import (
         SamplingError,
         draw,
@@ -174,21 +215,35 @@ def sample(exercice, graine, taux, as_xlsx, output, jobs, repo) -> None:
         sample_xlsx,
     )
 
+    if as_csv and as_xlsx:
+        raise UserError("Choisissez un seul format : --csv ou --xlsx.")
+    if as_xlsx and output is None:
+        raise UserError("Un classeur Excel s'écrit dans un fichier : indiquez --sortie echantillon.xlsx (hors du dépôt).")
     ad = open_ad(repo)
+    if output is not None and _inside(output, ad.root) and not inside_ok:
+        raise UserError(f"{output} est dans le dépôt de l'AD ({ad.root}) : un fichier écrit là n'est pas enregistré "
+                        "par git. Écrivez-le ailleurs, ou ajoutez --dans-le-depot si c'est voulu.")
     ex = _exercice(exercice)
     seed = graine or new_seed()
+    day = today.date() if today else clock_today()
     try:
-        result = draw(collect(ad, jobs), ex, seed, taux / 100)
+        result = draw(collect(ad, jobs), ex, seed, taux / 100, critere, ad.config, day)
     except SamplingError as exc:
         raise UserError(str(exc)) from exc
-    click.echo(f"Graine {result.graine} : {len(result.tirages)} coopératives sur {result.total} "
-               f"({', '.join(f'{n} {name}' for name, n in result.population.items())}).")
+    to_stdout = as_csv and output is None
+    say = functools.partial(click.echo, err=to_stdout)  # the CSV alone on the standard output
+    how = (f"critère risque, au {day:%d/%m/%Y}" if critere == "risque"
+           else ", ".join(f"{n} {name}" for name, n in result.population.items()))
+    say(f"Graine {result.graine} : {len(result.tirages)} coopératives sur {result.total} ({how}).")
     for t in result.tirages:
-        click.echo(f"  {t.uai} {t.nom} ({t.strate}, {t.operations} opérations)")
-    if as_xlsx:
-        write_output(sample_xlsx(result), output, f"echantillon-{ex}-{result.graine}.xlsx")
-    else:
-        write_output(sample_csv(result), output, f"echantillon-{ex}-{result.graine}.csv")
+        detail = (f"poids {t.poids:.2f}".replace(".", ",") + (f" : {t.motifs}" if t.motifs else "")
+                  if critere == "risque" else t.strate)
+        say(f"  {t.uai} {t.nom} ({detail}, {t.operations} opérations)")
+    if to_stdout:
+        click.echo(sample_csv(result).decode("utf-8-sig"), nl=False)
+    elif output is not None:
+        xlsx = as_xlsx or output.suffix.lower() == ".xlsx"
+        write_output(sample_xlsx(result) if xlsx else sample_csv(result), output, "")
 
 
 @ad_group.command("export-national")
@@ -244,7 +299,7 @@ def mandataire(uai, nom, email, instance, repo) -> None:
     from retkoop_tools.store.store import Store
 
     if is_git_repo(ad.root):  # the CRF of each exercice names its mandataire
-        record_mandataire(Store(ad.root), uai, nom, parse_author(None))
+        record_mandataire(Store(ad.root), uai, nom, parse_author(None), email=email)
     click.echo(f"Coopérative {uai} confiée à {nom}. Ancien accès fermé. À transmettre :")
     for login, secret in handed:
         click.echo(f"  identifiant {login}   mot de passe provisoire {secret}")

@@ -63,7 +63,8 @@ def _plural(n: int, word: str) -> str:
     "DISTANT/BRANCHE de la sauvegarde dans ad.yaml, soit origin/main).",
 )
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Écrit aussi un rapport JUnit XML.")
-@click.option("--json", "as_json", is_flag=True, help="Liste JSON des erreurs (uai, file, line, message).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Liste JSON des erreurs et avertissements (uai, file, line, message, level).")
 @click.option("--resume", is_flag=True, help="Une ligne de bilan par coopérative, même sans erreur.")
 @click.option("--sans-cache", "no_cache", is_flag=True, help="Recharge tous les livres, même inchangés depuis la dernière vérification.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Nombre de processus (défaut : un par cœur).")
@@ -75,9 +76,10 @@ def check(uais, all_, since, commit_range, principale, junit, as_json, resume, n
           repo: Path) -> None:
     """Vérifie les livres des coopératives avec les règles OCCE.
 
-    Les erreurs sont groupées par coopérative, avec fichier:ligne. Code de sortie 1 s'il y
-    a au moins une erreur. Les exercices ouverts se chargent seuls, après les à-nouveaux que
-    la clôture des exercices clos a gardés : le résultat est le même qu'en chargeant tout
+    Les erreurs et les avertissements sont groupés par coopérative, avec fichier:ligne. Code
+    de sortie 1 s'il y a au moins une erreur ; les avertissements, comptés à part, ne font
+    jamais échouer. Les exercices ouverts se chargent seuls, après les à-nouveaux que la
+    clôture des exercices clos a gardés : le résultat est le même qu'en chargeant tout
     (--complet), au prix d'un exercice.
     """
     if complet:  # every load of this command, in its worker processes too
@@ -131,38 +133,56 @@ def check(uais, all_, since, commit_range, principale, junit, as_json, resume, n
     if junit:
         write_junit(junit, results=results)
     if as_json:
-        click.echo(json.dumps([e.as_dict() for e in errors], ensure_ascii=False, indent=2))
+        reports = [e for r in results for e in sorted(r.errors + r.warnings, key=lambda e: (e.file, e.line))]
+        click.echo(json.dumps([e.as_dict() for e in reports], ensure_ascii=False, indent=2))
     else:
         _print_report(results, resume, elapsed)
     if errors:
         sys.exit(1)
 
 
+def _counts(errors: int, warnings: int) -> str:
+    return ", ".join(part for part in (_plural(errors, "erreur") if errors else "",
+                                       _plural(warnings, "avertissement") if warnings else "") if part)
+
+
+def _print_coop(result: CoopResult, prefix: str = "  ") -> None:
+    for error in result.errors:
+        click.echo(f"{prefix}{error.file}:{error.line} : {error.message}")
+    for warning in result.warnings:
+        click.echo(f"{prefix}{warning.file}:{warning.line} : " + click.style("Attention", fg="yellow", bold=True)
+                   + f" : {warning.message}")
+
+
 def _print_report(results: list[CoopResult], resume: bool, elapsed: float) -> None:
     for result in results:
         title = f"{result.uai} {result.nom}".strip()
-        if result.errors:
-            click.secho(f"{title} : {_plural(len(result.errors), 'erreur')}", fg="red", bold=True)
-            for error in result.errors:
-                click.echo(f"  {error.file}:{error.line} : {error.message}")
+        if result.errors or result.warnings:
+            click.secho(f"{title} : {_counts(len(result.errors), len(result.warnings))}",
+                        fg="red" if result.errors else "yellow", bold=True)
+            _print_coop(result)
         elif resume:
             click.echo(
                 f"{title} : " + click.style("OK", fg="green") + f", {_plural(result.operations, 'opération')}"
             )
     failing = [r for r in results if r.errors]
     total_errors = sum(len(r.errors) for r in results)
+    warned = [r for r in results if r.warnings]
+    total_warnings = sum(len(r.warnings) for r in results)
     summary = (
         f"{_plural(len(results), 'coopérative')} vérifiée{'s' if len(results) > 1 else ''} "
         f"en {elapsed:.1f} s".replace(".", ",")
     )
+    warnings = (f" ; {_plural(total_warnings, 'avertissement')} dans {_plural(len(warned), 'coopérative')}, "
+                "à revoir (ils ne bloquent pas)" if warned else "")
     if failing:
         click.secho(
             f"{summary} : {_plural(len(failing), 'coopérative')} en erreur "
-            f"({_plural(total_errors, 'erreur')}).",
+            f"({_plural(total_errors, 'erreur')}){warnings}.",
             fg="red",
         )
     else:
-        click.secho(f"{summary} : aucune erreur.", fg="green")
+        click.secho(f"{summary} : aucune erreur{warnings}.", fg="yellow" if warned else "green")
 
 
 def _principal_branch(ad: AD) -> str:
@@ -199,17 +219,25 @@ def _check_commits(ad: AD, commit_range: str, principal: str, junit, as_json: bo
         click.echo(selection.note, err=as_json)
     if as_json:
         click.echo(json.dumps(
-            [dict(e.as_dict(), commit=r.commit) for r in results for e in r.errors],
+            [dict(e.as_dict(), commit=r.commit) for r in results for e in r.errors + r.warnings],
             ensure_ascii=False, indent=2))
     else:
         for result in results:
             coops = len(result.results)
-            state = click.style("OK", fg="green") if not result.errors else click.style(
-                f"{_plural(len(result.errors), 'erreur')}", fg="red", bold=True)
+            if result.errors:
+                state = click.style(_counts(len(result.errors), len(result.warnings)), fg="red", bold=True)
+            elif result.warnings:
+                state = "OK, " + click.style(_plural(len(result.warnings), "avertissement"), fg="yellow")
+            else:
+                state = click.style("OK", fg="green")
             click.echo(f"{result.commit[:10]} {result.subject} : {_plural(coops, 'coopérative')}, {state}")
             for error in result.errors:
                 click.echo(f"  {error.uai} {error.file}:{error.line} : {error.message}")
+            for warning in result.warnings:
+                click.echo(f"  {warning.uai} {warning.file}:{warning.line} : Attention : {warning.message}")
+        warned = sum(1 for r in results if r.warnings)
         click.echo(f"{_plural(len(results), 'commit')} vérifié{'s' if len(results) > 1 else ''}, "
-                   f"{len(failing)} en erreur.")
+                   f"{len(failing)} en erreur" + (f", {warned} avec des avertissements (non bloquants)" if warned
+                                                  else "") + ".")
     if failing:
         sys.exit(1)

@@ -49,10 +49,11 @@ def coop() -> None:
 @click.option("--banque", "banques", default="",
               help="Compte(s) bancaire(s) de la coopérative : 512 (banque), 514 (CCP La Banque Postale), "
                    "ou « 512 514 » (défaut : 512).")
+@click.option("--email", default="", help="Adresse e-mail de l'école (l'AD y écrit aussi ses relances).")
 @auteur_option
 @repo_option
 @user_errors
-def add(uai, nom, commune, exercice_name, numerotation, banques, auteur, repo: Path) -> None:
+def add(uai, nom, commune, exercice_name, numerotation, banques, email, auteur, repo: Path) -> None:
     """Crée la coopérative UAI (7 chiffres et une lettre) dans ledgers/UAI/ et la commite."""
     ad = open_ad(repo)
     author = parse_author(auteur)
@@ -60,11 +61,11 @@ def add(uai, nom, commune, exercice_name, numerotation, banques, auteur, repo: P
     in_git = is_git_repo(ad.root)
     store = Store(ad.root) if in_git else None
     if store is None:
-        coop_dir = create_coop(ad.root, uai, nom, commune, exercice, numerotation, banques)
+        coop_dir = create_coop(ad.root, uai, nom, commune, exercice, numerotation, banques, email)
         where = "(hors dépôt git : aucun commit)"
     else:
         with store.locked():
-            coop_dir = create_coop(ad.root, uai, nom, commune, exercice, numerotation, banques)
+            coop_dir = create_coop(ad.root, uai, nom, commune, exercice, numerotation, banques, email)
             try:
                 commit = store.commit_new_coop(coop_dir.name, author, f"Nouvelle coopérative {coop_dir.name} : {nom.strip()}")
             except RuleViolationError:

@@ -26,6 +26,17 @@ def _print_errors(prefix: str, results) -> int:
     return count
 
 
+def _print_warnings(prefix: str, results) -> int:
+    """The avertissements, after the erreurs: shown, counted apart, never blocking."""
+    count = 0
+    for result in results:
+        for warning in result.warnings:
+            count += 1
+            click.echo(f"{prefix}{warning.uai} {warning.file}:{warning.line} : Attention : {warning.message}",
+                       err=True)
+    return count
+
+
 @hook.command("pre-commit")
 @user_errors
 def pre_commit() -> None:
@@ -34,9 +45,13 @@ def pre_commit() -> None:
     # (`index.lock`, `next-index-*.lock`), named by GIT_INDEX_FILE, maybe relative to here.
     index = os.environ.get("GIT_INDEX_FILE")
     results = check_index(Path.cwd(), index_file=str(Path.cwd() / index) if index else None)
-    if _print_errors("", results):
+    refused = _print_errors("", results)
+    warned = _print_warnings("", results)
+    if refused:
         click.echo("Commit refusé : corrigez les erreurs ci-dessus (les livres n'ont pas changé).", err=True)
         sys.exit(1)
+    if warned:
+        click.echo(f"{warned} avertissement(s) ci-dessus, à revoir : ils n'empêchent pas le commit.", err=True)
 
 
 @hook.command("pre-receive")
@@ -44,7 +59,7 @@ def pre_commit() -> None:
 def pre_receive() -> None:
     """Vérifie chaque commit poussé (lignes « ancien nouveau référence » sur l'entrée)."""
     repo = Path.cwd()
-    refused = 0
+    refused = warned = 0
     seen: set[str] = set()  # two branches pushed together share commits: check them once
     for line in sys.stdin.read().splitlines():
         parts = line.split()
@@ -54,10 +69,14 @@ def pre_receive() -> None:
         commits = [c for c in commits_of_range(repo, old, new) if c not in seen]
         seen.update(commits)
         for result in check_commits(repo, commits):
+            if result.errors or result.warnings:
+                click.echo(f"Commit {result.commit[:10]} « {result.subject} » ({ref}) :", err=True)
             if result.errors:
                 refused += 1
-                click.echo(f"Commit {result.commit[:10]} « {result.subject} » ({ref}) :", err=True)
                 _print_errors("  ", result.results)
+            warned += _print_warnings("  ", result.results)
     if refused:
         click.echo(f"Poussée refusée : {refused} commit(s) enfreignent les règles OCCE.", err=True)
         sys.exit(1)
+    if warned:
+        click.echo(f"{warned} avertissement(s) ci-dessus, à revoir : ils n'empêchent pas la poussée.", err=True)

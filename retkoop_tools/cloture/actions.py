@@ -75,6 +75,12 @@ def _today(today: datetime.date | None) -> datetime.date:
     return today or clock_today()
 
 
+def _at(today: datetime.date) -> datetime.datetime:
+    """When an event of the CRF's history happens: `today` (the school calendar's day, which the
+    console compares with the AD's deadline), at the time of the clock."""
+    return datetime.datetime.combine(today, _now().time())
+
+
 def _crf_pdf(source: CoopSource, exercice: Exercice, dossier: Dossier, today: datetime.date,
              clos: bool = True) -> bytes:
     crf = compute_crf(source, exercice, today)
@@ -104,7 +110,8 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
     with store.coop_locked(uai):
         source = load_source(store.root, uai, today, exercice=exercice)
         books = source.books
-        conditions = closing_conditions(books, exercice, len(source.errors), today)
+        conditions = closing_conditions(books, exercice, len(source.errors), today,
+                                        warnings=[w.message for w in source.warnings])
         # Forcing skips the mandataire's checklist, never the structure (file, not closed yet).
         blocking = unmet(conditions[:2] if force else conditions)
         if blocking:
@@ -136,7 +143,7 @@ def close_exercice(store: Store, uai: str, exercice: Exercice, author: Author, *
             result.errors["general"] = str(exc)
             return result
         dossier.event("cloture-forcee" if skipped else "cloture", author.name,
-                      "; ".join(str(c) for c in skipped))
+                      "; ".join(str(c) for c in skipped), now=_at(today))
         if dossier.statut == RENVOYE:
             dossier.statut = BROUILLON
         changes[dossier_filename(exercice)] = dossier.dump()
@@ -272,15 +279,17 @@ def submit_crf(store: Store, uai: str, exercice: Exercice, author: Author, *,
             result.errors["general"] = "Avant de remettre le CRF : " + " ".join(problems)
             return result
         dossier.statut = SOUMIS
-        dossier.event("soumission", author.name)
+        dossier.event("soumission", author.name, now=_at(today))
         changes = {dossier_filename(exercice): dossier.dump(),
                    crf_document_path(exercice): _crf_pdf(source, exercice, dossier, today)}
         return commit_result(store, uai, changes, author, f"CRF {exercice} remis à l'AD", result)
 
 
-def lock_crf(store: Store, uai: str, exercice: Exercice, author: Author) -> Result:
+def lock_crf(store: Store, uai: str, exercice: Exercice, author: Author,
+             today: datetime.date | None = None) -> Result:
     """The AD accepts the submitted CRF: the exercice is frozen."""
     result = Result()
+    today = _today(today)
     with store.coop_locked(uai):
         dossier = _dossier(store, uai, exercice, result)
         if dossier is None:
@@ -290,7 +299,7 @@ def lock_crf(store: Store, uai: str, exercice: Exercice, author: Author) -> Resu
                                         f"({dossier.statut_libelle.lower()}) : rien à verrouiller.")
             return result
         dossier.statut = VERROUILLE
-        dossier.event("verrouillage", author.name)
+        dossier.event("verrouillage", author.name, now=_at(today))
         return commit_result(store, uai, {dossier_filename(exercice): dossier.dump()}, author,
                        f"CRF {exercice} verrouillé par l'AD", result)
 

@@ -17,6 +17,7 @@ class Condition:
     detail: str
     page: str | None = None  # treasurer page that fixes it
     blocking: bool = True  # False: a reminder, shown but never in the way of the closing
+    attention: bool = False  # the rules' avertissements to look at (never blocking)
 
     def __str__(self) -> str:
         return f"{self.title} : {self.detail}"
@@ -34,8 +35,11 @@ def closing_statement(books: Books, account: str, exercice: Exercice):
 
 
 def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
-                       today: datetime.date) -> list[Condition]:
-    """Every condition of the closing, met or not, in the order the mandataire fixes them."""
+                       today: datetime.date, warnings: list[str] | None = None) -> list[Condition]:
+    """Every condition of the closing, met or not, in the order the mandataire fixes them.
+
+    The erreurs of the books block it; their avertissements (`warnings`) are listed in a
+    condition that is met all the same: the AD may accept them, the CRF's annex shows them."""
     result = []
     result.append(Condition(exercice in books.exercices, "Exercice ouvert",
                             f"L'exercice {exercice} a bien son fichier." if exercice in books.exercices
@@ -50,6 +54,11 @@ def closing_conditions(books: Books, exercice: Exercice, ledger_errors: int,
     result.append(Condition(ledger_errors == 0, "Livres conformes aux règles OCCE",
                             "Aucune erreur." if not ledger_errors
                             else f"{ledger_errors} erreur(s) à corriger d'abord (menu « Erreurs »)."))
+    if warnings:
+        shown = " ".join(warnings[:5]) + (f" (et {len(warnings) - 5} autre(s))" if len(warnings) > 5 else "")
+        result.append(Condition(False, "Avertissements des règles OCCE",
+                                f"{len(warnings)} point(s) à revoir, qui ne bloquent pas la clôture et "
+                                f"figureront en annexe du CRF : {shown}", blocking=False, attention=True))
 
     for account in books.bank_accounts:
         used = any(op.on(account) and op.date <= exercice.end for op in books.operations)

@@ -5,11 +5,18 @@ disk by the content of the coop's files and read back by any process. It depends
 files, never on today's date: lateness is decided when the summary is displayed
 (`console/status.py`).
 
-    {uai, nom, commune, operations, derniere_operation, erreurs, nb_erreurs,
+    {uai, nom, commune, email, mandats, operations, derniere_operation, erreurs, nb_erreurs,
+     avertissements, nb_avertissements,
      releve: {date, solde, ecart}, arrete: {date, ecart},
      soldes: {banque, banques: {compte: solde}, noms_banques: {compte: {code, libelle}}, caisse, …},
-     exercices: {"2025-2026": {fichier, clos, operations, dossier, cra, adhesion,
+     negatifs: [accounts below zero now], cheques_non_pointes: [cheques issued, not ticked],
+     exercices: {"2025-2026": {fichier, clos, operations, dossier, remis_le, verrouille_le, cra,
+                               adhesion, membres, eleves, adultes, adhesion_montant,
+                               negatifs, regies_ouvertes, report,
                                crf: {lignes, comptes, totals, bilan, rapprochement}}}}
+
+The AD's checks (negative accounts, open régies, unticked cheques, report à nouveau, when the
+CRF was handed in) are computed in `anomalies.py`.
 """
 
 from __future__ import annotations
@@ -24,22 +31,31 @@ from pathlib import Path
 from typing import Any
 
 from retkoop_tools.ad import LEDGERS_DIRNAME, load_ad
-from retkoop_tools.adhesion.model import AdhesionError, load_declaration
+from retkoop_tools.adhesion.model import (
+    AdhesionError,
+    compute,
+    load_declaration,
+    tarifs,
+)
 from retkoop_tools.chart import load_chart
 from retkoop_tools.checks.cache import default_cache_dir
 from retkoop_tools.checks.runner import load_and_check
+from retkoop_tools.console import anomalies
 from retkoop_tools.documents.cra import load_answers
 from retkoop_tools.documents.crf import compute_crf
 from retkoop_tools.documents.dossier import DossierError, dossier_filename, load_dossier
+from retkoop_tools.documents.mandataires import load_mandats
 from retkoop_tools.documents.source import CoopSource
 from retkoop_tools.fsutil import atomic_write
+from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.standalone import Loaded, load_books
 from retkoop_tools.tresorier.books import ZERO, Books
 from retkoop_tools.tresorier.calendrier import latest_pointage
 
 #: Bumped when the shape of a summary changes (cached summaries are then recomputed).
-SUMMARY_VERSION = 4  # 3: every bank account of the coop (514); 4: their codes and names
+SUMMARY_VERSION = 6  # 3: every bank account of the coop (514); 4: their codes and names;
+#                     5: the rules' avertissements; 6: the AD's checks (anomalies.py)
 MAX_ERRORS = 20
 _YAML_RE = re.compile(r"^(adhesion|crf|cra)-(\d{4}-\d{4})\.yaml$")
 
@@ -89,17 +105,26 @@ def _yaml_exercices(coop_dir: Path) -> set[Exercice]:
 def _exercice_state(source: CoopSource, exercice: Exercice, closed: dict[str, Any] | None = None) -> dict[str, Any]:
     books = source.books
     coop_dir = source.coop_dir
+    dates: dict[str, Any] = {"remis_le": None, "verrouille_le": None}
     try:
         dossier = load_dossier(coop_dir, exercice)
         statut = dossier.statut if (coop_dir / dossier_filename(exercice)).exists() else None
+        dates = anomalies.handed_in(dossier)
     except DossierError:
         statut = "illisible"
+    montant = None
     try:
         declaration = load_declaration(coop_dir, exercice)
         adhesion = declaration.statut if declaration else None
         membres = declaration.membres if declaration else 0
+        eleves, adultes = (declaration.eleves, declaration.adultes) if declaration else (0, 0)
+        if declaration:
+            try:
+                montant = str(compute(declaration, tarifs(source.ad.config, exercice)).total)
+            except AdhesionError:  # the AD has not published that year's rates
+                montant = None
     except (AdhesionError, ValueError):
-        adhesion, membres = "illisible", 0
+        adhesion, membres, eleves, adultes = "illisible", 0, 0, 0
     try:
         cra = load_answers(coop_dir, exercice) is not None
     except ValueError:
@@ -109,24 +134,56 @@ def _exercice_state(source: CoopSource, exercice: Exercice, closed: dict[str, An
         "clos": exercice in books.closed,
         "operations": sum(1 for op in books.operations if exercice.contains(op.date)),
         "dossier": statut,
+        **dates,
         "cra": cra,
         "adhesion": adhesion,
         "membres": membres,
+        "eleves": eleves,
+        "adultes": adultes,
+        "adhesion_montant": montant,
     }
     kept = (closed or {}).get("exercices", {}).get(str(exercice))
     if kept is not None:  # a closed exercice: its figures as its closing kept them
-        state["operations"] = kept["operations"]
-        state["crf"] = kept["crf"]
+        state.update({key: kept[key] for key in _KEPT if key in kept})
     elif state["fichier"]:
-        state["crf"] = _crf_figures(source, exercice)
+        state.update(_figures(source, exercice))
     return state
+
+
+#: What a summary shows of an exercice from its books (the rest comes from its records): a
+#: closed exercice's, kept by its closing (`closed_figures`).
+_KEPT = ("operations", "crf", "negatifs", "regies_ouvertes", "report")
+
+
+def _figures(source: CoopSource, exercice: Exercice) -> dict[str, Any]:
+    books = source.books
+    return {"crf": _crf_figures(source, exercice),
+            "negatifs": anomalies.negative_balances(books, exercice),
+            "regies_ouvertes": anomalies.open_regies(books, exercice)}
+
+
+def _closed_exercice(source: CoopSource, exercice: Exercice, previous_crf: dict | None) -> dict[str, Any]:
+    """What `closed_figures` keeps of one closed exercice."""
+    books = source.books
+    figures = {"operations": sum(1 for op in books.operations if exercice.contains(op.date)),
+               **_figures(source, exercice)}
+    figures["report"] = anomalies.opening_control(books, exercice, figures["crf"], previous_crf)
+    return figures
+
+
+def _coop_email(books: Books) -> str:
+    """The school's e-mail, when its `custom "cooperative"` gives one (`retkoop coop add --email`)."""
+    for entry in books.entries:
+        if getattr(entry, "type", None) == CUSTOM_COOPERATIVE and isinstance(entry.meta.get("email"), str):
+            return entry.meta["email"].strip()
+    return ""
 
 
 #: Bumped when `_crf_figures` or `closed_figures` change what they give: the closed
 #: exercices' figures kept by their closing are then computed again.
-FIGURES_VERSION = 1
-#: The code the figures depend on besides this module: the CRF's computation.
-_FIGURES_CODE = ("documents/crf.py",)
+FIGURES_VERSION = 2  # 2: the AD's checks of each exercice (negatifs, régies, report)
+#: The code the figures depend on besides this module: the CRF's computation, the checks.
+_FIGURES_CODE = ("documents/crf.py", "console/anomalies.py", "console/summary.py")
 
 
 @functools.lru_cache(maxsize=1)
@@ -163,19 +220,20 @@ def closed_figures(ad_root: Path, uai: str, loaded: Loaded, upto: Exercice,
         last = [op.date for op in mine] + ([datetime.date.fromisoformat(earlier["derniere_operation"])]
                                            if earlier and earlier.get("derniere_operation") else [])
         figures = {str(ex): previous[str(ex)] for ex in books.exercices if ex < upto}
-        figures[str(upto)] = {"operations": sum(1 for op in books.operations if upto.contains(op.date)),
-                              "crf": _crf_figures(source, upto)}
+        figures[str(upto)] = _closed_exercice(source, upto, (previous.get(str(upto.previous())) or {}).get("crf"))
         return {"code": summary_code(), "operations": int((earlier or {}).get("operations", 0)) + len(mine),
                 "derniere_operation": _iso(max(last, default=None)), "exercices": figures}
     operations = _closed_operations(books, coop_dir, upto)
+    figures = {}
+    for ex in books.exercices:
+        if ex <= upto:
+            figures[str(ex)] = previous[str(ex)] if ex < upto and str(ex) in previous else \
+                _closed_exercice(source, ex, (figures.get(str(ex.previous())) or {}).get("crf"))
     return {
         "code": summary_code(),
         "operations": len(operations),
         "derniere_operation": _iso(max((op.date for op in operations), default=None)),
-        "exercices": {str(ex): previous[str(ex)] if ex < upto and str(ex) in previous
-                      else {"operations": sum(1 for op in books.operations if ex.contains(op.date)),
-                            "crf": _crf_figures(source, ex)}
-                      for ex in books.exercices if ex <= upto},
+        "exercices": figures,
     }
 
 
@@ -255,19 +313,31 @@ def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
         last = max([op.date for op in operations]
                    + ([datetime.date.fromisoformat(closed["derniere_operation"])]
                       if closed.get("derniere_operation") else []), default=None)
+    states = {str(ex): _exercice_state(source, ex, closed) for ex in exercices}
+    kept = (closed or {}).get("exercices", {})
+    for ex in exercices:
+        if str(ex) not in kept:
+            states[str(ex)]["report"] = anomalies.opening_control(
+                books, ex, states[str(ex)].get("crf"), states.get(str(ex.previous()), {}).get("crf"))
     return {
         "version": SUMMARY_VERSION,
         "uai": uai,
         "nom": books.identity.get("nom", "") or checked.nom,
         "commune": books.identity.get("commune", ""),
+        "email": _coop_email(books),
+        "mandats": [{"nom": m.nom, "depuis": m.depuis.isoformat(), "email": m.email} for m in load_mandats(coop_dir)],
         "operations": len(operations) + (closed["operations"] if closed is not None else 0),
         "derniere_operation": _iso(last),
         "nb_erreurs": len(checked.errors),
         "erreurs": [e.as_dict() for e in checked.errors[:MAX_ERRORS]],
+        "nb_avertissements": len(checked.warnings),
+        "avertissements": [e.as_dict() for e in checked.warnings[:MAX_ERRORS]],
         "releve": releve,
         "arrete": arrete,
         "soldes": soldes,
-        "exercices": {str(ex): _exercice_state(source, ex, closed) for ex in exercices},
+        "negatifs": anomalies.negative_now(books),
+        "cheques_non_pointes": anomalies.unticked_cheques(books),
+        "exercices": states,
     }
 
 

@@ -134,6 +134,7 @@ class Op:
     value_date: datetime.date | None = None  # when it shows on the bank statement
     releve: datetime.date | None = None
     deposits: list[Op] = field(default_factory=list)  # the cheques a remise deposits
+    filler: bool = False  # a synthetic coop's extra operation (left out rather than overdraw)
 
     def cheque_link(self, exercice: Exercice) -> str:
         return f"chq-{exercice.start_year}-{self.piece}".lower()
@@ -179,17 +180,17 @@ class YearSimulator:
         steps = int(round((hi - lo) / step))
         return money(lo + step * self.rng.randint(0, steps))
 
-    def receipt(self, date, payee, narration, account, amount, mode, tags=()):
+    def receipt(self, date, payee, narration, account, amount, mode, tags=(), filler=False):
         treasury = {"ESP": self.acc.caisse, "CHQ": self.acc.cheques}.get(mode, self.acc.bank)
         self.ops.append(Op(date, payee, narration, [(treasury, amount), (account, -amount)],
-                           mode=mode, kind="R", tags=frozenset(tags),
+                           mode=mode, kind="R", tags=frozenset(tags), filler=filler,
                            cheque=str(self.rng.randint(1000000, 9999999)) if mode == "CHQ" else None))
 
-    def expense(self, date, payee, narration, lines, mode, tags=()):
+    def expense(self, date, payee, narration, lines, mode, tags=(), filler=False):
         total = sum((a for _, a in lines), Decimal(0))
         treasury = self.acc.caisse if mode == "ESP" else self.acc.bank
         self.ops.append(Op(date, payee, narration, [*((a, v) for a, v in lines), (treasury, -total)],
-                           mode=mode, kind="D", tags=frozenset(tags)))
+                           mode=mode, kind="D", tags=frozenset(tags), filler=filler))
 
     # -- the calendar of a school year ---------------------------------------------------
     def build(self) -> list[Op]:
@@ -285,13 +286,15 @@ class YearSimulator:
         # `target_ops` operations in the exercice (deposits and remises come on top).
         for i in range(max(0, self.target_ops - len(self.ops))):
             month = (9 + i % 12 - 1) % 12 + 1
-            if i % 2 == 0:  # as much in as out: ten years of books stay in credit
+            # One gift for two purchases, of about the same total: the coop's money lasts the
+            # year, and ten years of books stay in credit.
+            if i % 3 == 0:
                 self.receipt(self.day(month), rng.choice(FAMILLES), "Don d'une famille", c["771"],
-                             self.amount(5, 60, 1), rng.choice(("ESP", "CHQ")))
+                             self.amount(5, 130, 1), rng.choice(("ESP", "CHQ")), filler=True)
             else:
                 self.expense(self.day(month), rng.choice(MAGASINS), "Petit matériel pour la classe",
                              [(c[rng.choice(("6063", "6068", "6181"))], self.amount(5, 60))],
-                             rng.choice(("CB", "CHQ", "ESP")))
+                             rng.choice(("CB", "CHQ", "ESP")), filler=True)
         return self.ops
 
     # -- the pass in date order -------------------------------------------------------------
@@ -301,6 +304,7 @@ class YearSimulator:
         ops = sorted(self.ops, key=lambda o: (o.date, o.kind != "R", o.narration))
         result: list[Op] = []
         caisse = self.state["caisse"]
+        bank = self.state.get("bank", Decimal(0))
         pending: list[Op] = self.state["pending"]
         last_remise = self.ex.start
         for op in ops:
@@ -309,6 +313,7 @@ class YearSimulator:
                 len(pending) >= 4 or (op.date - pending[0].date).days >= 12
             ):
                 result.append(self._remise(pending, op.date))
+                bank += result[-1].amount_on(acc.bank)
                 pending = []
                 last_remise = op.date
             cash = op.amount_on(acc.caisse)
@@ -316,6 +321,9 @@ class YearSimulator:
                 op.mode = "CB"
                 op.postings = [(acc.bank if a == acc.caisse else a, v) for a, v in op.postings]
                 cash = Decimal(0)
+            if op.filler and bank + op.amount_on(acc.bank) < 0:
+                continue  # a coop is never overdrawn: this purchase waits
+            bank += op.amount_on(acc.bank)
             caisse += cash
             if op.mode == "CHQ" and op.amount_on(acc.cheques) > 0:
                 pending.append(op)
@@ -329,11 +337,13 @@ class YearSimulator:
                                  [(acc.bank, deposit), (acc.caisse, -deposit)], mode="ESP",
                                  kind="R", nature="virement"))
                 caisse -= deposit
+                bank += deposit
         if pending and rng.random() < 0.7:  # some cheques wait for September
             date = max(max(o.date for o in pending), self.ex.end - datetime.timedelta(days=10))
             result.append(self._remise(pending, date))
+            bank += result[-1].amount_on(acc.bank)
             pending = []
-        self.state["caisse"], self.state["pending"] = caisse, pending
+        self.state["caisse"], self.state["pending"], self.state["bank"] = caisse, pending, bank
 
         result.sort(key=lambda o: o.date)
         self._number(result)
@@ -503,6 +513,7 @@ def generate_coop(ad_root: Path, coop: DemoCoop, exercices: list[Exercice], clos
     identity = CoopIdentity(coop.uai, coop.nom, coop.commune, coop.numerotation)
     opening = _opening(coop, exercices[0], acc)
     state = {"caisse": coop.ouverture_caisse, "caisse_start": coop.ouverture_caisse, "pending": [],
+             "bank": coop.ouverture_banque,
              "cheque": rng.randint(100, 900) * 10000 + 1, "unticked": [opening],
              "statement_balance": Decimal(0)}
     opening.value_date = exercices[0].start

@@ -5,7 +5,8 @@ The books of the previous and the current exercice are simulated, then cut at th
 closing with its report à nouveau and CRF, the quitus, the CRA, the CRF handed in and
 locked, the adhésion declared, validated and paid — is done by the product's own actions,
 in the order of the story's dates, in a git repository of its own. Last, one coop gets an
-error to fix, as a commit made outside the portal.
+error to fix, as a commit made outside the portal, and three others a mistake that ADs often
+find, saved through the store as an avertissement of the rules (`MISTAKES`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,18 @@ VERIFICATEURS = {
     "0910003C": (("Mme Rousseau", "Parent d'élève"), ("Mme Garcia", "Enseignant")),
     "0910004D": (("M. Traoré", "Parent d'élève"), ("M. Roux", "Enseignant")),
     "0910005E": (("Mme Lopez", "Parent d'élève"), ("M. Girard", "Parent d'élève")),
+}
+#: Mistakes ADs find when they check a coop (issue 19), typed on the demo's day in a few coops:
+#: the rules take each as an avertissement, which the dashboards and the console show.
+#: (tiers, libellé, mode, treasury — "banque" or "caisse" —, ventilation code, amount)
+MISTAKES = {
+    # A mairie subsidy on 708: left out of the CRF's table of subsidies.
+    "0910002B": ("Mairie de Massy", "Aide de la commune pour le spectacle de fin d'année", "VIR", "banque",
+                 "708", "300.00"),
+    # A receipt ventilated on a charge account: the swap Retkoop's red line shows.
+    "0910003C": ("Familles", "Participation des familles à la sortie au zoo", "ESP", "caisse", "6251", "64.00"),
+    # A subsidy with no funder: the CRF's table names nobody.
+    "0910005E": ("", "Subvention pour la classe de découverte", "VIR", "banque", "743", "150.00"),
 }
 NIVEAUX = ("CP", "CE1", "CE2", "CM1", "CM2")
 NIVEAUX_MATERNELLE = ("PS", "MS", "GS")
@@ -195,7 +208,8 @@ def _run(store: Store, coop: DemoCoop, step: Step, previous: Exercice, current: 
         _check(cloture.submit_crf(store, coop.uai, previous, mandataire, rules=ad_config.get("quitus"),
                                   today=step.date), "la remise du CRF", coop.uai)
     elif step.action == "verrouillage":
-        _check(cloture.lock_crf(store, coop.uai, previous, AD_AUTHOR), "le verrouillage du CRF", coop.uai)
+        _check(cloture.lock_crf(store, coop.uai, previous, AD_AUTHOR, today=step.date), "le verrouillage du CRF",
+               coop.uai)
     elif step.action == "declaration":
         _check(adhesion.declare(store, coop.uai, _declaration(coop, current), mandataire),
                "la déclaration d'adhésion", coop.uai)
@@ -230,6 +244,26 @@ def add_error(root: Path, coop: DemoCoop, current: Exercice) -> str:
     return before.group(2)
 
 
+def add_mistake(store: Store, coop: DemoCoop, current: Exercice, day: datetime.date) -> str:
+    """The coop's mistake of `MISTAKES`, saved by its mandataire on `day`; returns its pièce."""
+    from retkoop_tools.documents.source import load_source
+    from retkoop_tools.ledger.writer import quote_string
+    from retkoop_tools.tresorier.numbering import next_piece
+
+    tiers, libelle, mode, treasury, code, amount = MISTAKES[coop.uai]
+    books = load_source(store.root, coop.uai, day).books
+    account = books.bank_account if treasury == "banque" else books.caisse_account
+    compte = books.chart.by_code[code]
+    piece = next_piece(books.entries, current, books.numbering, receipt=True)
+    date = max(day, current.start)
+    text = (f"{date.isoformat()} * " + (f"{quote_string(tiers)} " if tiers else "") + f"{quote_string(libelle)}\n"
+            f'  piece: "{piece}"\n  mode: "{mode}"\n'
+            f"  {account}  {amount} EUR\n  {compte.account}  -{amount} EUR\n")
+    store.insert_entries(coop.uai, text, Author(coop.enseignants[0], coop.uai),
+                         f"Saisie {piece} du {date:%d/%m/%Y} : {tiers or libelle}", current)
+    return piece
+
+
 def build_demo(target: Path, day: datetime.date, coops: tuple[DemoCoop, ...] = DEMO_COOPS) -> list[Step]:
     """Write the demo AD as it stands on `day` into `target` (a new git repository) and
     return the product actions done."""
@@ -254,6 +288,8 @@ def build_demo(target: Path, day: datetime.date, coops: tuple[DemoCoop, ...] = D
     for story in stories:
         if story.error:
             add_error(target, by_uai[story.uai], current)
+        if story.uai in MISTAKES:
+            add_mistake(store, by_uai[story.uai], current, day)
     (Path(git(target, "rev-parse", "--absolute-git-dir").strip()) / DATE_FILENAME).write_text(
         day.isoformat() + "\n", encoding="utf-8")
     assert (target / AD_FILENAME).exists()

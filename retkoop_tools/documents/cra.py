@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from retkoop_tools.fr import now_paris
 from retkoop_tools.ledger.exercice import Exercice
 
 TYPES = {"entier": "nombre entier", "texte": "texte", "oui-non": "oui ou non", "choix": "choix"}
@@ -130,7 +131,7 @@ def display(question: Question, value) -> str:
 
 
 def new_answers(exercice: Exercice, values: dict, par: str) -> Reponses:
-    return Reponses(exercice, values, par, datetime.datetime.now().isoformat(timespec="seconds"))
+    return Reponses(exercice, values, par, now_paris().isoformat())
 
 
 def cra_pdf(ad_config: dict, coop: dict, exercice: Exercice, reponses: Reponses | None, *,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from retkoop_tools.chart import Compte, Rubrique
+from retkoop_tools.checks.regles import AVERTISSEMENT, level_of
 from retkoop_tools.cloture.conditions import closing_statement
 from retkoop_tools.documents.dossier import Dossier, load_dossier
 from retkoop_tools.documents.inventaire import CahierInventaire, compute_inventaire
@@ -131,6 +133,16 @@ class Subvention:
 
 
 @dataclass
+class Signalement:
+    """A report of the OCCE rules that remains in the exercice's books, for the CRF's annex."""
+
+    niveau: str  # erreur or avertissement
+    fichier: str  # 2025-2026.beancount, crf-2025-2026.yaml…
+    ligne: int
+    message: str
+
+
+@dataclass
 class CRF:
     exercice: Exercice
     ad: dict
@@ -149,6 +161,11 @@ class CRF:
     mandataires: list[str] = field(default_factory=list)  # in office during the exercice
     inventaire: CahierInventaire | None = None  # annex: the cahier d'inventaire at 31/08
     actions: EtatDesActions | None = None  # annex: charges and produits per project
+    signalements: list[Signalement] = field(default_factory=list)  # annex: what the rules report for it
+
+    @property
+    def avertissements(self) -> list[Signalement]:
+        return [s for s in self.signalements if s.niveau == AVERTISSEMENT]
 
     @property
     def position_etablie(self) -> bool:
@@ -235,6 +252,27 @@ def _report_a_nouveau(books: Books, exercice: Exercice) -> Decimal:
     return total
 
 
+@dataclass
+class Bilan:
+    """The CRF's bilan simplifié of an exercice: actif, and the passif it must equal."""
+
+    actif: Decimal
+    report_a_nouveau: Decimal
+    resultat: Decimal
+
+    @property
+    def equilibre(self) -> bool:
+        return self.actif == self.report_a_nouveau + self.resultat
+
+
+def bilan(books: Books, exercice: Exercice) -> Bilan:
+    """The bilan of `exercice` with the CRF's own figures (the dashboard shows the same)."""
+    resultat = (sum((line.total for line in _fonctionnement(books, exercice, "produit")), ZERO)
+                - sum((line.total for line in _fonctionnement(books, exercice, "charge")), ZERO))
+    return Bilan(sum((p.montant for p in _actif(books, exercice.end)), ZERO),
+                 _report_a_nouveau(books, exercice), resultat)
+
+
 def _rapprochements(books: Books, exercice: Exercice) -> list[Rapprochement]:
     result = []
     for account in books.bank_accounts:
@@ -286,6 +324,19 @@ def _subventions(books: Books, exercice: Exercice) -> list[Subvention]:
     return result
 
 
+def _of_exercice(error, exercice: Exercice) -> Signalement | None:
+    """The report as a line of the annex when it concerns `exercice` (its file, its records, or
+    an entry dated in it), else None."""
+    meta = getattr(error, "source", None) or {}
+    name = Path(str(meta.get("filename") or "")).name
+    entry = getattr(error, "entry", None)
+    date = getattr(entry, "date", None)
+    ours = name in (exercice.filename, f"crf-{exercice}.yaml", f"adhesion-{exercice}.yaml")
+    if not ours and not (isinstance(date, datetime.date) and exercice.contains(date)):
+        return None
+    return Signalement(level_of(error), name or "coop.beancount", int(meta.get("lineno") or 0), str(error.message))
+
+
 def compute_crf(source: CoopSource, exercice: Exercice,
                 today: datetime.date | None = None) -> CRF:
     books = source.books
@@ -308,4 +359,5 @@ def compute_crf(source: CoopSource, exercice: Exercice,
         mandataires=mandataires_of(source.coop_dir, exercice),
         inventaire=compute_inventaire(books, source.coop_dir, exercice, ad, today or books.today),
         actions=etat_des_actions(books, exercice),
+        signalements=[s for s in (_of_exercice(e, exercice) for e in [*source.errors, *source.warnings]) if s],
     )

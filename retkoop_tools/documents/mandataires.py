@@ -6,6 +6,7 @@ repository so that a CRF regenerated years later names the mandataire of its exe
       depuis: 2024-09-01
     - nom: M. Durand
       depuis: 2026-09-01
+      email: durand@ecole.test   # optional: where the AD sends its reminders
 
 A change of mandataire (the console's « Comptes » page, `retkoop ad mandataire`) adds a line;
 without a record, the name under which the exercice's adhésion was declared is used.
@@ -28,6 +29,7 @@ MANDATAIRES_FILENAME = "mandataires.yaml"
 class Mandat:
     nom: str
     depuis: datetime.date
+    email: str = ""
 
 
 def load_mandats(coop_dir: Path) -> list[Mandat]:
@@ -42,7 +44,9 @@ def load_mandats(coop_dir: Path) -> list[Mandat]:
     mandats = []
     for item in raw if isinstance(raw, list) else []:
         if isinstance(item, dict) and item.get("nom") and isinstance(item.get("depuis"), datetime.date):
-            mandats.append(Mandat(str(item["nom"]).strip(), item["depuis"]))
+            email = item.get("email")
+            mandats.append(Mandat(str(item["nom"]).strip(), item["depuis"],
+                                  email.strip() if isinstance(email, str) else ""))
     return sorted(mandats, key=lambda m: m.depuis)
 
 
@@ -66,22 +70,23 @@ def mandataires_of(coop_dir: Path, exercice: Exercice) -> list[str]:
     return [declaration.mandataire] if declaration is not None and declaration.mandataire else []
 
 
-def with_new_mandataire(coop_dir: Path, nom: str, depuis: datetime.date) -> str:
-    """The text of mandataires.yaml once `nom` is mandataire from `depuis`."""
-    mandats = [m for m in load_mandats(coop_dir) if m.depuis < depuis] + [Mandat(nom.strip(), depuis)]
+def with_new_mandataire(coop_dir: Path, nom: str, depuis: datetime.date, email: str = "") -> str:
+    """The text of mandataires.yaml once `nom` is mandataire from `depuis` (reached at `email`)."""
+    mandats = [m for m in load_mandats(coop_dir) if m.depuis < depuis] + [Mandat(nom.strip(), depuis, email.strip())]
     header = f"# Mandataires successifs de la coopérative {Path(coop_dir).name} (le CRF d'un exercice nomme ceux de cet exercice)\n"
-    return header + yaml.safe_dump([{"nom": m.nom, "depuis": m.depuis} for m in mandats], allow_unicode=True,
-                                   sort_keys=False)
+    return header + yaml.safe_dump([{"nom": m.nom, "depuis": m.depuis, **({"email": m.email} if m.email else {})}
+                                    for m in mandats], allow_unicode=True, sort_keys=False)
 
 
-def record_mandataire(store, uai: str, nom: str, author, today: datetime.date | None = None) -> str | None:
+def record_mandataire(store, uai: str, nom: str, author, today: datetime.date | None = None,
+                      email: str = "") -> str | None:
     """Commit that `nom` is the coop's mandataire from `today` (a change at the rentrée)."""
     from retkoop_tools.policy.writes import Scope
 
     today = today or datetime.date.today()
     coop_dir = store.root / "ledgers" / uai
     with store.prepare(uai):
-        text = with_new_mandataire(coop_dir, nom, today)
+        text = with_new_mandataire(coop_dir, nom, today, email)
         return store.write(uai, {MANDATAIRES_FILENAME: text}, author,
                            f"Mandataire de la coopérative à partir du {today:%d/%m/%Y} : {nom.strip()}",
                            scope=Scope.RECORDS)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import jinja2
 
 from retkoop_tools import templates as _templates_package
-from retkoop_tools.fr import fmt_date, fmt_eur, fmt_number
+from retkoop_tools.fr import fmt_date, fmt_datetime, fmt_eur, fmt_number
 
 TEMPLATES_DIR = Path(_templates_package.__file__).parent
 
@@ -25,7 +26,7 @@ def _eur_or_dash(value) -> str:
 
 def _date(value) -> str:
     if isinstance(value, datetime.datetime):
-        return value.strftime("%d/%m/%Y à %H:%M")
+        return fmt_datetime(value)
     if isinstance(value, datetime.date):
         return fmt_date(value)
     if isinstance(value, str) and len(value) >= 10:
@@ -37,6 +38,16 @@ def _date(value) -> str:
     return "" if value is None else str(value)
 
 
+_SCHOOL_WORD = re.compile(r"^\s*[ée]cole\b", re.IGNORECASE)
+
+
+def school_name(name: str) -> str:
+    """The school after « l' »: « école Jean Moulin », or the name itself when it says « École … »
+    already (« à l'École élémentaire Jean Jaurès », never « à l'école École … »)."""
+    name = str(name or "").strip()
+    return name if _SCHOOL_WORD.match(name) else f"école {name}"
+
+
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -46,7 +57,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(eur=_eur, eur0=_eur_or_dash, date=_date, nombre=fmt_number)
+    env.filters.update(eur=_eur, eur0=_eur_or_dash, date=_date, nombre=fmt_number, ecole=school_name)
     return env
 
 

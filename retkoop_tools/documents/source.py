@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from retkoop_tools.ad import AD, LEDGERS_DIRNAME, load_ad
 from retkoop_tools.chart import load_chart
+from retkoop_tools.checks.regles import AVERTISSEMENT, level_of
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.standalone import load_books
 from retkoop_tools.tresorier.books import Books
@@ -25,7 +26,14 @@ class CoopSource:
     ad: AD
     uai: str
     books: Books
-    errors: list  # Beancount and plugin errors of the load
+    errors: list  # Beancount and plugin errors of the load (erreurs only)
+    warnings: list = field(default_factory=list)  # the rules' avertissements
+
+    @classmethod
+    def of_load(cls, ad: AD, uai: str, books: Books, errors: list) -> CoopSource:
+        """The source of a load's `errors`, split into erreurs and avertissements."""
+        return cls(ad, uai, books, [e for e in errors if level_of(e) != AVERTISSEMENT],
+                   [e for e in errors if level_of(e) == AVERTISSEMENT])
 
     @property
     def coop_dir(self) -> Path:
@@ -42,4 +50,4 @@ def load_source(ad_root: Path | str, uai: str, today: datetime.date | None = Non
     if exercice is not None and loaded.open_from is not None and exercice < loaded.open_from:
         loaded = load_books(coop_dir, uai, full=True)
     books = Books(loaded.entries, load_chart(ad.root), coop_dir, today)
-    return CoopSource(ad, uai, books, list(loaded.errors))
+    return CoopSource.of_load(ad, uai, books, list(loaded.errors))

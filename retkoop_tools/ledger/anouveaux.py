@@ -63,7 +63,7 @@ CLOSED_OPERATIONS_KEY = "retkoop_operations_closes"
 #: The file name of the synthetic opening transactions.
 SYNTHETIC_FILENAME = "<a-nouveaux>"
 #: Bumped when the state's shape or meaning changes.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 ZERO = Decimal(0)
 
 
@@ -85,6 +85,7 @@ class PluginState:
     fin: datetime.date  # the end of the last closed exercice
     cheques: dict[tuple[str, str], SealedCheque] = field(default_factory=dict)
     caisse_gaps: dict[str, Decimal] = field(default_factory=dict)  # last count's gap per caisse
+    exercices: tuple = ()  # the closed exercices (Exercice), left out of the load
 
 
 def plugin_state(options_map: dict) -> PluginState | None:
@@ -251,6 +252,7 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
     from retkoop_plugins._common import ledger_chart
 
     from retkoop_tools.checks.messages import is_ours, to_french
+    from retkoop_tools.checks.regles import level_of
     from retkoop_tools.tresorier.books import Books
 
     coop_dir = Path(coop_dir).resolve()
@@ -373,15 +375,18 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
             else:
                 totals[account] += number
     for account in caisse_accounts:
-        days = sorted({c.date for c in carried_counts.get(account, [])})
-        if not days:
+        # A count covers what the ledger's order puts before it: the operations of earlier
+        # days, and those of its day written before it (`retkoop_plugins.arrete_caisse`).
+        count_keys = sorted((data.entry_sortkey(c), c.date) for c in carried_counts.get(account, []))
+        if not count_keys:
             continue
         for entry in transactions:
             if id(entry) in carried:
                 continue
+            key = data.entry_sortkey(entry)
             for posting in entry.postings:
                 if posting.account == account:
-                    day = next((d for d in days if d >= entry.date), fin)
+                    day = next((d for k, d in count_keys if k > key), fin)
                     by_date[day][(account, None)] += posting.units.number
         totals.pop(account, None)
     for account, number in totals.items():
@@ -440,7 +445,7 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
             continue
         message = error.message if is_ours(error) else to_french(str(error.message))
         record = {"fichier": _rel(filename, coop_dir), "ligne": key[1], "message": message,
-                  "type": type(error).__name__}
+                  "type": type(error).__name__, "niveau": level_of(error)}
         if (record["fichier"], record["ligne"], message) not in seen_errors:
             seen_errors.add((record["fichier"], record["ligne"], message))
             stored_errors.append(record)
@@ -503,7 +508,8 @@ def _count_gap(counts: list, transactions: list, account: str) -> Decimal | None
         total, problems = count_total(entry.meta)
         if problems:
             continue
-        book = sum((p.units.number for t in transactions if t.date <= entry.date
+        at = data.entry_sortkey(entry)  # what the ledger's order puts before the count
+        book = sum((p.units.number for t in transactions if data.entry_sortkey(t) < at
                     for p in t.postings if p.account == account and p.units is not None), ZERO)
         return total - book
     return None

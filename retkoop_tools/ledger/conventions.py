@@ -47,7 +47,12 @@ NATURE_OUVERTURE = "ouverture"  # opening balances of the first exercice
 NATURE_CLOTURE = "cloture"  # closing entries
 NATURES_WITHOUT_TREASURY = (NATURE_OUVERTURE, NATURE_CLOTURE)
 NATURES_TRANSFER = ("virement", "remise", "regie")
-NATURES = NATURES_WITHOUT_TREASURY + NATURES_TRANSFER
+NATURE_ECART_CAISSE = "ecart-caisse"  # a gap found by an arrêté de caisse, booked as a charge or a produit
+NATURES = NATURES_WITHOUT_TREASURY + NATURES_TRANSFER + (NATURE_ECART_CAISSE,)
+
+#: The accounts (chart codes) of an écart de caisse when the AD names none (`arrete_caisse:` of
+#: ad.yaml, keys `manque` and `excedent`): charges and produits exceptionnels.
+ECART_CAISSE_ACCOUNTS = {"manque": "671", "excedent": "771"}
 
 #: Custom directives of our own.
 CUSTOM_COOPERATIVE = "cooperative"  # identity of the coop

@@ -69,9 +69,11 @@ class CoopIdentity:
     commune: str
     numerotation: str
     banques: str = ""  # chart codes of its bank accounts ("514"), when declared before they are used
+    email: str = ""  # the school's address (ce.0910001a@ac-versailles.fr), where the AD writes too
 
 
 _quote = quote_string
+_EMAIL_RE = re.compile(r"^[^@\s\"<>']+@[^@\s\"<>']+\.[^@\s\"<>']+$")
 
 
 def render_coop_file(identity: CoopIdentity, exercices: list[Exercice]) -> str:
@@ -101,6 +103,7 @@ def render_coop_file(identity: CoopIdentity, exercices: list[Exercice]) -> str:
         f"  commune: {_quote(identity.commune)}",
         f"  numerotation: {_quote(identity.numerotation)}",
         *([f"  banques: {_quote(identity.banques)}"] if identity.banques else []),
+        *([f"  email: {_quote(identity.email)}"] if identity.email else []),
         "",
         f'{opening} custom "fava-option" "language" "fr"',
         f'{opening} custom "fava-option" "locale" "fr_FR"',
@@ -180,6 +183,7 @@ def read_identity(coop_dir: Path) -> CoopIdentity:
                 commune=str(entry.meta.get("commune", "")),
                 numerotation=str(entry.meta.get("numerotation", "RD")),
                 banques=str(entry.meta.get("banques", "") or ""),
+                email=str(entry.meta.get("email", "") or ""),
             )
     raise LayoutError(f"{coop_dir / COOP_FILENAME} : identité de la coopérative introuvable.")
 
@@ -198,9 +202,11 @@ def create_coop(
     exercice: Exercice | None = None,
     numerotation: str = "RD",
     banques: str = "",
+    email: str = "",
 ) -> Path:
     """Create the folder and files of a new coop; return its folder. `banques` declares its bank
-    accounts by their chart codes ("514" for La Banque Postale), the chart's first by default."""
+    accounts by their chart codes ("514" for La Banque Postale), the chart's first by default;
+    `email` is the school's address."""
     uai = validate_uai(uai)
     nom = (nom or "").strip()
     if not nom:
@@ -221,7 +227,10 @@ def create_coop(
     if unknown:
         raise LayoutError(f"Compte bancaire « {unknown[0]} » inconnu : le plan comptable de l'AD a "
                           + " et ".join(allowed) + ".")
-    identity = CoopIdentity(uai, nom, (commune or "").strip(), numerotation, " ".join(codes))
+    email = (email or "").strip()
+    if email and not _EMAIL_RE.match(email):
+        raise LayoutError(f"« {email} » n'est pas une adresse e-mail.")
+    identity = CoopIdentity(uai, nom, (commune or "").strip(), numerotation, " ".join(codes), email)
 
     (coop_dir / DOCUMENTS_DIRNAME).mkdir(parents=True, exist_ok=True)
     (coop_dir / DOCUMENTS_DIRNAME / ".gitkeep").touch()

@@ -15,18 +15,30 @@ _lock = threading.Lock()
 _types: dict[str, type] = {}
 
 
-def error_type(name: str) -> type:
-    """The error class called `name` (source, message, entry)."""
+def error_type(name: str, level: str | None = None) -> type:
+    """The error class called `name` (source, message, entry), of the rules' `level` (an
+    avertissement keeps its level: `checks.regles.level_of`)."""
+    from retkoop_tools.checks.regles import AVERTISSEMENT
+
     safe = name if name.isidentifier() and not name.startswith("_") else "ClosedExerciceError"
+    warning = level == AVERTISSEMENT
+    key = f"{safe}__avertissement" if warning else safe
     with _lock:
-        if safe not in _types:
+        if key not in _types:
             cls = collections.namedtuple(safe, "source message entry")
+            if warning:
+                cls = type(safe, (cls,), {"__slots__": (), "level": AVERTISSEMENT})
             cls.__module__ = __name__
-            _types[safe] = cls
-        return _types[safe]
+            cls.__qualname__ = key
+            _types[key] = cls
+        return _types[key]
 
 
 def __getattr__(name: str) -> type:
     if name.startswith("__"):
         raise AttributeError(name)
+    if name.endswith("__avertissement"):
+        from retkoop_tools.checks.regles import AVERTISSEMENT
+
+        return error_type(name.removesuffix("__avertissement"), AVERTISSEMENT)
     return error_type(name)

@@ -192,30 +192,38 @@ def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | No
 # -- the opening state: committed, cached, or computed ---------------------------------------
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code an opening state depends on: our rules, the digest, the state's
-    computation, the default chart and Beancount's version. A state of other code is not used
-    (the coop is then loaded in full once, and its state computed again and kept locally)."""
-    import beancount
-    import retkoop_plugins
+    """A hash of the code an opening state depends on: the code a check's result depends on
+    (our rules, what they read besides the books, the messages, the ledger's code — the
+    state's computation with it —, the default chart and Beancount's version). A state of
+    other code is not used (the coop is then loaded in full once, and its state computed
+    again and kept locally)."""
+    from retkoop_tools.checks.cache import _code_fingerprint
 
-    import retkoop_tools
+    return _code_fingerprint()
 
-    package = Path(retkoop_tools.__file__).parent
-    h = hashlib.sha256(f"beancount {beancount.__version__}\n".encode())
-    sources = [*sorted(Path(retkoop_plugins.__file__).parent.glob("*.py")),
-               package / "ledger" / "anouveaux.py", package / "ledger" / "digest.py",
-               package / "chart" / "plan-comptable.yaml"]
-    for path in sources:
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+
+#: The keys of ad.yaml the rules read: their levels and settings, the AD's name and its
+#: adhésion rates (the adhésion rule). Another key (contacts, backup…) changes no state.
+_AD_KEYS_OF_RULES = ("regles", "nom", "adhesion")
 
 
 def rules_fingerprint(coop_dir: Path) -> str:
-    """What the state depends on besides the books: the AD's chart."""
+    """What the state depends on besides the books: the AD's chart, and what the rules read
+    of ad.yaml (a rule made an avertissement, a threshold changed: the closed exercices'
+    errors are those of the new settings)."""
+    from retkoop_tools.ad import ad_config_cached
+
     root = find_ad_root(coop_dir)
     h = hashlib.sha256(b"plan-comptable\0")
     if root is not None and (root / AD_CHART_FILENAME).is_file():
         h.update((root / AD_CHART_FILENAME).read_bytes())
+    if root is not None:
+        try:
+            config = ad_config_cached(root) or {}
+        except Exception:  # an unreadable ad.yaml: the rules say so, the state is not used
+            config = {"illisible": True}
+        subset = {k: config.get(k) for k in _AD_KEYS_OF_RULES}
+        h.update(b"\0ad.yaml\0" + json.dumps(subset, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
@@ -350,12 +358,13 @@ def _synthetic(state: dict, exercice: Exercice) -> list:
 
     fin = datetime.date.fromisoformat(state["fin"])
     result = []
-    for index, item in enumerate(state["a_nouveaux"]):
+    for item in state["a_nouveaux"]:
         postings = []
         for account, number, tick in item["postings"]:
             meta = {META_RELEVE: datetime.date.fromisoformat(tick)} if tick else None
             postings.append(data.Posting(account, data.Amount(Decimal(number), "EUR"), None, None, None, meta))
-        meta = data.new_metadata(anouveaux.SYNTHETIC_FILENAME, index + 1)
+        # Line 0: first of its day, before the carried cash counts that follow it.
+        meta = data.new_metadata(anouveaux.SYNTHETIC_FILENAME, 0)
         meta["nature"] = "cloture"
         result.append(data.Transaction(
             meta, datetime.date.fromisoformat(item["date"]), "*", "Report à nouveau",
@@ -365,7 +374,7 @@ def _synthetic(state: dict, exercice: Exercice) -> list:
 
 
 def _sealed_errors(state: dict, coop_dir: Path) -> list:
-    return [error_type(e["type"])({"filename": str(coop_dir / e["fichier"]), "lineno": e["ligne"]},
+    return [error_type(e["type"], e.get("niveau"))({"filename": str(coop_dir / e["fichier"]), "lineno": e["ligne"]},
                                   e["message"], None)
             for e in state["erreurs"]]
 
@@ -520,7 +529,8 @@ def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str
     except NotStandaloneError as exc:
         return str(exc)
     entries += _synthetic(state, last) + kept
-    plugin_state = PluginState(fin, cheques, {a: Decimal(g) for a, g in state.get("ecarts_caisse", {}).items()})
+    plugin_state = PluginState(fin, cheques, {a: Decimal(g) for a, g in state.get("ecarts_caisse", {}).items()},
+                               tuple(Exercice.parse(e) for e in state.get("exercices", [])))
     entries, errors, options = _finish(entries, errors, options, others, loaded_files, plugin_state)
     errors = errors + _sealed_errors(state, coop_dir)
     entries = sorted([*entries, *seals], key=data.entry_sortkey)

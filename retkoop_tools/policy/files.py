@@ -57,6 +57,7 @@ def identity_of(text: str) -> CoopIdentity | None:
                 commune=str(entry.meta.get("commune", "")),
                 numerotation=str(entry.meta.get("numerotation", "RD")),
                 banques=str(entry.meta.get("banques", "") or ""),
+                email=str(entry.meta.get("email", "") or ""),
             )
     return None
 

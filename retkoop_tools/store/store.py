@@ -5,7 +5,8 @@ repository's lock:
 
 1. the new files are staged in a copy of the coop's folder and checked with the OCCE rules;
    a write that adds an error is refused with the rule's French message, and neither the
-   files nor the history change ("nothing reaches the disk that breaks a rule");
+   files nor the history change ("nothing reaches the disk that breaks a rule"); one that
+   adds only avertissements is made, and the caller gets them to show;
 2. each file is replaced atomically (temporary file, fsync, rename);
 3. the coop's folder, and only it, is committed with the acting user as author.
 
@@ -111,11 +112,15 @@ def _error_key(error: CheckError) -> str:
     return _LINE_REF.sub(".beancount", error.message)
 
 
-def new_errors(before: CoopResult | None, after: CoopResult) -> list[CheckError]:
-    """Errors of `after` that `before` did not have (compared by message, not by line)."""
-    remaining = collections.Counter(_error_key(e) for e in (before.errors if before else []))
+def new_errors(before: CoopResult | None, after: CoopResult, *, warnings: bool = False) -> list[CheckError]:
+    """Errors of `after` that `before` did not have (compared by message, not by line); with
+    `warnings`, the avertissements instead."""
+    def of(result: CoopResult | None) -> list[CheckError]:
+        return [] if result is None else (result.warnings if warnings else result.errors)
+
+    remaining = collections.Counter(_error_key(e) for e in of(before))
     added = []
-    for error in after.errors:
+    for error in of(after):
         key = _error_key(error)
         if remaining[key]:
             remaining[key] -= 1
@@ -164,7 +169,8 @@ class Store:
     # -- public API -----------------------------------------------------------------------
     def write(self, uai: str, changes: Mapping[str, str | bytes | None], author: Author,
               message: str, *, validate: bool = True, scope: Scope = Scope.ENTRIES,
-              expected: Mapping[str, str | bytes | None] | None = None) -> str | None:
+              expected: Mapping[str, str | bytes | None] | None = None,
+              warnings: list[CheckError] | None = None) -> str | None:
         """Apply `changes` (path in the coop's folder → new content, None to delete).
 
         `scope` says what kind of change the caller may make (`policy.writes`): entries and
@@ -174,18 +180,20 @@ class Store:
         that computes its change inside `prepare(uai)` never gets it.
         Returns the new commit's id, or None when the files already had that content.
         Raises PolicyError or RuleViolationError (nothing written) when the write is outside
-        the policy or the books would break a rule.
+        the policy or the books would break a rule. The avertissements the write adds (the
+        write is made) are appended to `warnings` when it is given, for the caller to show.
         """
         rels = {_safe_relpath(p): c for p, c in changes.items()}
         try:
-            return self._write(uai, rels, author, message, validate, scope, expected)
+            return self._write(uai, rels, author, message, validate, scope, expected, warnings)
         except OSError as exc:
             if exc.errno in NO_SPACE_ERRNOS:
                 raise NoSpaceError(NO_SPACE_MESSAGE) from exc
             raise
 
     def _write(self, uai: str, rels: dict, author: Author, message: str, validate: bool, scope: Scope,
-               expected: Mapping[str, str | bytes | None] | None) -> str | None:
+               expected: Mapping[str, str | bytes | None] | None,
+               warnings: list[CheckError] | None = None) -> str | None:
         with self.coop_locked(uai):
             coop_dir = self._coop_dir(uai)
             with self.locked():
@@ -197,7 +205,7 @@ class Store:
             except PolicyError as exc:
                 raise WritePolicyError(exc.messages) from None
             # Checking takes the time; it needs this coop's lock only, not git's.
-            after = self._validate(uai, rels) if validate else None
+            after = self._validate(uai, rels, warnings) if validate else None
             with self.locked():
                 try:
                     # New files first, coop.beancount (which includes the others) last.
@@ -311,7 +319,8 @@ class Store:
     def _relative_coop_dir(self, uai: str) -> str:
         return f"{LEDGERS_DIRNAME}/{uai}"
 
-    def _validate(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> CoopResult:
+    def _validate(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None],
+                  warnings: list[CheckError] | None = None) -> CoopResult:
         before_key = self.cache.key(uai)
         cached = self.cache.get(before_key)
         before = CoopResult.from_dict(cached) if cached else check_coop(self.root, uai)
@@ -327,6 +336,8 @@ class Store:
         added = new_errors(before, after)
         if added:
             raise RuleViolationError(added)
+        if warnings is not None:
+            warnings.extend(new_errors(before, after, warnings=True))
         return after
 
     @contextmanager

@@ -14,13 +14,19 @@ from decimal import Decimal
 from pathlib import Path
 
 from retkoop_tools.ad import LEDGERS_DIRNAME
+from retkoop_tools.chart import Compte
 from retkoop_tools.fr import fmt_date, fmt_eur
 from retkoop_tools.ledger.conventions import (
     CURRENCY,
     CUSTOM_ARRETE_CAISSE,
     CUSTOM_RELEVE,
     DENOMINATIONS,
+    ECART_CAISSE_ACCOUNTS,
     META_DOCUMENT,
+    META_MODE,
+    META_NATURE,
+    META_PIECE,
+    NATURE_ECART_CAISSE,
 )
 from retkoop_tools.ledger.describe import describe
 from retkoop_tools.ledger.exercice import Exercice
@@ -30,8 +36,9 @@ from retkoop_tools.policy.documents import MAX_DOCUMENT
 from retkoop_tools.policy.documents import document_kind as kind_of_content
 from retkoop_tools.policy.writes import Scope
 from retkoop_tools.store.store import Author, RuleViolationError, Store, StoreError
-from retkoop_tools.tresorier.books import Books
+from retkoop_tools.tresorier.books import Books, CashCount
 from retkoop_tools.tresorier.editing import EditError, Edits
+from retkoop_tools.tresorier.numbering import next_piece
 from retkoop_tools.tresorier.operations import Form, build_operation, date_refusal
 from retkoop_tools.tresorier.parsing import parse_amount, parse_date
 
@@ -48,6 +55,7 @@ class Result:
     message: str = ""
     commit: str | None = None
     opened: str = ""  # the exercice this action opened first (the rentrée), in French
+    warnings: list[str] = field(default_factory=list)  # avertissements the save added, in French
 
 
     @property
@@ -56,22 +64,26 @@ class Result:
 
     def as_dict(self) -> dict:
         message = f"{self.opened} {self.message}".strip() if self.opened and self.ok else self.message
+        if self.ok and self.warnings:
+            message = f"{message.rstrip('.')}. Attention : " + " ".join(self.warnings)
         return {"ok": self.ok, "erreurs": self.errors, "message": message, "commit": self.commit,
-                "ouvert": self.opened}
+                "ouvert": self.opened, "avertissements": self.warnings}
 
 
 def commit_result(store: Store, uai: str, changes: dict, author: Author, message: str,
                   result: Result, scope: Scope = Scope.RECORDS) -> Result:
     """One store write of our own records or actions into `result`: its commit, or the French
     reason it was refused."""
+    added: list = []
     try:
-        result.commit = store.write(uai, changes, author, message, scope=scope)
+        result.commit = store.write(uai, changes, author, message, scope=scope, warnings=added)
     except RuleViolationError as exc:
         result.errors["general"] = "Refusé par les règles OCCE : " + " ".join(e.message for e in exc.errors)
     except StoreError as exc:
         result.errors["general"] = str(exc)
     if result.ok:
         result.message = message
+        result.warnings += [w.message for w in added]
     return result
 
 
@@ -104,8 +116,10 @@ def _document_path(account: str, date: datetime.date, name: str, kind: str) -> s
 
 def _write(store: Store, uai: str, changes: dict, author: Author, message: str, result: Result,
            field_hints: dict[str, str] | None = None) -> Result:
+    added: list = []
     try:
-        result.commit = store.write(uai, changes, author, message, expected=getattr(changes, "originals", None))
+        result.commit = store.write(uai, changes, author, message, expected=getattr(changes, "originals", None),
+                                    warnings=added)
     except RuleViolationError as exc:
         messages = [e.message for e in exc.errors]
         result.errors["general"] = "Enregistrement refusé : " + " ".join(messages)
@@ -116,6 +130,7 @@ def _write(store: Store, uai: str, changes: dict, author: Author, message: str, 
         result.errors["general"] = str(exc)
     if result.ok:
         result.message = message
+        result.warnings += [w.message for w in added]
     return result
 
 
@@ -149,6 +164,13 @@ def save_operation(store: Store, uai: str, books: Books, form: Form, author: Aut
     if not draft.ok or result.errors:
         return result
     assert draft.entry is not None and draft.exercice is not None
+    counted = _count_after(books, draft.entry) if draft.replaces is None else None
+    if counted is not None:
+        result.errors["date"] = (
+            f"La caisse a été comptée le {fmt_date(counted.date)}, après le {fmt_date(draft.entry.date)} : une "
+            "opération en espèces de cette date fausserait cet arrêté de caisse. Vérifiez la date : une opération "
+            "se date du jour où elle a eu lieu (celles du jour d'un arrêté, saisies après lui, comptent pour la suite).")
+        return result
     if not ensure_open(store, uai, books, draft.exercice, author, result):
         return result
     coop_dir = _coop_dir(store, uai)
@@ -184,6 +206,15 @@ def save_operation(store: Store, uai: str, books: Books, form: Form, author: Aut
     verb = "Correction" if old is not None else "Saisie"
     message = f"{verb} {describe(entry)}"
     return _write(store, uai, changes, author, message, result, _OPERATION_HINTS)
+
+
+def _count_after(books: Books, entry) -> CashCount | None:
+    """The first arrêté de caisse that a new operation moving the caisse would contradict:
+    one dated after the operation (the day's own count was made before it)."""
+    moved = sum((p.units.number for p in entry.postings if p.account == books.caisse_account and p.units), Decimal(0))
+    if not moved:
+        return None
+    return next((c for c in books.cash_counts() if c.date > entry.date), None)
 
 
 def delete_operation(store: Store, uai: str, books: Books, op_id: str, author: Author) -> Result:
@@ -281,9 +312,40 @@ def cash_count_total(counts: dict[str, int]) -> Decimal:
     return sum((DENOMINATIONS[k] * n for k, n in counts.items()), Decimal(0))
 
 
+def ecart_comptes(books: Books, ad_config: dict | None = None) -> dict[str, Compte | None]:
+    """The chart accounts of an écart de caisse: `manque` (a charge) and `excedent` (a produit),
+    as the AD names them in ad.yaml (`arrete_caisse:`), else charges and produits exceptionnels."""
+    named = {**ECART_CAISSE_ACCOUNTS, **((ad_config or {}).get("arrete_caisse") or {})}
+    result: dict[str, Compte | None] = {}
+    for key, sens in (("manque", "charge"), ("excedent", "produit")):
+        compte = books.chart.by_code.get(str(named.get(key, "")))
+        result[key] = compte if compte is not None and compte.is_ventilation and compte.sens == sens else None
+    return result
+
+
+def ecart_entry(books: Books, date: datetime.date, gap: Decimal, compte: Compte) -> str:
+    """The operation that books an écart de caisse found by the count of `date` (gap: counted − books)."""
+    exercice = Exercice.of_date(date)
+    piece = next_piece(books.entries, exercice, books.numbering, receipt=gap > 0)
+    caisse = books.caisse_account or ""
+    amount = abs(gap)
+    lines = [f'{date.isoformat()} * "Écart de caisse constaté à l\'arrêté du {fmt_date(date)}"',
+             f'  {META_PIECE}: "{piece}"', f'  {META_NATURE}: "{NATURE_ECART_CAISSE}"', f'  {META_MODE}: "ESP"']
+    if gap > 0:  # more money than the books: a produit
+        lines += [f"  {caisse}  {amount:.2f} {CURRENCY}", f"  {compte.account}  {-amount:.2f} {CURRENCY}"]
+    else:
+        lines += [f"  {compte.account}  {amount:.2f} {CURRENCY}", f"  {caisse}  {-amount:.2f} {CURRENCY}"]
+    return "\n".join(lines) + "\n"
+
+
 def record_cash_count(store: Store, uai: str, books: Books, *, date_text: str, counts: dict[str, str],
-                      author: Author) -> Result:
-    """An arrêté de caisse: how many notes and coins of each kind were counted."""
+                      author: Author, ecart: bool = False, ad_config: dict | None = None) -> Result:
+    """An arrêté de caisse: how many notes and coins of each kind were counted.
+
+    The count compares with the caisse's book balance now, at the end of the operations
+    recorded up to its day. A gap is refused (recount, or record the forgotten operation),
+    unless `ecart`: the gap that remains is then booked as an écart de caisse, just before
+    the count, which then equals the books."""
     result = Result()
     errors = result.errors
     try:
@@ -293,12 +355,14 @@ def record_cash_count(store: Store, uai: str, books: Books, *, date_text: str, c
         date = None
     if date is not None:
         problem = date_refusal(books, date)
+        done = books.counted_on(date)
         if date > books.today:
             errors["date"] = f"Le {fmt_date(date)} est dans le futur : on compte la caisse le jour même."
         elif problem:
             errors["date"] = problem
-        elif any(c.date == date for c in books.cash_counts()):
-            errors["date"] = f"La caisse a déjà été comptée le {fmt_date(date)}."
+        elif done is not None:
+            errors["date"] = (f"La caisse a déjà été comptée le {fmt_date(date)} ({fmt_eur(done.total)} comptés) : "
+                              "un arrêté par jour. Indiquez la date du nouveau comptage.")
     numbers: dict[str, int] = {}
     for key in DENOMINATIONS:
         text = (counts.get(key) or "").strip()
@@ -312,20 +376,41 @@ def record_cash_count(store: Store, uai: str, books: Books, *, date_text: str, c
     if errors or date is None:
         return result
     account = books.caisse_account or ""
+    total = cash_count_total(numbers)
+    book = books.balance(account, date)
+    gap = total - book
+    later = [c for c in books.cash_counts() if c.date > date]
+    if later:
+        errors["date"] = (f"La caisse a déjà été comptée après le {fmt_date(date)}, le {fmt_date(later[0].date)} : "
+                          "un arrêté se saisit le jour du comptage, après le précédent.")
+        return result
+    edits = Edits(_coop_dir(store, uai))
+    text = ""
+    if gap and not ecart:
+        errors["ecart"] = (f"Écart de {fmt_eur(gap)} : {fmt_eur(total)} comptés, {fmt_eur(book)} dans les comptes. "
+                           "Recomptez, ou saisissez d'abord l'opération en espèces oubliée ; si l'écart demeure, "
+                           "enregistrez-le comme écart de caisse.")
+        return result
+    if gap:
+        compte = ecart_comptes(books, ad_config)["excedent" if gap > 0 else "manque"]
+        if compte is None:
+            errors["ecart"] = ("Le plan comptable n'a pas le compte d'écart de caisse que l'AD indique "
+                               "(arrete_caisse: dans ad.yaml) : prévenez l'AD.")
+            return result
+        text = ecart_entry(books, date, gap, compte)
     meta = {k: numbers[k] for k in DENOMINATIONS if k in numbers}
     lines = [f'{date.isoformat()} custom "{CUSTOM_ARRETE_CAISSE}" {account}']
     lines += [f"  {k}: {n}" for k, n in meta.items()]
-    edits = Edits(_coop_dir(store, uai))
-    total = cash_count_total(numbers)
-    book = books.balance(account, date)
     if not ensure_open(store, uai, books, Exercice.of_date(date), author, result):
         return result
     try:
+        if text:
+            edits.insert(Exercice.of_date(date), text)
         edits.insert(Exercice.of_date(date), "\n".join(lines) + "\n")
         changes = edits.changes()
     except EditError as exc:
         errors["general"] = str(exc)
         return result
-    verdict = "juste" if total == book else f"écart {fmt_eur(total - book)}"
+    verdict = "juste" if not gap else f"écart de caisse {fmt_eur(gap)} enregistré en {compte.code} {compte.libelle}"
     message = f"Arrêté de caisse du {fmt_date(date)} : {fmt_eur(total)} comptés ({verdict})"
     return _write(store, uai, changes, author, message, result)

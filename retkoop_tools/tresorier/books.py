@@ -32,6 +32,7 @@ from retkoop_tools.ledger.conventions import (
     META_NATURE,
     META_PIECE,
     META_RELEVE,
+    NATURE_ECART_CAISSE,
 )
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.exercice import today as clock_today
@@ -154,6 +155,11 @@ class Operation:
         if self.ventilation:
             return sum((abs(v) for _, v in self.ventilation), ZERO)
         return max(abs(self.bank), abs(self.caisse), abs(self.cheques), abs(self.regie))
+
+    @property
+    def needs_document(self) -> bool:
+        """An expense, which a pièce justificative proves (an écart de caisse has its arrêté)."""
+        return self.kind in (DEPENSE, REGIE_JUSTIFICATION) and self.nature != NATURE_ECART_CAISSE
 
     @property
     def filename(self) -> str:
@@ -480,17 +486,28 @@ class Books:
 
     # -- cash counts -----------------------------------------------------------------------
     def cash_counts(self) -> list[CashCount]:
+        """The arrêtés de caisse, each with the caisse's book balance at the moment of the count:
+        the operations before it in the ledger's order (dated before it, or on its day and
+        written before it), as the arrêté de caisse plugin checks."""
         result = []
+        running: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for entry in self.entries:
-            if isinstance(entry, data.Custom) and entry.type == CUSTOM_ARRETE_CAISSE:
+            if isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    if posting.units is not None and posting.account == self.caisse_account:
+                        running[posting.account] += posting.units.number
+            elif isinstance(entry, data.Custom) and entry.type == CUSTOM_ARRETE_CAISSE:
                 values = _values(entry)
                 account = str(values[0]) if values else (self.caisse_account or "")
                 counts = {k: int(entry.meta[k]) for k in DENOMINATIONS
                           if isinstance(entry.meta.get(k), (int, Decimal))}
                 total = sum((DENOMINATIONS[k] * n for k, n in counts.items()), ZERO)
-                result.append(CashCount(entry.date, account, counts, total,
-                                        self.balance(account, entry.date)))
+                result.append(CashCount(entry.date, account, counts, total, running[account]))
         return sorted(result, key=lambda c: c.date)
+
+    def counted_on(self, date: datetime.date) -> CashCount | None:
+        """The arrêté de caisse of that day, if the caisse was counted then."""
+        return next((c for c in self.cash_counts() if c.date == date), None)
 
     # -- pièces ----------------------------------------------------------------------------
     def piece_problems(self, exercice: Exercice) -> tuple[list[str], list[str]]:

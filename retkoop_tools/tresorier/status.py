@@ -13,7 +13,7 @@ from pathlib import Path
 from retkoop_tools.fr import fmt_eur
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.tresorier import calendrier
-from retkoop_tools.tresorier.books import DEPENSE, REGIE_JUSTIFICATION, Books
+from retkoop_tools.tresorier.books import Books
 from retkoop_tools.tresorier.calendrier import COUNT_STALE_DAYS, STATEMENT_STALE_DAYS  # noqa: F401
 
 
@@ -71,10 +71,22 @@ def calendar_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None =
                  item.key, item.href) for item in calendrier.items(facts, ad_config)]
 
 
+def warnings_line(warnings: list[str]) -> Line:
+    """The avertissements of the rules: counted apart from the erreurs, in orange, never blocking."""
+    if not warnings:
+        return Line(True, "Avertissements", "Aucun avertissement des règles OCCE.")
+    shown = " ".join(warnings[:3]) + (f" (et {len(warnings) - 3} autre(s))" if len(warnings) > 3 else "")
+    return Line(False, "Avertissements",
+                f"{len(warnings)} point(s) à revoir, probablement faux (ils ne bloquent ni la saisie ni la "
+                f"clôture ; voir « Erreurs » dans le menu) : {shown}", state=calendrier.A_VENIR)
+
+
 def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = None,
-                 ad_config: dict | None = None, only: Exercice | None = None) -> list[Line]:
+                 ad_config: dict | None = None, only: Exercice | None = None,
+                 ledger_warnings: list[str] | None = None) -> list[Line]:
     """The dashboard's lines: the calendar's items due today, then the checks of the books;
-    `only` (a vérificateur's exercice) leaves out the calendar (other exercices)."""
+    `only` (a vérificateur's exercice) leaves out the calendar (other exercices).
+    `ledger_errors` counts the erreurs; `ledger_warnings` are the avertissements' messages."""
     exercice = only or books.current
     lines: list[Line] = []
     if not books.exercices:
@@ -87,18 +99,15 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
                           "Aucune erreur." if ledger_errors == 0 else
                           f"{ledger_errors} erreur(s) à corriger : voir « Erreurs » dans le menu."))
 
-    roots: dict[str, Decimal] = {}
-    for op in books.operations:
-        for posting in op.entry.postings:
-            if posting.units is not None:
-                root = posting.account.split(":", 1)[0]
-                roots[root] = roots.get(root, Decimal(0)) + posting.units.number
-    actif = roots.get("Actif", Decimal(0)) + roots.get("Passif", Decimal(0))
-    fonds = -roots.get("Capitaux", Decimal(0))
-    resultat = -(roots.get("Produits", Decimal(0)) + roots.get("Charges", Decimal(0)))
-    lines.append(Line(actif == fonds + resultat and ledger_errors == 0, "Bilan équilibré",
-                      f"Trésorerie {fmt_eur(actif)} = fonds associatifs {fmt_eur(fonds)} "
-                      f"+ résultats {fmt_eur(resultat)}."))
+    # The bilan of the exercice being kept, with the CRF's figures (report à nouveau + résultat).
+    from retkoop_tools.documents.crf import bilan
+
+    kept = exercice if exercice in books.exercices or not books.open_exercices else books.open_exercices[-1]
+    figures = bilan(books, kept)
+    lines.append(Line(figures.equilibre and ledger_errors == 0, "Bilan équilibré",
+                      f"Exercice {kept} : trésorerie {fmt_eur(figures.actif)} = report à nouveau "
+                      f"{fmt_eur(figures.report_a_nouveau)} + résultat de l'exercice {fmt_eur(figures.resultat)}."))
+    lines.append(warnings_line(list(ledger_warnings or [])))
 
     for ex in ([exercice] if only is not None or books.previous_open is None else [books.previous_open, exercice]):
         duplicated, gaps = books.piece_problems(ex)
@@ -113,7 +122,7 @@ def status_lines(books: Books, ledger_errors: int = 0, coop_dir: Path | None = N
                           {"exercice": str(ex)} if ex != exercice else None))
 
     missing = [op for ex in {exercice, books.previous_open or exercice} for op in books.operations_of(ex)
-               if op.kind in (DEPENSE, REGIE_JUSTIFICATION) and not op.document]
+               if op.needs_document and not op.document]
     lines.append(Line(not missing, "Justificatifs",
                       f"{len(missing)} dépense(s) sans justificatif joint." if missing
                       else "Chaque dépense a son justificatif.", "Cahier", {"filtre": "sans-justificatif"}))

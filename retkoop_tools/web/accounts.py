@@ -443,6 +443,18 @@ class Accounts:
                 result[uai].append(name)
         return result
 
+    def mandataire_emails_by_coop(self) -> dict[str, list[str]]:
+        """The e-mails of each coop's active personal mandataire accounts (their logins), by UAI."""
+        with self._db(write=False) as db:
+            rows = db.execute(
+                "SELECT c.uai, u.login FROM users u JOIN user_coops c ON c.user_id = u.id "
+                "WHERE u.role = 'mandataire' AND u.disabled = 0 ORDER BY c.uai, u.login").fetchall()
+        result: dict[str, list[str]] = {}
+        for uai, login in rows:
+            if _EMAIL_RE.match(login):
+                result.setdefault(uai, []).append(login)
+        return result
+
     def change_mandataire(self, uai: str, name: str, email: str = "", actor: str = "système",
                           ) -> list[tuple[str, str]]:
         """Hand a coop over to its new mandataire, at the rentrée.

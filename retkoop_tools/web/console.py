@@ -25,10 +25,21 @@ from flask import (
 )
 
 from retkoop_tools.chart import load_chart
-from retkoop_tools.console.aggregate import aggregate, aggregate_pdf, aggregate_xlsx
+from retkoop_tools.console.aggregate import (
+    accounts_csv,
+    accounts_xlsx,
+    aggregate,
+    aggregate_pdf,
+    aggregate_xlsx,
+    detail_csv,
+    detail_xlsx,
+    reports_csv,
+    reports_xlsx,
+)
 from retkoop_tools.console.collect import Summaries
 from retkoop_tools.console.national import national_csv, national_parquet, national_rows
 from retkoop_tools.console.sampling import (
+    CRITERES,
     SamplingError,
     draw,
     new_seed,
@@ -36,6 +47,7 @@ from retkoop_tools.console.sampling import (
     sample_xlsx,
 )
 from retkoop_tools.console.status import (
+    FILTERS,
     bank_balances,
     counts,
     exercice_to_submit,
@@ -55,13 +67,6 @@ if TYPE_CHECKING:
 WAIT_SECONDS = 3.0
 HISTORY_LIMIT = 200
 
-FILTERS = {
-    "tous": ("Toutes", lambda r: True),
-    "retard": ("En retard", lambda r: bool(r.retards)),
-    "alerte": ("À suivre", lambda r: bool(r.alertes) and not r.retards),
-    "erreurs": ("Avec erreurs", lambda r: r.erreurs > 0),
-    "adhesion": ("Adhésion à valider", lambda r: r.adhesion == "declaree"),
-}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -143,7 +148,7 @@ def create_console(portal: Portal) -> Blueprint:
 
     def rows_for(day: datetime.date):
         people = portal.accounts.mandataires_by_coop()
-        return status_rows(summaries.all(), portal.ad.config, day, people)
+        return status_rows(summaries.all(), portal.ad.config, day, people, portal.accounts.mandataire_emails_by_coop())
 
     def download(data: bytes, mimetype: str, filename: str) -> Response:
         return Response(data, mimetype=mimetype,
@@ -160,8 +165,10 @@ def create_console(portal: Portal) -> Blueprint:
         if filtre not in FILTERS:
             filtre = "tous"
         shown = [r for r in rows if FILTERS[filtre][1](r)]
+        date_query = f"&date={day.isoformat()}" if request.args.get("date") else ""
         return render_template("console/tableau.html", rows=shown, figures=counts(rows), filtres=FILTERS,
-                               filtre=filtre, jour=day, exercice=exercice_to_submit(day), **state)
+                               filtre=filtre, jour=day, exercice=exercice_to_submit(day), date_query=date_query,
+                               **state)
 
     @console.get("/etat.<any(csv, xlsx, json):fmt>")
     @ad_required
@@ -193,11 +200,44 @@ def create_console(portal: Portal) -> Blueprint:
         state = fresh()
         exercice = exercice_param(exercice_to_submit(clock_today()))
         result = aggregated(exercice)
-        key = request.args.get("ligne", "")
+        ligne, compte = drill_down(result)
+        vue = "comptes" if compte or request.args.get("vue") == "comptes" else "lignes"
+        return render_template("console/agreges.html", ca=result, ligne=ligne, compte=compte, vue=vue, **state)
+
+    def drill_down(result):
+        """The CRF line (`ligne=`) or the account (`compte=6281`) asked for, or 404."""
+        key, code = request.args.get("ligne", ""), request.args.get("compte", "")
         ligne = result.ligne(key) if key else None
         if key and ligne is None:
             abort(404, f"Aucune ligne « {key} » dans le CRF.")
-        return render_template("console/agreges.html", ca=result, ligne=ligne, **state)
+        compte = result.compte(code) if code else None
+        if code and compte is None:
+            abort(404, f"Aucun compte « {code} » de charge ou de produit dans le plan comptable.")
+        return ligne, compte
+
+    @console.get("/comptes-agreges/<any(comptes, detail, reports):table>.<any(csv, xlsx):fmt>")
+    @ad_required
+    def aggregated_table(table: str, fmt: str):
+        """The tables of the page as files: by account, one line's or account's detail, the
+        report à nouveau control."""
+        require_complete()
+        exercice = exercice_param(exercice_to_submit(clock_today()))
+        result = aggregated(exercice)
+        if table == "comptes":
+            data = accounts_csv(result) if fmt == "csv" else accounts_xlsx(result)
+            name = f"comptes-agreges-par-compte-{exercice}"
+        elif table == "reports":
+            data = reports_csv(result) if fmt == "csv" else reports_xlsx(result)
+            name = f"report-a-nouveau-{exercice}"
+        else:
+            ligne, compte = drill_down(result)
+            if ligne is None and compte is None:
+                abort(400, "Indiquez la ligne du CRF (ligne=…) ou le compte (compte=6281).")
+            item = ligne or compte
+            titre = ligne.rubrique.libelle if ligne else f"{compte.compte.code} {compte.compte.libelle}"
+            data = detail_csv(result, item.par_coop) if fmt == "csv" else detail_xlsx(result, item.par_coop, titre)
+            name = f"comptes-agreges-{exercice}-{ligne.rubrique.key if ligne else compte.compte.code}"
+        return download(data, "text/csv" if fmt == "csv" else XLSX, f"{name}.{fmt}")
 
     @console.get("/comptes-agreges.<any(pdf, xlsx):fmt>")
     @ad_required
@@ -217,6 +257,8 @@ def create_console(portal: Portal) -> Blueprint:
         exercice = exercice_param(exercice_to_submit(clock_today()))
         graine = request.args.get("graine", "").strip()
         taux = request.args.get("taux", "10").strip()
+        critere = request.args.get("critere", "taille").strip()
+        day = today()
         result, erreur = None, None
         if graine:
             try:
@@ -227,11 +269,12 @@ def create_console(portal: Portal) -> Blueprint:
                 erreur = f"Taux « {taux} » : écrivez un pourcentage entier entre 1 et 100."
             else:
                 try:
-                    result = draw(summaries.all(), exercice, graine, rate / 100)
+                    result = draw(summaries.all(), exercice, graine, rate / 100, critere, portal.ad.config, day)
                 except SamplingError as exc:
                     erreur = str(exc)
         return render_template("console/echantillon.html", exercice=exercice, graine=graine or new_seed(),
-                               taux=taux, echantillon=result, erreur=erreur, **state), 400 if erreur else 200
+                               taux=taux, critere=critere, criteres=CRITERES, jour=day, echantillon=result,
+                               erreur=erreur, **state), 400 if erreur else 200
 
     @console.get("/echantillon.<any(csv, xlsx):fmt>")
     @ad_required
@@ -240,10 +283,11 @@ def create_console(portal: Portal) -> Blueprint:
         exercice = exercice_param(exercice_to_submit(clock_today()))
         try:
             result = draw(summaries.all(), exercice, request.args.get("graine", ""),
-                          int(request.args.get("taux", "10")) / 100)
+                          int(request.args.get("taux", "10")) / 100, request.args.get("critere", "taille"),
+                          portal.ad.config, today())
         except (SamplingError, ValueError) as exc:
             abort(400, str(exc) if isinstance(exc, SamplingError) else "Taux invalide.")
-        name = f"echantillon-{exercice}-{result.graine}.{fmt}"
+        name = f"echantillon-{exercice}-{result.critere}-{result.graine}.{fmt}"
         if fmt == "csv":
             return download(sample_csv(result), "text/csv", name)
         return download(sample_xlsx(result), XLSX, name)

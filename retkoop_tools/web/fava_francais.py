@@ -240,8 +240,22 @@ SCRIPT_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
          '        set_attribute(text2, "x", (get2(d).x1 - get2(d).x0) / 2);'),
         ('<form><h2> </h2> <input multiple="" type="file"/>',
          '<form><h2> </h2> <input multiple="" type="file" aria-label="Relevés à importer"/>'),
+        # A save the portal refuses: its French message as it is (« Modification refusée : … »).
+        ("notify_err(error, (err2) => `Saving failed: ${err2.message}`);",
+         "notify_err(error, (err2) => err2.message);"),
+        ("notify_err(error, (err2) => `Deleting failed: ${err2.message}`);",
+         "notify_err(error, (err2) => `Suppression impossible : ${err2.message}`);"),
+        ("notify_err(error, (err2) => `Uploading ${name} failed: ${err2.message}`);",
+         "notify_err(error, (err2) => `Envoi de ${name} impossible : ${err2.message}`);"),
     ),
     "chunk-TVG7KHLA.js": (
+        # The entry form's save refused by the portal: its French message as it is.
+        ("    notify_err(error, (e) => `Saving failed: ${e.message}`);\n    throw error;",
+         "    notify_err(error, (e) => e.message);\n    throw error;"),
+        # An error answer is told by its message, in French, without « HTTP 400 - » before it.
+        ("message != null ? `HTTP ${status.toString()} - ${message}` : `HTTP ${status.toString()}`",
+         "message != null ? message : `Erreur ${status.toString()} du serveur : réessayez, et prévenez l'AD si "
+         "elle revient.`"),
         # d3-format: decimal comma, thin space between thousands.
         ('defaultLocale({\n  thousands: ",",\n  grouping: [3],\n  currency: ["$", ""]\n});',
          'defaultLocale({\n  decimal: ",",\n  thousands: "\\u00a0",\n  grouping: [3],\n'

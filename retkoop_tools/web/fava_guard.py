@@ -79,8 +79,12 @@ def _json_field(environ: dict, key: str) -> str:
         return ""
 
 
-def _ledger(app):
+def ledger_of(app):
+    """The one FavaLedger of a coop's Fava app."""
     return app.config["LEDGERS"].ledgers[0]
+
+
+_ledger = ledger_of
 
 
 def known_document(app, coop_dir: Path, filename: str) -> Path | None:
@@ -228,11 +232,31 @@ def _check_import_upload(environ: dict, coop_dir: Path) -> None:
                            "ou supprimez-les avant d'en déposer d'autres.")
 
 
+#: Fava's success answers that name a server path or speak English, told in French.
+_SUCCESS_MESSAGES = (
+    (re.compile(r"^/[^/]+/api/upload_import_file$"), "Relevé déposé : il est prêt à être importé."),
+    (re.compile(r"^/[^/]+/api/add_document$"), "Justificatif enregistré."),
+    (re.compile(r"^/[^/]+/api/attach_document$"), "Justificatif joint à l'opération."),
+    (re.compile(r"^/[^/]+/api/document$"), "Fichier supprimé."),
+    (re.compile(r"^/[^/]+/api/move$"), "Fichier déplacé."),
+    (re.compile(r"^/[^/]+/api/add_entries$"), "{n} opération(s) enregistrée(s)."),
+)
+
+
 def success_message(path: str, body: bytes) -> bytes:
-    """Fava's success answers that name a server path, told without it."""
-    if not _IMPORT_UPLOAD.match(path):
-        return body
-    return json.dumps({"data": "Relevé déposé : il est prêt à être importé."}, ensure_ascii=False).encode()
+    """Fava's success answer, in French and without a server path."""
+    for route, message in _SUCCESS_MESSAGES:
+        if route.match(path):
+            try:
+                answer = json.loads(body)
+            except ValueError:
+                return body
+            if not isinstance(answer, dict):
+                return body
+            count = re.search(r"\d+", str(answer.get("data", "")))
+            message = message.format(n=count.group() if count else "1")
+            return json.dumps({**answer, "data": message}, ensure_ascii=False).encode()
+    return body
 
 
 def _statement_path(app, entry_hash: str, key: str) -> str:

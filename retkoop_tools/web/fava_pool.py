@@ -168,10 +168,11 @@ class FavaPool:
                 self._rw.notify_all()
 
     def _signature(self, uai: str) -> tuple:
-        """What the coop's ledger files look like on disk (a few stat calls)."""
+        """What the coop's ledger files and records look like on disk (a few stat calls): some
+        rules read the records (quitus, mandataires, adhésion), so they change the load too."""
         coop_dir = self.ad_root / LEDGERS_DIRNAME / uai
         sig = []
-        for path in sorted(coop_dir.glob("*.beancount")):
+        for path in sorted([*coop_dir.glob("*.beancount"), *coop_dir.glob("*.yaml")]):
             stat = path.stat()
             sig.append((path.name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
         return tuple(sig)

@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode
 
 from werkzeug.wrappers import Request
 
 from retkoop_tools.ad import load_ad
+from retkoop_tools.banque.importers import imports_dir
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.standalone import share_loads
 from retkoop_tools.policy.files import UnsafeLedgerError
@@ -36,7 +37,7 @@ from retkoop_tools.store.store import (
 )
 from retkoop_tools.tresorier.pages import COMMITTED
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
-from retkoop_tools.web import fava_guard
+from retkoop_tools.web import fava_guard, fava_paths
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
@@ -69,6 +70,8 @@ _HELP_PAGE = re.compile(r"^/([^/]+)/help(/[^/]*)?$")
 _HELP_API = re.compile(r"^/([^/]+)/api/help$")
 #: Endpoints of our treasurer pages: they write through the store themselves.
 _OWN_ENDPOINT = re.compile(r"^/[^/]+/extension/(" + "|".join(TRESORIER_NAMES) + r")/[^/]+$")
+#: An extension's endpoint (JSON, a download), as opposed to its page (`/extension/<Name>/`).
+_EXTENSION_ENDPOINT = re.compile(r"^/[^/]+/extension/[^/]+/[^/]+")
 
 
 class Portal:
@@ -152,15 +155,20 @@ class Portal:
         uai, rest = match.group(1), match.group(2) or "/"
         environ["PATH_INFO"] = path
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        is_api = "/api/" in rest or "/extension/" in rest
+        is_api = _is_api(rest)
         if not self.ad.coop_file(uai).is_file():
             return self._page(environ, start_response, 404, "Coopérative introuvable",
                               f"Il n'y a pas de coopérative {uai} dans cette AD.")
         session = self.session_of(environ)
         if session is None:
-            if is_api or method not in SAFE_METHODS:
+            if method not in SAFE_METHODS or (is_api and not _is_navigation(environ)):
                 return self._json_error(start_response, "401 UNAUTHORIZED",
                                         "Session expirée : reconnectez-vous.")
+            if _is_partial(environ):  # Fava's router (or our pages) loading a page's content
+                body = "Session expirée : reconnectez-vous.".encode()
+                start_response("401 UNAUTHORIZED", [("Content-Type", "text/plain; charset=utf-8"),
+                                                    ("Content-Length", str(len(body)))])
+                return [body]
             target = environ.get("PATH_INFO", "/") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
             # PATH_INFO holds the request's bytes as Latin-1 (WSGI): quote those bytes, once.
             raw = target.encode("latin-1", "replace")
@@ -203,6 +211,9 @@ class Portal:
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/coop/{uai}"
         environ["PATH_INFO"] = rest
         environ["retkoop.user"] = user
+        folders = environ[_FOLDERS] = fava_paths.Folders(Path(self.ad.coop_dir(uai)).resolve(),
+                                                         imports_dir(self.root, uai).resolve())
+        folders.absolute_request(environ)  # the browser names files relative to the coop's folder
         if not writing:
             # Readers of this coop wait while a write is checked (Fava wrote in place).
             with self.pool.reading(uai):
@@ -274,7 +285,14 @@ class Portal:
                 body: bytes, is_api: bool):
         """Fava's answer, its errors in French: our error page, or its JSON message translated."""
         code = int(status.split()[0])
-        if code >= 400 and "/extension/" not in environ.get("PATH_INFO", ""):  # our pages speak French
+        path = environ.get("PATH_INFO", "")
+        if code >= 400 and _EXTENSION_ENDPOINT.match(path) and _is_navigation(environ):
+            # A link to one of our endpoints (a PDF) opened in the browser: a page, in French
+            # (its own page when it wrote one, else its message in ours).
+            message = _endpoint_error(code, headers, body)
+            if message is not None:
+                return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"), message)
+        if code >= 400 and not _EXTENSION_ENDPOINT.match(path):  # our endpoints speak French
             content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
             message = fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
             if content_type.startswith("application/json"):
@@ -285,6 +303,7 @@ class Portal:
                 return self._json_error(start_response, status, message)
             else:
                 return self._page(environ, start_response, code, _ERROR_TITLES.get(code, "Erreur"), message)
+        headers, body = _relative_paths(environ, headers, body)
         start_response(status, headers)
         return [body]
 
@@ -298,6 +317,7 @@ class Portal:
             body = body.replace(b"</body>", _bar_html(session).encode() + b"</body>", 1)
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(body))))
+        headers, body = _relative_paths(environ, headers, body)
         start_response(status, headers)
         return [body]
 
@@ -319,6 +339,14 @@ class Portal:
             if guarded is not None:
                 return guarded
             snapshot = Snapshot.take(coop_dir, self.store.git_dir / STAGING_DIRNAME)
+            watcher = fava_guard.ledger_of(app).watcher
+            notified = watcher.last_notified  # Fava tells its watcher of what it writes
+
+            def put_back(changed: dict) -> None:
+                """Fava's writes undone: the files, their dates, and what Fava's watcher knows."""
+                snapshot.restore(changed)
+                watcher.last_notified = notified
+
             try:
                 try:
                     status, headers, body = _run(app, environ)
@@ -334,18 +362,18 @@ class Portal:
                         message = commit_message(snapshot, changes)
                 except BaseException:
                     # Whatever failed, what Fava wrote unchecked must not stay on disk.
-                    snapshot.restore(snapshot.changes())
+                    put_back(snapshot.changes())
                     self.pool.mark_dirty(uai)
                     raise
                 if changes:
-                    snapshot.restore(changes)
+                    put_back(changes)
                     author = Author(session.user.name, session.user.login)
                     try:
                         self.store.write(uai, changes, author, message)
                     except (RuleViolationError, StoreError) as exc:
                         if is_api:
-                            return self._json_error(start_response, "400 BAD REQUEST", str(exc))
-                        return self._page(environ, start_response, 400, "Modification refusée", str(exc))
+                            return self._json_error(start_response, "400 BAD REQUEST", _refusal(exc))
+                        return self._page(environ, start_response, 400, "Modification refusée", _refusal(exc))
                     finally:
                         # Reloaded now, in the writer's time, rather than at the next reader's.
                         self.pool.reload_if_dirty(uai, app)
@@ -373,6 +401,73 @@ class Portal:
 _ERROR_TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable",
                  405: "Méthode non autorisée", 409: "Conflit", 413: "Fichier trop gros",
                  500: "Erreur du serveur"}
+
+
+_FOLDERS = "retkoop.folders"
+
+
+def _relative_paths(environ: dict, headers: list, body: bytes) -> tuple[list, bytes]:
+    """Fava's answer (a page, JSON) naming the coop's files relative to its folder."""
+    folders = environ.get(_FOLDERS)
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    if folders is None:
+        return headers, body
+    new = folders.relative_body(body, content_type)
+    if new is body:
+        return headers, body
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return [*headers, ("Content-Length", str(len(new)))], new
+
+
+def _refusal(exc: StoreError) -> str:
+    """What the teacher reads when the store refuses a Fava write: the rules' messages, in
+    French, without the files and lines the CLI shows."""
+    if isinstance(exc, RuleViolationError):
+        messages = list(dict.fromkeys(e.message for e in exc.errors))
+        return "Modification refusée : " + " ".join(m if m.endswith((".", "!", "?")) else m + "." for m in messages)
+    return str(exc)
+
+
+_WERKZEUG_PAGE = re.compile(rb"^<!doctype html>\s*<html lang=en>.*?<p>(.*?)</p>", re.S | re.I)
+
+
+def _endpoint_error(code: int, headers: list, body: bytes) -> str | None:
+    """The French message of an endpoint's error answer (JSON, or Flask's English page around
+    the endpoint's own words), or None when the endpoint wrote its own page."""
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    fallback = fava_guard.ERROR_MESSAGES.get(code, fava_guard.ERROR_MESSAGES[500 if code >= 500 else 400])
+    if content_type.startswith("application/json"):
+        return json.loads(fava_guard.french_api_error(code, body)).get("error") or fallback
+    found = _WERKZEUG_PAGE.match(body)
+    if found is None:
+        return None
+    import html
+
+    from werkzeug.exceptions import default_exceptions
+
+    words = html.unescape(found.group(1).decode("utf-8", "replace")).strip()
+    english = getattr(default_exceptions.get(code), "description", None)
+    return fallback if not words or words == html.unescape(english or "").strip() else words
+
+
+def _is_api(rest: str) -> bool:
+    """A data request (Fava's JSON API, an extension's endpoint), not a page."""
+    return "/api/" in rest or bool(_EXTENSION_ENDPOINT.match(rest))
+
+
+def _is_partial(environ: dict) -> bool:
+    """A page's content loaded by Fava's router (or our pages' script), not a whole page."""
+    return "true" in parse_qs(environ.get("QUERY_STRING", "")).get("partial", [])
+
+
+def _is_navigation(environ: dict) -> bool:
+    """The browser opens the URL itself (a link, a bookmark), rather than a script fetching it."""
+    if environ.get("REQUEST_METHOD", "GET").upper() not in ("GET", "HEAD") or _is_partial(environ):
+        return False
+    mode = environ.get("HTTP_SEC_FETCH_MODE")
+    if mode:
+        return mode == "navigate"
+    return "text/html" in environ.get("HTTP_ACCEPT", "")
 
 
 def _status_line(code: int) -> str:
@@ -407,7 +502,9 @@ def _bar_html(session: Session) -> str:
 
     user = session.user
     return (
-        '<div id="retkoop-barre" style="position:fixed;right:.5rem;bottom:.5rem;z-index:1000;'
+        # The page keeps room below its end, so that the bar never hides its last lines (phone).
+        "<style>body{padding-bottom:3rem}</style>"
+        '<nav id="retkoop-barre" aria-label="Votre session" style="position:fixed;right:.5rem;bottom:.5rem;z-index:1000;'
         "background:#1d4e89;color:#fff;padding:.3rem .6rem;border-radius:6px;font-size:.85rem;"
         'display:flex;gap:.6rem;align-items:center;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
         f"<span>{escape(user.name)}</span>"
@@ -416,7 +513,7 @@ def _bar_html(session: Session) -> str:
         f'<input type="hidden" name="csrf" value="{escape(session.csrf)}">'
         '<button type="submit" style="background:none;border:1px solid #fff;color:#fff;'
         'border-radius:4px;cursor:pointer;font:inherit;padding:.1rem .4rem">Se déconnecter</button>'
-        "</form></div>"
+        "</form></nav>"
     )
 
 

@@ -245,7 +245,7 @@ def create_site(portal: Portal) -> Flask:
                                                        actor=g.session.user.login)
             # Kept in the books' repository too: the CRF of each exercice names its mandataire.
             record_mandataire(portal.store, uai, form.get("nom", ""),
-                              Author(g.session.user.name, g.session.user.login))
+                              Author(g.session.user.name, g.session.user.login), email=form.get("email", ""))
         except (AccountError, StoreError) as exc:
             return render_template("comptes.html", comptes=portal.accounts.list(), roles=ROLES,
                                    journal=portal.accounts.journal(50), uais=portal.ad.uais(),

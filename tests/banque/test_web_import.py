@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.test import Client
@@ -96,8 +97,12 @@ def test_fava_import_page_extracts_and_its_save_is_recorded_by_the_store(portal,
     entries = client.get(api + "/extract", query_string={"filename": found["name"], "importer": "Relevé OFX"}
                          ).get_json()["data"]
     assert [e["t"] for e in entries].count("Transaction") == 2 and [e["t"] for e in entries].count("Note") == 6
+    # The page names the statement without the server's path (a folder outside the books).
+    assert found["name"] == "releves-a-importer/releve.ofx"
     # Fava reads any path it is given: another coop's file or the books are refused.
-    for path in (str(books_repo.coop_dir / "coop.beancount"), found["name"].replace(UAI, "0910002B")):
+    other = found["name"].replace("releves-a-importer/", "releves-a-importer/../0910002B/")
+    for path in (str(books_repo.coop_dir / "coop.beancount"), "coop.beancount", other,
+                 str(Path(books_repo.root).resolve() / ".git" / "retkoop-imports" / "0910002B" / "releve.ofx")):
         outside = client.get(api + "/extract", query_string={"filename": path, "importer": "Relevé OFX"})
         assert outside.status_code == 403
     for entry in entries:  # the teacher changes the MAIF line's account in Fava's form

@@ -184,3 +184,32 @@ def test_national_export_reads_back(ad_root, tmp_path):
     assert produits == result.total_produits
     csv_text = national_csv(rows).decode("utf-8-sig")
     assert csv_text.splitlines()[0] == "ad;uai;ecole;commune;exercice;etat;definitif;sens;ligne;libelle;montant;membres"
+
+
+def test_sample_by_risk_is_reproducible_and_favours_the_risky_coops():
+    coops = _fake(200)
+    risky = {uai for i, uai in enumerate(sorted(coops)) if i % 10 == 0}  # 20 coops with errors, a CRF late
+    for uai in risky:
+        coops[uai]["nb_erreurs"] = 6
+        coops[uai]["exercices"]["2025-2026"].update(fichier=True, dossier="verrouille", remis_le="2026-12-29")
+    config = {"echeances": {"crf": "09-30"}}
+    day = datetime.date(2027, 1, 10)
+    one = draw(coops, Exercice(2025), "1789", 0.10, "risque", config, day)
+    assert len(one.tirages) == 20 and one.critere == "risque" and one.date == day
+    assert [t.uai for t in draw(coops, Exercice(2025), "1789", 0.10, "risque", config, day).tirages] == [
+        t.uai for t in one.tirages]
+    assert next(t for t in one.tirages if t.uai in risky).motifs == "6 erreur(s), CRF 90 j de retard"
+    # Over many seeds, a risky coop (weight 1 + 4 + 2 + size) is drawn far more often than the others.
+    drawn = [t.uai for seed in range(40) for t in draw(coops, Exercice(2025), str(seed), 0.10, "risque", config,
+                                                         day).tirages]
+    share = sum(1 for uai in drawn if uai in risky) / len(drawn)
+    assert share > 0.3  # 10 % of the coops, three times as many of the draws
+    # Weighing only the size, the risky ones are back to their share.
+    size_only = {"echantillon": {"poids": {"erreurs": 0, "avertissements": 0, "retard": 0, "taille": 1}}, **config}
+    drawn = [t.uai for seed in range(40) for t in draw(coops, Exercice(2025), str(seed), 0.10, "risque", size_only,
+                                                         day).tirages]
+    assert sum(1 for uai in drawn if uai in risky) / len(drawn) < 0.2
+    with pytest.raises(SamplingError, match="poids « retard »"):
+        draw(coops, Exercice(2025), "1", 0.10, "risque", {"echantillon": {"poids": {"retard": -1}}}, day)
+    with pytest.raises(SamplingError, match="Critère"):
+        draw(coops, Exercice(2025), "1", 0.10, "hasard")

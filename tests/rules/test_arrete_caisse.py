@@ -45,8 +45,9 @@ def test_count_differs(coop):
     errors = coop.errors()
     assert [e.line for e in errors] == [line]
     assert errors[0].message == (
-        "Arrêté de caisse du 10/09/2025 : 64,00\u00a0€ comptés, 65,50\u00a0€ au livre de caisse "
-        "(écart -1,50\u00a0€). Recomptez, ou cherchez l'opération en espèces oubliée."
+        "Arrêté de caisse du 10/09/2025 : 64,00\u00a0€ comptés, 65,50\u00a0€ au livre de caisse au moment "
+        "du comptage (écart -1,50\u00a0€). Recomptez, ou cherchez l'opération en espèces oubliée ou mal "
+        "datée ; un écart qui demeure s'enregistre comme écart de caisse."
     )
 
 
@@ -87,3 +88,24 @@ def test_count_on_a_bank_account(coop):
     errors = coop.errors()
     assert [e.line for e in errors] == [line]
     assert errors[0].message.startswith("Arrêté de caisse mal écrit")
+
+
+def test_the_count_is_at_the_moment_it_was_written(coop):
+    """The day's cash operations written after the count come after it; those dated before it count."""
+    coop.add(OPENING)  # 50,00 € in the caisse
+    coop.add("""
+    2025-09-10 custom "arrete-caisse" Actif:530-Caisse
+      b50: 1
+    """)
+    coop.add(CASH)  # 10/09, written after the count: the count (50,00 €) stays right
+    assert coop.errors() == []
+    line = coop.add("""
+    2025-09-09 * "Famille Roy" "Participation volontaire"
+      piece: "R02"
+      mode: "ESP"
+      Actif:530-Caisse                        8.40 EUR
+      Produits:7562-Participation-familles   -8.40 EUR
+    """)  # dated before the count: the count of 10/09 is wrong now
+    errors = coop.errors()
+    assert len(errors) == 1 and line not in [e.line for e in errors]
+    assert errors[0].message.startswith("Arrêté de caisse du 10/09/2025 : 50,00\u00a0€ comptés, 58,40\u00a0€ ")

@@ -44,11 +44,13 @@ def test_operation_in_the_wrong_exercice_file(coop):
 
 def test_operation_in_coop_beancount_is_refused(coop):
     path = coop.dir / "coop.beancount"
+    header_lines = len(path.read_text().splitlines())
     path.write_text(path.read_text() + "\n" + SALE)
     errors = coop.errors()
     assert len(errors) == 1 and errors[0].file.endswith("coop.beancount")
     # coop.beancount is a system file: anything added to it is refused before any rule runs.
-    assert "ligne 50" in errors[0].message and "retkoop coop entete" in errors[0].message
+    line = header_lines + 3  # after the blank lines, the first line of SALE
+    assert f"ligne {line}" in errors[0].message and "retkoop coop entete" in errors[0].message
 
 
 def _closed(coop):

@@ -75,11 +75,20 @@ def test_anonymous_gets_nothing(env):
     client = env.client()
     for family, (method, url, body) in routes(env, OWN).items():
         response = call(client, method, url, body)
-        if "/api/" in url or method != "GET" or "/extension/" in url:
+        if "/api/" in url or method != "GET":
             assert response.status_code == 401, family
             assert "Session expirée" in response.get_data(as_text=True)
         else:
             assert response.status_code == 302 and response.headers["Location"].startswith("/connexion?suite="), family
+    # Our pages' endpoints answer scripts in JSON, and a link opened in the browser with the login.
+    endpoint = f"/coop/{OWN}/{env.slug(OWN)}/extension/ArreteDeCaisse/solde?date=01/10/2025"
+    response = client.get(endpoint)
+    assert response.status_code == 401 and response.json == {"error": "Session expirée : reconnectez-vous."}
+    response = client.get(endpoint, headers={"Sec-Fetch-Mode": "navigate"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/connexion?suite=")
+    # Fava's router loading a page's content gets a French message, not the login page inside its own.
+    response = client.get(f"/coop/{OWN}/{env.slug(OWN)}/extension/Cahier/?partial=true")
+    assert response.status_code == 401 and response.get_data(as_text=True) == "Session expirée : reconnectez-vous."
     for path in ("/", "/admin/comptes", "/mot-de-passe"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/connexion")

@@ -250,7 +250,7 @@ def test_the_cahier_has_one_bank_column_group_per_account_named_from_the_chart(p
     uai, banks = COOPS[kind]
     page = cahier(login(portal, uai), portal, uai)
     heads = [(th.get("data-rk-banque"), th.text_content()) for th in page.xpath("//thead//th[@data-rk-banque]")]
-    assert heads == [(a, SHORT[a]) for a in banks]  # a CCP coop shows "Chèques postaux", never "Banque"
+    assert heads == [(a, f"{SHORT[a]} entrée") for a in banks]  # a CCP coop shows "Chèques postaux", never "Banque"
     titles = [th.text_content() for th in page.xpath("//thead//th")]
     assert [t for t in titles if t.startswith("Solde ")] == [f"Solde {SHORT[a]}" for a in banks] + ["Solde caisse"]
     # each account's running balance ends on its book balance; an operation moves only its own column

@@ -131,7 +131,7 @@ def test_the_teacher_chooses_the_ccp_and_sees_it_on_the_ccp(server, browser, tmp
     # 3. The Cahier: one column group per account, the expense and the transfer where they belong.
     go("Cahier", "cahier")
     heads = page.locator("thead th[data-rk-banque]").all_inner_texts()
-    assert heads == ["Banque", "Chèques postaux"]
+    assert heads == ["Banque entrée", "Chèques postaux entrée"]
     expense = page.locator("tr[data-rk-ligne-cahier]", has_text="Timbres pour la correspondance")
     assert expense.locator(f"td[data-rk-sortie='{CCP}']").inner_text().strip() == "12,40"
     assert expense.locator(f"td[data-rk-sortie='{BANQUE}']").inner_text().strip() == ""
@@ -176,7 +176,7 @@ def test_the_teacher_chooses_the_ccp_and_sees_it_on_the_ccp(server, browser, tmp
     phone.goto(page.url.split("/extension/")[0] + "/extension/Saisie/?type=virement")
     phone.wait_for_selector("[data-rk-page=saisie][data-rk-ready]")
     phone.select_option("#rk-sens", "banque-banque")
-    for selector in ("#rk-sens", "#rk-banque", "#rk-vers", "#rk-montant", "button[type=submit]"):
+    for selector in ("#rk-sens", "#rk-banque", "#rk-vers", "#rk-montant", "[data-rk-page] button[type=submit]"):
         box = phone.locator(selector).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
         assert box["height"] >= 24, selector  # big enough to tap

@@ -22,6 +22,7 @@ def server(tmp_path):
     accounts = Accounts(tmp_path / "instance" / "comptes.sqlite")
     accounts.add("compta@ad91.test", "ad_staff", name="Comptable AD", password=PASSWORD)
     portal = Portal(root, tmp_path / "instance", backup=False)
+    portal.summaries.refresh()  # the dashboard then shows every coop at once, even on a loaded machine
     httpd = waitress.create_server(portal, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=httpd.run, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.effective_port}"

@@ -255,7 +255,7 @@ def test_a_teachers_month(server, browser, tmp_path):
     phone.goto(page.url.replace("TableauDeBord", "Saisie"))
     phone.wait_for_selector("[data-rk-page=saisie][data-rk-ready]")
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
-    for selector in ("#rk-date", "#rk-montant", "#rk-compte-1", "#rk-justificatif", "button[type=submit]"):
+    for selector in ("#rk-date", "#rk-montant", "#rk-compte-1", "#rk-justificatif", "[data-rk-page] button[type=submit]"):
         box = phone.locator(selector).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
 

@@ -83,7 +83,10 @@ def test_read_only_roles_and_other_coops_cannot_write(env):
 def test_cash_count_balance_endpoint(env):
     client = env.client("mandataire")
     base = f"/coop/{OWN}/{env.slug(OWN)}/extension/ArreteDeCaisse"
-    assert client.get(f"{base}/solde?date=31/08/2026").get_json() == {"ok": True, "solde": "170.34"}
+    assert client.get(f"{base}/solde?date=31/08/2026").get_json() == {
+        "ok": True, "solde": "170.34",
+        "deja": "La caisse a déjà été comptée le 31/08/2026 (170,34\u00a0€ comptés) : un arrêté par jour."}
+    assert client.get(f"{base}/solde?date=30/08/2026").get_json()["deja"] == ""
     assert client.get(f"{base}/solde?date=demain").get_json()["ok"] is False
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime
+import html
 import io
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
@@ -86,7 +89,7 @@ def test_adhesion_declared_validated_and_paid(env):
     teacher, staff = env.client("mandataire"), env.client("ad_staff")
     before = git(env.root, "rev-parse", "HEAD")
     form = {"niveau": ["CP", "CE1"], "enseignant": ["Mme Martin", "M. Lefèvre"], "eleves": ["24", "26"],
-            "adultes": ["1", "2"], "revue": "oui", "biens": "", "participation": "", "mandataire": "Mme Martin"}
+            "adultes": ["1", "2"], "revue": "oui", "biens": "2 500", "participation": "", "mandataire": "Mme Martin"}
     refused = teacher.post(url(env, "Adhesion", "declarer"), data=form, headers=ORIGIN)
     assert refused.status_code == 422
     assert refused.get_json()["erreurs"] == {
@@ -97,21 +100,38 @@ def test_adhesion_declared_validated_and_paid(env):
     saved = yaml.safe_load((env.root / "ledgers" / OWN / "adhesion-2026-2027.yaml").read_text(encoding="utf-8"))
     assert saved["statut"] == "declaree" and [c["eleves"] for c in saved["classes"]] == [24, 26]
     page = teacher.get(url(env, "Adhesion")).get_data(as_text=True)
-    # 2026-2027 rates: 50 × 2,30 + 3 × 8,20 + 53 × 0,26 + 6,80 = 115 + 24,60 + 13,78 + 6,80
-    assert "160,18\u00a0€" in page
+    # 2026-2027 rates: 50 × 2,30 + 3 × 8,20 + 53 × 0,26 + 6,80 + 500 × 0,688 % = 115 + 24,60 + 13,78 + 6,80 + 3,44
+    assert "163,62\u00a0€" in page
+    assert "500,00\u00a0€ × 0,688\u00a0%" in page and "0,00688" not in page
+    bulletin = teacher.get(url(env, "Adhesion", "pdf") + "?document=bulletin")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(bulletin.data)).pages)
+    assert "500,00 € × 0,688 %" in text.replace("\u00a0", " ") and "0,00688" not in text
+    assert "à l'École élémentaire Jean Jaurès" in " ".join(text.split()) and "école École" not in text
     assert teacher.get(url(env, "Adhesion", "pdf") + "?document=attestation").status_code == 409
+    # Its link opened in the browser before the validation: a French page, not « 409 Conflict ».
+    early = teacher.get(url(env, "Adhesion", "pdf") + "?document=attestation",
+                        headers={"Sec-Fetch-Mode": "navigate", "Accept": "text/html"})
+    body = html.unescape(early.get_data(as_text=True))
+    assert early.status_code == 409 and early.content_type.startswith("text/html")
+    assert "L'attestation se télécharge une fois l'adhésion validée par l'AD." in body and "Conflict" not in body
     assert teacher.post(url(env, "Adhesion", "valider"), headers=ORIGIN).status_code == 422
     assert staff.post(url(env, "Adhesion", "valider"), headers=ORIGIN).status_code == 200
     attestation = teacher.get(url(env, "Adhesion", "pdf") + "?document=attestation")
-    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(attestation.data)).pages)
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(attestation.data)).pages).split())
     assert "Attestation d'adhésion 2026-2027" in text and "53 coopérateurs" in text
+    assert "l'École élémentaire Jean Jaurès" in text and "école École" not in text
+    # Validated at that time in France, whatever the server's time zone.
+    saved = yaml.safe_load((env.root / "ledgers" / OWN / "adhesion-2026-2027.yaml").read_text(encoding="utf-8"))
+    validated = next(e["le"] for e in saved["historique"] if e["action"] == "validation")
+    when = datetime.datetime.fromisoformat(str(validated)).astimezone(ZoneInfo("Europe/Paris"))
+    assert f"validée par l'AD le {when:%d/%m/%Y à %H:%M}" in text
     # At the rentrée the payment opens 2026-2027 itself, 2025-2026 still open for its closing.
     assert not (env.root / "ledgers" / OWN / "2026-2027.beancount").exists()
     paid = teacher.post(url(env, "Adhesion", "payer"), data={"date": "25/09/2026", "mode": "PRLV"}, headers=ORIGIN)
     assert paid.status_code == 200, paid.get_data(as_text=True)
     assert teacher.post(url(env, "FinExercice", "cloturer") + "?exercice=2025-2026", headers=ORIGIN).status_code == 200
     ledger = (env.root / "ledgers" / OWN / "2026-2027.beancount").read_text(encoding="utf-8")
-    assert 'piece: "D01"' in ledger and "Charges:6281-Cotisation-OCCE" in ledger and "-160.18 EUR" in ledger
+    assert 'piece: "D01"' in ledger and "Charges:6281-Cotisation-OCCE" in ledger and "-163.62 EUR" in ledger
     check = subprocess.run([sys.executable, "-m", "retkoop_tools", "check", OWN, "--repo", str(env.root)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -131,3 +151,7 @@ def test_the_fec_download_says_in_french_when_the_siren_is_missing(env):
     response = env.client("mandataire").get(url(env, "FinExercice", "export") + "?format=fec&exercice=2024-2025")
     text = response.get_data(as_text=True)
     assert response.status_code == 409 and "SIREN" in text and "Traceback" not in text
+    # Opened in the browser, the endpoint's own French page is kept (not a generic message).
+    opened = env.client("mandataire").get(url(env, "FinExercice", "export") + "?format=fec&exercice=2024-2025",
+                                          headers={"Sec-Fetch-Mode": "navigate"})
+    assert opened.status_code == 409 and "SIREN" in opened.get_data(as_text=True)

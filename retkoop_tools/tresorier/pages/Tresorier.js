@@ -12,6 +12,12 @@ function cents(text) {
   return Math.round(parseFloat(t.replace(",", ".")) * 100);
 }
 const eur = (c) => euros.format(c / 100);
+const SESSION_EXPIRED = "Votre session a expiré : rien n'a été enregistré. Rechargez la page pour vous reconnecter, puis recommencez.";
+
+/** The login page, coming back to this page afterwards. */
+function toLogin() {
+  window.location.assign(`/connexion?suite=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+}
 
 function clearErrors(form) {
   for (const el of form.querySelectorAll("[data-rk-error]")) el.textContent = "";
@@ -37,22 +43,32 @@ function showErrors(form, errors) {
       first = first || field;
     }
   }
-  (first || form.querySelector('[data-rk-error="general"]'))?.focus?.();
+  if (first) { first.focus(); return; }
+  // A message for the whole form (the server refused): brought into view and focused, so that
+  // on a phone pressing Enregistrer visibly answers, and a screen reader reads it.
+  const general = form.querySelector('[data-rk-error="general"]');
+  if (general && general.textContent) {
+    general.setAttribute("tabindex", "-1");
+    general.scrollIntoView({ block: "center" });
+    general.focus({ preventScroll: true });
+  }
 }
 
-/** Load the page again (as Fava's router does) and say what was saved. */
-async function refresh(message, url) {
+/** Load the page again (as Fava's router does) and say what was saved; in orange when the
+ *  save added avertissements (the message then ends with « Attention : … »). */
+async function refresh(message, url, warnings) {
   const target = new URL(url || window.location.href);
   if (url) window.history.replaceState(null, "", target);
   target.searchParams.set("partial", "true");
   const response = await fetch(target, { credentials: "same-origin" });
+  if (response.status === 401) { toLogin(); return; }
   const article = document.querySelector("article");
   article.innerHTML = await response.text();
   initPage();
   const flash = article.querySelector("[data-rk-flash]");
   if (flash && message) {
     flash.textContent = `Enregistré : ${message}`;
-    flash.className = "rk-message rk-succes";
+    flash.className = warnings && warnings.length ? "rk-message rk-attention" : "rk-message rk-succes";
     flash.setAttribute("tabindex", "-1");
     flash.focus();
   }
@@ -66,6 +82,7 @@ async function post(url, body) {
     // The answer may be lost after the server saved: never say that nothing was recorded.
     return { ok: false, erreurs: { general: "La réponse du serveur n'est pas arrivée (connexion coupée ?) : l'opération a peut-être été enregistrée. Ouvrez le Cahier pour le vérifier avant de recommencer." } };
   }
+  if (response.status === 401) return { ok: false, erreurs: { general: SESSION_EXPIRED } };
   try {
     const result = await response.json();
     if (result.error) return { ok: false, erreurs: { general: result.error } };
@@ -75,16 +92,28 @@ async function post(url, body) {
   }
 }
 
+/** A field's error goes away as soon as the teacher changes the field (it is checked again on saving). */
+function clearFieldError(form, field) {
+  if (!field.name || field.getAttribute("aria-invalid") !== "true") return;
+  field.removeAttribute("aria-invalid");
+  const slotId = field.getAttribute("aria-describedby");
+  const slot = slotId ? document.getElementById(slotId) : null;
+  if (slot && slot.matches("[data-rk-error]") && slot.dataset.rkError !== "general") slot.textContent = "";
+}
+
 function bindForm(form, nextUrl) {
+  for (const kind of ["input", "change"]) form.addEventListener(kind, (event) => clearFieldError(form, event.target));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (form.dataset.rkConfirm && !window.confirm(form.dataset.rkConfirm)) return;
     clearErrors(form);
-    const button = form.querySelector("button[type=submit]");
+    const button = event.submitter || form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
-    const result = await post(form.action, new FormData(form));
+    const body = new FormData(form);
+    if (event.submitter?.name) body.set(event.submitter.name, event.submitter.value);
+    const result = await post(form.action, body);
     if (button) button.disabled = false;
-    if (result.ok) await refresh(result.message, nextUrl ? nextUrl(form) : undefined);
+    if (result.ok) await refresh(result.message, nextUrl ? nextUrl(form) : undefined, result.avertissements);
     else showErrors(form, result.erreurs || {});
   });
 }
@@ -145,10 +174,32 @@ function initSaisie(root) {
     for (const select of lignes.querySelectorAll("select")) {
       if (select.selectedOptions[0]?.parentElement?.disabled) select.value = "";
     }
-    if (kind === "regie-restitution" && !montant.value && regie.selectedOptions[0]?.dataset.rkReste) {
-      montant.value = regie.selectedOptions[0].dataset.rkReste.replace(".", ",");
-    }
+    prefillRestitution();
     check();
+  }
+
+  // Restitution: the amount is what the chosen régie still holds, until the teacher types
+  // another one; it follows the régie chosen, and a régie holding nothing proposes nothing.
+  function prefillRestitution() {
+    const proposed = montant.dataset.rkPropose;
+    const untouched = !montant.value || montant.value === proposed;
+    if (type.value !== "regie-restitution") {
+      if (proposed !== undefined && montant.value === proposed) montant.value = "";
+      delete montant.dataset.rkPropose;
+      return;
+    }
+    if (!untouched) return;
+    const reste = cents(regie.selectedOptions[0]?.dataset.rkReste);
+    montant.value = reste > 0 ? eur(reste).replace(/[\s\u00a0\u202f]*€$/, "") : "";
+    montant.dataset.rkPropose = montant.value;
+  }
+
+  function chooseHeldRegie() {
+    // Justifying or returning: start on a régie that holds money, not on the first of the list.
+    if (!["regie-justification", "regie-restitution"].includes(type.value)) return;
+    if (cents(regie.selectedOptions[0]?.dataset.rkReste) > 0) return;
+    const held = [...regie.options].find((o) => !o.disabled && cents(o.dataset.rkReste) > 0);
+    if (held) regie.value = held.value;
   }
 
   function renumber() {
@@ -162,6 +213,7 @@ function initSaisie(root) {
     });
   }
 
+  /** The live line says what the server will say: green only when it would accept. */
   function check() {
     controle.textContent = "";
     controle.className = "";
@@ -169,23 +221,33 @@ function initSaisie(root) {
     const total = cents(montant.value);
     const lines = [...lignes.querySelectorAll("[data-rk-ligne]")];
     const amounts = lines.map((l) => l.querySelector("input").value.trim());
-    if (total === null && amounts.every((a) => !a)) return;
-    let sum = 0;
-    let bad = false;
-    if (lines.length === 1 && !amounts[0]) sum = total ?? 0;
-    else for (const a of amounts) { const c = cents(a); if (c === null) bad = true; else sum += c; }
-    if (total === null || bad) {
-      controle.className = "rk-ligne-rouge";
-      controle.textContent = total === null ? "Montant illisible : écrivez par exemple 45,20." : "Une ligne de ventilation a un montant illisible.";
+    if (!montant.value.trim() && amounts.every((a) => !a)) return;
+    const red = (text) => { controle.className = "rk-ligne-rouge"; controle.textContent = text; };
+    if (total === null) { red(montant.value.trim() ? "Montant illisible : écrivez par exemple 45,20." : "Indiquez le montant de l'opération."); return; }
+    if (total < 0) { red("Le montant s'écrit sans signe moins : le type d'opération dit le sens."); return; }
+    if (total === 0) { red("Le montant ne peut pas être nul."); return; }
+    const used = lines.filter((l, i) => l.querySelector("select").value || amounts[i]);
+    if (!used.length) {
+      red(`Ventilez l'opération : choisissez au moins un compte ${type.value === "recette" ? "de produits (7…)" : "de charges (6…)"}.`);
       return;
+    }
+    let sum = 0;
+    for (const [i, line] of used.entries()) {
+      const n = lines.indexOf(line) + 1;
+      if (!line.querySelector("select").value) { red(`Ligne ${n} : choisissez un compte dans la liste.`); return; }
+      const text = amounts[n - 1];
+      if (used.length === 1 && !text) { sum = total; continue; }
+      const c = cents(text);
+      if (c === null) { red(`Ligne ${n} : ${text ? "montant illisible, écrivez par exemple 45,20" : "indiquez son montant"}.`); return; }
+      if (c <= 0) { red(`Ligne ${n} : ${c < 0 ? "le montant s'écrit sans signe moins" : "le montant ne peut pas être nul"}.`); return; }
+      sum += c;
     }
     if (sum === total) {
       controle.className = "rk-ligne-verte";
       controle.textContent = `Ventilation complète : ${eur(sum)}.`;
     } else {
-      controle.className = "rk-ligne-rouge";
       const diff = total - sum;
-      controle.textContent = `Ventilation ${eur(sum)} pour un montant de ${eur(total)} : ${diff > 0 ? `il manque ${eur(diff)}` : `${eur(-diff)} de trop`}.`;
+      red(`Ventilation ${eur(sum)} pour un montant de ${eur(total)} : ${diff > 0 ? `il manque ${eur(diff)}` : `${eur(-diff)} de trop`}.`);
     }
   }
 
@@ -219,12 +281,13 @@ function initSaisie(root) {
   });
   lignes.addEventListener("input", check);
   montant.addEventListener("input", check);
-  type.addEventListener("change", () => { suggest(); show(); });
+  type.addEventListener("change", () => { suggest(); chooseHeldRegie(); show(); });
   sens.addEventListener("change", () => { suggest(); show(); });
   banque?.addEventListener("change", show);
   mode.addEventListener("change", show);
   regie.addEventListener("change", show);
   form.addEventListener("change", (event) => { if (event.target.matches("[data-rk-cheque-montant]")) remiseTotal(); });
+  if (!correcting) chooseHeldRegie();
   bindForm(form, () => {
     const url = new URL(window.location.href);
     url.searchParams.delete("modifier");
@@ -262,7 +325,7 @@ function initCahier(root) {
     body.set("id", button.dataset.rkSupprimer);
     const result = await post(button.dataset.rkUrl, body);
     const flash = root.querySelector("[data-rk-flash]");
-    if (result.ok) await refresh(`${result.message}`);
+    if (result.ok) await refresh(`${result.message}`, undefined, result.avertissements);
     else if (flash) { flash.textContent = Object.values(result.erreurs || {}).join(" "); flash.className = "rk-message rk-echec"; }
   });
   apply();
@@ -330,7 +393,8 @@ function initImport(root) {
       out.querySelector("h4")?.focus();
       return;
     }
-    await refresh(result.message, result.suite ? new URL(result.suite, window.location.href).href : undefined);
+    await refresh(result.message, result.suite ? new URL(result.suite, window.location.href).href : undefined,
+                  result.avertissements);
   });
 }
 
@@ -338,29 +402,57 @@ function initCaisse(root) {
   const form = root.querySelector("form[data-rk-form]");
   const bookCell = form.querySelector("[data-rk-solde-livre]");
   const verdict = form.querySelector("[data-rk-verdict]");
-  let book = cents(bookCell.dataset.rkSoldeLivre) ?? 0;
+  const deja = form.querySelector("[data-rk-deja]");
+  const save = form.querySelector("[data-rk-enregistrer-caisse]");
+  const withGap = form.querySelector("[data-rk-avec-ecart]");
+  const gapHelp = form.querySelector("[data-rk-ecart-aide]");
+  const gapError = form.querySelector('[data-rk-error="ecart"]');
+  let book = cents(bookCell.dataset.rkSoldeLivre);
   function update() {
     let total = 0;
+    let typed = false;
     for (const input of form.querySelectorAll("[data-rk-coupure]")) {
+      typed = typed || input.value.trim() !== "";
       const n = /^\d+$/.test(input.value) ? Number(input.value) : 0;
       const sub = Math.round(n * Number(input.dataset.rkCoupure) * 100);
       input.closest("tr").querySelector("[data-rk-sous-total]").textContent = eur(sub);
       total += sub;
     }
     form.querySelector("[data-rk-total-caisse]").textContent = eur(total);
-    if (total === book) { verdict.className = "rk-bravo"; verdict.textContent = "Bravo ! La caisse est juste."; }
+    let gap = false;
+    if (deja.textContent) { verdict.className = ""; verdict.textContent = ""; }
+    else if (!typed || book === null) { verdict.className = ""; verdict.textContent = ""; }  // nothing counted yet: no verdict
+    else if (total === book) { verdict.className = "rk-bravo"; verdict.textContent = "Bravo ! La caisse est juste."; }
     else {
+      gap = true;
       verdict.className = "rk-ecart";
       verdict.textContent = `Écart de ${eur(total - book)} : ${total > book ? "il y a plus d'argent que dans les comptes" : "il manque de l'argent par rapport aux comptes"}. Recomptez, ou cherchez une opération oubliée.`;
     }
+    if (!gap) gapError.textContent = "";
+    save.disabled = Boolean(deja.textContent);
+    if (withGap) {
+      withGap.classList.toggle("rk-cache", !gap);
+      gapHelp.classList.toggle("rk-cache", !gap);
+      withGap.textContent = gap ? `Enregistrer l'arrêté et l'écart de caisse de ${eur(total - book)}` : "Enregistrer l'arrêté et l'écart de caisse";
+    }
   }
   const date = form.querySelector("[data-rk-date-caisse]");
-  date.addEventListener("change", async () => {
+  let asked = date.value;
+  async function dateChanged() {
+    if (date.value === asked) return;
+    asked = date.value;
     const url = new URL(form.dataset.rkSoldeUrl, window.location.href);
     url.searchParams.set("date", date.value);
-    const result = await (await fetch(url, { credentials: "same-origin" })).json();
-    if (result.ok) { book = cents(result.solde); bookCell.textContent = eur(book); update(); }
-  });
+    if (!date.value.trim()) { book = null; bookCell.textContent = "—"; deja.textContent = ""; update(); return; }
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (response.status === 401) { toLogin(); return; }
+    const result = await response.json();
+    if (date.value !== asked) return;  // typed again meanwhile: that answer is the one that counts
+    if (result.ok) { book = cents(result.solde); bookCell.textContent = eur(book); deja.textContent = result.deja || ""; }
+    else { book = null; bookCell.textContent = "—"; deja.textContent = ""; }
+    update();
+  }
+  date.addEventListener("change", dateChanged);
   form.addEventListener("input", update);
   bindForm(form);
   update();

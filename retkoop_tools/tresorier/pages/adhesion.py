@@ -7,7 +7,7 @@ import dataclasses
 import json
 
 from fava.ext import FavaExtensionBase, extension_endpoint
-from flask import abort, request
+from flask import abort, jsonify, request
 
 from retkoop_tools.adhesion import actions, documents
 from retkoop_tools.adhesion.model import (
@@ -134,15 +134,22 @@ class Adhesion(_base.Page, FavaExtensionBase):
         exercice = self.exercice()
         declaration = self.declaration(exercice)
         if declaration is None:
-            abort(404)
+            return _error(404, f"Aucune adhésion n'est déclarée pour {exercice} : déclarez d'abord les classes "
+                               "sur la page Adhésion.")
         kind = request.args.get("document", "bulletin")
         render = documents.attestation if kind == "attestation" else documents.bulletin
         coop = dict(self.books().identity, uai=self.uai)
         try:
             content = render(self.ad_config(), coop, declaration)
         except AdhesionError as exc:
-            abort(409, str(exc))
+            return _error(409, str(exc))  # the portal shows it as a page when the link is opened
         return download(content, f"{kind}-adhesion-{self.uai}-{exercice}.pdf", PDF)
+
+
+def _error(status: int, message: str):
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
 
 
 def _is_year(name) -> bool:

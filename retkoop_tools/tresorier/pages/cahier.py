@@ -83,6 +83,7 @@ class Cahier(_base.Page, FavaExtensionBase):
                       for b in banks},
             "caisse_in": sum((r.op.caisse for r in rows if r.op.caisse > 0), Decimal(0)),
             "caisse_out": -sum((r.op.caisse for r in rows if r.op.caisse < 0), Decimal(0)),
+            "cheques": sum((r.op.cheques for r in rows), Decimal(0)),  # received, not deposited yet
             "rubriques": {c.key: sum((r.by_rubrique.get(c.key, Decimal(0)) for r in rows), Decimal(0))
                           for c in columns},
         }

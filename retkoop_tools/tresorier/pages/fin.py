@@ -74,7 +74,7 @@ class FinExercice(_base.Page, FavaExtensionBase):
 
     def source(self) -> CoopSource:
         books = self.books_for(self.exercice())  # a closed exercice: every one, loaded on demand
-        return CoopSource(self._ad(), self.uai, books, list(self.ledger.errors))  # type: ignore[attr-defined]
+        return CoopSource.of_load(self._ad(), self.uai, books, list(self.ledger.errors))  # type: ignore[attr-defined]
 
     def _ad(self):
         from retkoop_tools.ad import AD
@@ -83,10 +83,11 @@ class FinExercice(_base.Page, FavaExtensionBase):
 
     def context(self) -> dict:
         exercice = self.exercice()
-        books = self.books_for(exercice)
-        errors = len(self.ledger.errors)  # type: ignore[attr-defined]
-        conditions = closing_conditions(books, exercice, errors, books.today)
-        crf = compute_crf(self.source(), exercice)
+        source = self.source()
+        books = source.books
+        conditions = closing_conditions(books, exercice, len(source.errors), books.today,
+                                        warnings=[w.message for w in source.warnings])
+        crf = compute_crf(source, exercice)
         dossier = crf.dossier
         config = self.ad_config()
         try:
