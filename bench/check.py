@@ -36,6 +36,7 @@ from retkoop_tools.demo.generator import (  # noqa: E402
     synthetic_exercices,
 )
 from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV  # noqa: E402
+from built import built, mark  # noqa: E402  (bench/built.py)
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -46,8 +47,7 @@ def build_ad(coops: int, operations: int, jobs: int, exercices: int = 2) -> Path
     exercices of ~`operations` operations, all but the last closed as the product closes them
     (seal, report à nouveau, cloture-<exercice>.json)."""
     root = HERE / "out" / f"ad-{coops}x{operations}x{exercices}"
-    done = root / ".complete"
-    if done.exists():
+    if built(root):
         print(f"AD synthétique déjà construite : {root}")
         return root
     print(f"Construction de l'AD synthétique : {coops} coops × {exercices} exercices × ~{operations} "
@@ -67,7 +67,7 @@ def build_ad(coops: int, operations: int, jobs: int, exercices: int = 2) -> Path
     years = synthetic_exercices(exercices)
     generate_ad(root, synthetic_coops(coops), target_ops=operations, workers=jobs, on_coop=progress,
                 exercices=years, closed=set(years[:-1]), closing=True)
-    done.touch()
+    mark(root)
     return root
 
 

@@ -35,6 +35,7 @@ from retkoop_tools.ledger.exercice import Exercice  # noqa: E402
 from retkoop_tools.ledger.layout import insert_position  # noqa: E402
 from retkoop_tools.store.init import init_ad_repo  # noqa: E402
 from retkoop_tools.store.store import Author, Store  # noqa: E402
+from built import built, mark  # noqa: E402  (bench/built.py)
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -47,7 +48,7 @@ def build_repo(coops: int, operations: int) -> Path:
     """A git repository of `coops` synthetic coops (2 exercices, the first closed as the product
     closes it): the books of bench/check.py's AD of the same shape, built when missing."""
     root = HERE / "out" / f"repo-{coops}x{operations}x2"
-    if (root / ".complete").exists():
+    if built(root):
         print(f"Dépôt déjà construit : {root}")
         return root
     if root.exists():
@@ -64,7 +65,7 @@ def build_repo(coops: int, operations: int) -> Path:
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-q", "--no-verify", "-m", "Livres synthétiques"], cwd=root, check=True, env=ENV)
     (root / ".git" / "info" / "exclude").write_text(".complete\n")
-    (root / ".complete").touch()
+    mark(root)
     print(f"  fait en {time.perf_counter() - start:.0f} s", flush=True)
     return root
 

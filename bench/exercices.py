@@ -44,6 +44,7 @@ from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV, forget, load_bo
 from retkoop_tools.store.init import init_ad_repo  # noqa: E402
 from retkoop_tools.store.store import Author, Store  # noqa: E402
 from retkoop_tools.tresorier.pages import DEFAULT_PAGE  # noqa: E402
+from built import built, mark  # noqa: E402  (bench/built.py)
 
 HERE = Path(__file__).resolve().parent
 WHO = Author("Banc d'essai", "bench@example.org")
@@ -53,7 +54,7 @@ OPEN = Exercice(2025)
 def build(exercices: int, operations: int) -> tuple[Path, str]:
     root = HERE / "out" / f"exercices-{exercices}x{operations}"
     coop = synthetic_coops(1)[0]
-    if (root / ".complete").exists():
+    if built(root):
         return root, coop.uai
     if root.exists():
         shutil.rmtree(root)
@@ -68,7 +69,7 @@ def build(exercices: int, operations: int) -> tuple[Path, str]:
     subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@t", "commit", "-qm", "livres", "--no-verify"],
                    cwd=root, check=True)
     (root / ".git" / "info" / "exclude").write_text(".complete\n")
-    (root / ".complete").touch()
+    mark(root)
     return root, coop.uai
 
 

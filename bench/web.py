@@ -42,6 +42,7 @@ from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV
 from retkoop_tools.store.init import init_ad_repo
 from retkoop_tools.store.store import Author
 from retkoop_tools.web.accounts import Accounts
+from built import built, mark  # noqa: E402  (bench/built.py)
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -53,15 +54,15 @@ def build(total: int, operations: int, exercices: int) -> Path:
     """An AD git repository of `total` synthetic coops (built once, kept under bench/out/): the
     first coops of bench/check.py's AD of the same shape when it exists, else generated."""
     root = HERE / "out" / f"web-{total}x{operations}x{exercices}"
-    if (root / ".complete").exists():
+    if built(root):
         return root
     if root.exists():
         shutil.rmtree(root)
     print(f"Construction du dépôt : {total} coopératives de {exercices} exercices…", flush=True)
     init_ad_repo(root, "99", "AD synthétique", Author("Banc", "banc@test"))
     ad_yaml = (root / "ad.yaml").read_text()
-    sources = sorted(HERE.glob(f"out/ad-*x{operations}x{exercices}/.complete"))
-    source = next((d.parent for d in sources if len(list((d.parent / "ledgers").iterdir())) >= total), None)
+    sources = [d for d in sorted(HERE.glob(f"out/ad-*x{operations}x{exercices}")) if built(d)]
+    source = next((d for d in sources if len(list((d / "ledgers").iterdir())) >= total), None)
     if source is not None:
         shutil.copy(source / "ad.yaml", root / "ad.yaml")
         for coop in sorted((source / "ledgers").iterdir())[:total]:
@@ -75,7 +76,7 @@ def build(total: int, operations: int, exercices: int) -> Path:
     subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@t", "commit", "-qm", "livres", "--no-verify"],
                    cwd=root, check=True)
     (root / ".git" / "info" / "exclude").write_text(".complete\n")
-    (root / ".complete").touch()
+    mark(root)
     return root
 
 

@@ -190,16 +190,33 @@ def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | No
 
 
 # -- the opening state: committed, cached, or computed ---------------------------------------
+#: The code an opening state depends on besides our rules (`retkoop_plugins`), relative to
+#: `retkoop_tools`: what the rules read besides the books (ad.yaml's settings, the adhésion,
+#: the quitus, the mandataires), the messages, and the state's own computation. The loading
+#: code (this module) is not in it: a state means the same whoever loads it.
+_STATE_CODE = ("checks/regles.py", "checks/messages.py", "ad.py", "adhesion/model.py",
+               "documents/dossier.py", "documents/mandataires.py", "chart/__init__.py",
+               "chart/plan-comptable.yaml", "ledger/anouveaux.py", "ledger/digest.py",
+               "ledger/writer.py", "ledger/conventions.py", "ledger/exercice.py", "tresorier/books.py")
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code an opening state depends on: the code a check's result depends on
-    (our rules, what they read besides the books, the messages, the ledger's code — the
-    state's computation with it —, the default chart and Beancount's version). A state of
-    other code is not used (the coop is then loaded in full once, and its state computed
-    again and kept locally)."""
-    from retkoop_tools.checks.cache import _code_fingerprint
+    """A hash of the code an opening state depends on: our rules, what they read, the state's
+    computation, the default chart and Beancount's version. A state of other code is not used
+    (the coop is then loaded in full once, and its state computed again and kept locally)."""
+    import beancount
+    import retkoop_plugins
 
-    return _code_fingerprint()
+    import retkoop_tools
+
+    package = Path(retkoop_tools.__file__).parent
+    h = hashlib.sha256(f"beancount {beancount.__version__}\n".encode())
+    sources = [*sorted(Path(retkoop_plugins.__file__).parent.glob("*.py")),
+               *(package / rel for rel in _STATE_CODE)]
+    for path in sources:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 #: The keys of ad.yaml the rules read: their levels and settings, the AD's name and its
