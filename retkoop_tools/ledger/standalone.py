@@ -219,15 +219,14 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-#: The keys of ad.yaml the rules read: their levels and settings, the AD's name and its
-#: adhésion rates (the adhésion rule). Another key (contacts, backup…) changes no state.
-_AD_KEYS_OF_RULES = ("regles", "nom", "adhesion")
-
-
-def rules_fingerprint(coop_dir: Path) -> str:
-    """What the state depends on besides the books: the AD's chart, and what the rules read
-    of ad.yaml (a rule made an avertissement, a threshold changed: the closed exercices'
-    errors are those of the new settings)."""
+def rules_fingerprint(coop_dir: Path, upto: Exercice | None = None) -> str:
+    """What a load depends on besides the books and the code: the AD's chart, and what the
+    rules read of ad.yaml — their levels and settings (`regles`), the AD's name and its
+    adhésion rates. For the opening state after `upto`: the settings, and the rates of the
+    exercices up to `upto` (a rule made an avertissement, a threshold changed: the closed
+    exercices' errors are those of the new settings; the rates of a new year, published each
+    spring, change no closed exercice; nor does the AD's name, which only tells the adhésion
+    rule an open year's payment)."""
     from retkoop_tools.ad import ad_config_cached
 
     root = find_ad_root(coop_dir)
@@ -237,9 +236,14 @@ def rules_fingerprint(coop_dir: Path) -> str:
     if root is not None:
         try:
             config = ad_config_cached(root) or {}
-        except Exception:  # an unreadable ad.yaml: the rules say so, the state is not used
+        except Exception:  # an unreadable ad.yaml: the rules say so, nothing kept applies
             config = {"illisible": True}
-        subset = {k: config.get(k) for k in _AD_KEYS_OF_RULES}
+        rates = config.get("adhesion") if isinstance(config.get("adhesion"), dict) else {}
+        if upto is None:
+            subset = {"regles": config.get("regles"), "nom": config.get("nom"), "adhesion": rates}
+        else:
+            subset = {"regles": config.get("regles"),
+                      "adhesion": {str(k): v for k, v in rates.items() if str(k) <= str(upto)}}
         h.update(b"\0ad.yaml\0" + json.dumps(subset, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
@@ -304,7 +308,7 @@ def _check_changed(closed: _ClosedFile, state: dict, coop_dir: Path) -> None:
 def _state_applies(state: dict, closed: list[_ClosedFile], coop_dir: Path) -> None:
     """NotStandaloneError unless `state` is the opening state of these closed files."""
     if state.get("format") != anouveaux.STATE_FORMAT or state.get("code") != code_fingerprint() \
-            or state.get("regles") != rules_fingerprint(coop_dir):
+            or state.get("regles") != rules_fingerprint(coop_dir, closed[-1].exercice):
         raise NotStandaloneError("state of another version or chart")
     if sorted(state["fichiers"]) != sorted(c.rel for c in closed) or state["exercice"] != str(closed[-1].exercice):
         raise NotStandaloneError("state of other files")
@@ -404,7 +408,7 @@ def _state_cache_dir() -> Path:
 
 
 def _state_cache_key(coop_dir: Path, closed: list[_ClosedFile]) -> str:
-    h = hashlib.sha256(f"{anouveaux.STATE_FORMAT}\0{code_fingerprint()}\0{rules_fingerprint(coop_dir)}\0".encode())
+    h = hashlib.sha256(f"{anouveaux.STATE_FORMAT}\0{code_fingerprint()}\0{rules_fingerprint(coop_dir, closed[-1].exercice)}\0".encode())
     for item in closed:  # the seals: a tick does not change them
         h.update(item.rel.encode() + b"\0")
         h.update(b",".join(m.group(0).encode() for m in _SEAL_RE.finditer(item.content.decode("utf-8", "replace"))))
@@ -446,7 +450,7 @@ def compute_state(coop_dir: Path, upto: Exercice, loaded: tuple[list, list, dict
     state = anouveaux.closed_state(entries, errors, options, coop_dir, upto, texts=plain,
                                    previous=previous, previous_cheques=cheques)
     state["code"] = code_fingerprint()
-    state["regles"] = rules_fingerprint(coop_dir)
+    state["regles"] = rules_fingerprint(coop_dir, upto)
     return state
 
 
