@@ -12,4 +12,5 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "Chromium absent (/usr/bin/chromium) : installez-le (apt-get install chromium), sinon les tests du navigateur sont sautés." >&2
   fi
 fi
-python -m pytest -q "$@"
+# One worker per core (tests of a file stay together: they share its fixtures).
+python -m pytest -q -n auto --dist loadfile "$@"

@@ -181,6 +181,10 @@ def test_the_cahier_on_screen_and_printed(site, chromium, tmp_path):
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
     column = headers.index("Chèques reçus (+) / remis (−)")
     assert row.locator("td").nth(column).inner_text().strip() == "25,00"
+    # No text runs over the next column: a long libellé wraps inside its cell.
+    spill = table.evaluate("""t => [...t.querySelectorAll('tbody td')]
+        .filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.textContent.trim()).slice(0, 3)""")
+    assert spill == []
     # Its scroll box is in the window: both scrollbars in view once it is, and the headers stay.
     box = page.locator(".rk-cahier")
     assert box.evaluate("el => el.scrollWidth > el.clientWidth")  # wider than the window: it scrolls

@@ -56,7 +56,7 @@ def test_closing_quitus_submission_and_adhesion(server, browser, tmp_path):  # n
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
     page.get_by_role("button", name="Clôturer l'exercice 2025-2026").click()
-    expect(page.locator("[data-rk-flash]")).to_contain_text("Exercice 2025-2026 clôturé")
+    expect(page.locator("[data-rk-flash]")).to_contain_text("Exercice 2025-2026 clôturé", timeout=60_000)  # a closing loads and commits: slow on a busy machine
     assert dialogs and "ne pourront plus être modifiées" in dialogs[0]
 
     # The submission waits for the vérificateurs.
