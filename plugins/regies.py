@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import bisect
 import collections
+import datetime
+from decimal import Decimal
 
 from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
     chart_or_none,
+    closed_totals,
     daily_balances,
     first_days,
-    judged_until,
     fmt_date,
     fmt_eur,
+    judged_until,
+    located,
     reglages_or_none,
     report,
     transactions,
@@ -92,7 +96,20 @@ def check_regies(entries, options_map):
         by_account: dict[str, list[tuple]] = collections.defaultdict(list)
         for item in days:
             by_account[item[0]].append(item)
+        judged = judged_until(options_map)
+        for exercice, totals in sorted(closed_totals(options_map).items()):  # left out of the load
+            for account, regie in sorted(totals.get("regies", {}).items()):
+                balance = Decimal(regie["solde"])
+                if balance:
+                    errors += report(
+                        reglages, "regie-non-soldee", RegieNotSettledError,
+                        located(options_map, regie["versement"]),
+                        _not_settled(account, exercice, balance, datetime.date.fromisoformat(regie["versement"][2])),
+                        None,
+                    )
         for exercice in sorted(_finished_exercices(entries, options_map)):
+            if judged is not None and exercice.end <= judged:
+                continue
             for account, items in sorted(by_account.items()):
                 dates = [item[1] for item in items]
                 index = bisect.bisect_right(dates, exercice.end)
@@ -103,10 +120,14 @@ def check_regies(entries, options_map):
                 last = (handed or items[:index])[-1]
                 errors += report(
                     reglages, "regie-non-soldee", RegieNotSettledError, last[4].meta,
-                    f"La régie de {_teacher(account)} n'est ni justifiée ni restituée au "
-                    f"{fmt_date(exercice.end)} ({fmt_eur(balance)} en cours, dernier versement le "
-                    f"{fmt_date(last[1])}) : saisissez dans l'exercice {exercice} les dépenses justifiées "
-                    "et le reliquat restitué.",
+                    _not_settled(account, exercice, balance, last[1]),
                     last[4],
                 )
     return entries, errors
+
+
+def _not_settled(account: str, exercice: Exercice, balance, last_date: datetime.date) -> str:
+    return (f"La régie de {_teacher(account)} n'est ni justifiée ni restituée au "
+            f"{fmt_date(exercice.end)} ({fmt_eur(balance)} en cours, dernier versement le "
+            f"{fmt_date(last_date)}) : saisissez dans l'exercice {exercice} les dépenses justifiées "
+            "et le reliquat restitué.")

@@ -162,8 +162,8 @@ OPEN_ENTRIES = [
          {"nature": '"remise"', "mode": '"CHQ"'}, [(BANK, "30.00"), (CHQ, "-30.00")], "^chq-x1"),
     _txn("2025-09-06", "Remise de chèques", "Remise de 1 chèque(s) à la banque", "XO02",
          {"nature": '"remise"', "mode": '"CHQ"'}, [(BANK, "28.00"), (CHQ, "-28.00")], "^chq-x3"),
-    _txn("2025-09-07", "Remise de chèques", "Remise de 2 chèque(s) à la banque", "XO03",
-         {"nature": '"remise"', "mode": '"CHQ"'}, [(BANK, "140.00"), (CHQ, "-140.00")], "^chq-x2 ^chq-x5"),
+    _txn("2025-09-07", "Remise de chèques", "Remise de 1 chèque(s) à la banque", "XO03",
+         {"nature": '"remise"', "mode": '"CHQ"'}, [(BANK, "120.00"), (CHQ, "-120.00")], "^chq-x5"),
     # régie Alpha justified and returned in the open year.
     _txn("2025-09-15", "Mme Alpha", "Justification de la régie : achats de la classe", "XO04", {"mode": '"ESP"'},
          [("Charges:6068-Fournitures-projets", "150.00"), (ALPHA, "-150.00")]),
@@ -258,8 +258,287 @@ def _assert_same(full, alone, coop_dir: Path, *, standalone: bool = True) -> lis
     return theirs
 
 
+def _has(reports: list[tuple], file: str, *parts: str, level: str | None = None) -> bool:
+    return any(r[0].endswith(file) and all(p in _plain(r[2]) for p in parts) and (level is None or r[3] == level)
+               for r in reports)
+
+
+def _plain(message: str) -> str:
+    return message.replace("\u202f", " ").replace("\xa0", " ")
+
+
 def test_every_rule_across_the_boundary(rich):
+    from retkoop_tools.checks.commits import results_problems
+
     full, alone = _both(rich)
     reports = _assert_same(full, alone, rich)
-    messages = "\n".join(r[2] for r in reports)
-    print(messages)
+    k, o = K.filename, OPEN.filename
+    # Judged at K's closing, on entries the open exercice still carries (not judged again).
+    assert _has(reports, k, "à découvert le 20/08/2025")
+    assert _has(reports, k, "La caisse serait négative le 29/08/2025")
+    assert _has(reports, k, "La pièce D26 est déjà utilisée")
+    assert _has(reports, k, "La remise du 02/07/2025 dépose 9 000,00")
+    assert _has(reports, k, "seraient négatifs le 02/07/2025")
+    assert _has(reports, k, "atteint 200,00 € le 20/06/2025", level="avertissement")
+    # Rules on the whole closed exercice, computed again from its totals.
+    assert _has(reports, k, "régie de Alpha n'est ni justifiée", "dernier versement le 20/06/2025",
+                level="avertissement")
+    assert _has(reports, k, "régie de Beta n'est ni justifiée", "-15,00")
+    assert not _has(reports, k, "Ventes pour cession")  # bought in cash, sold by cheques carried
+    # Found again on the carried entries.
+    assert _has(reports, k, "n° 0000902", "toujours pas débité")
+    assert _has(reports, k, "Subvention de 50,00 € du 22/08/2025", "sans financeur")
+    assert _has(reports, k, "pas de relevé à cette date")
+    # The open year's own, against what K left.
+    assert _has(reports, o, "Le chèque n° 0000903 a déjà été émis", f"{k}:")
+    assert _has(reports, o, "La remise du 06/09/2025 dépose 28,00")
+    assert _has(reports, o, "à découvert le 15/10/2025")
+    assert _has(reports, o, "pointée sur le relevé du 31/08/2025, antérieur")
+    assert not [r for r in reports if r[0].endswith("coop.beancount")]
+    # What the closing kept (from the books before its seal) is what CI computes after it.
+    assert results_problems(rich.parent.parent, rich.name, [f"ledgers/{rich.name}/{results_filename(K)}"]) == []
+
+
+def test_an_open_remise_of_a_cheque_deposited_in_the_closed_exercice(rich):
+    """A cheque of K deposited in K, named again by a remise of the open year: the open load
+    does not hold its receipt, so the coop is loaded in full (« déjà dans la remise »)."""
+    second = rich / OPEN.filename
+    entry = _txn("2025-09-08", "Remise de chèques", "Remise de 1 chèque(s) à la banque", "XO20",
+                 {"nature": '"remise"', "mode": '"CHQ"'}, [(BANK, "20.00"), (CHQ, "-20.00")], "^chq-x2")
+    texts = {OPEN.filename: _insert(second.read_text(), entry)}
+    full, alone = _both(rich, texts)
+    assert alone.open_from is None and "deposited in a closed" in alone.why_full
+    reports = _assert_same(full, alone, rich, standalone=False)
+    assert _has(reports, OPEN.filename, "Le chèque de la pièce XK06", "est déjà dans la remise du 05/06/2025")
+
+
+def test_cash_counts_across_the_boundary(rich):
+    """The open year's first count with the gap K's last count left is not reported again; an
+    operation of a count's day written after the count comes after it."""
+    second = rich / OPEN.filename
+    text = second.read_text()
+    full, _alone = _both(rich)
+    gaps = [r for r in _reports(full, rich) if "Arrêté de caisse du 31/08/2025" in r[2]]
+    k_gap = Decimal(re.search(r"écart (-?[\d ,]+)", _plain(gaps[0][2]))
+                    .group(1).replace(" ", "").replace(",", "."))
+    open_gaps = [r for r in _reports(full, rich) if "Arrêté de caisse du 31/12/2025" in r[2]]
+    o_gap = Decimal(re.search(r"écart (-?[\d ,]+)", _plain(open_gaps[0][2]))
+                    .group(1).replace(" ", "").replace(",", "."))
+    # An expense before the open year's first count brings its gap to K's.
+    same = _txn("2025-12-01", "Boulangerie", "Goûter", "XO30", {"mode": '"ESP"'},
+                [("Charges:6063-Fournitures-activites", f"{k_gap - o_gap:.2f}"), (CAISSE, f"{o_gap - k_gap:.2f}")])
+    after = _txn("2025-12-31", "Famille Lopez", "Participation", "XO31", {"mode": '"ESP"'},
+                 [(CAISSE, "7.00"), ("Produits:7562-Participation-familles", "-7.00")])
+    text = _insert(text, same)
+    count = re.search(r'^2025-12-31 custom "arrete-caisse" .*\n(?:  .*\n)*', text, re.M)
+    text = text[:count.end()] + "\n" + after + text[count.end():]
+    full, alone = _both(rich, {OPEN.filename: text})
+    reports = _assert_same(full, alone, rich)
+    assert not _has(reports, OPEN.filename, "Arrêté de caisse du 31/12/2025")  # same gap, reported once
+    assert _has(reports, K.filename, "Arrêté de caisse du 31/08/2025")
+    # The next count sees the operation written after the one of 31/12 (7 € more in the book).
+    gap = f"(écart {k_gap - 7:.2f}".replace(".", ",")
+    assert _has(reports, OPEN.filename, "Arrêté de caisse du 31/03/2026", gap), [r[2] for r in reports if "31/03/2026" in r[2]]
+
+
+# -- the records of the closed exercice: adhésion, quitus ---------------------------------------
+def _declaration(eleves: int, statut: str) -> str:
+    return yaml.safe_dump({
+        "exercice": str(K), "classes": [{"niveau": "CP", "enseignant": "Mme Alpha", "eleves": eleves, "adultes": 2}],
+        "options": {"revue": False, "biens_declares": "0", "participation_volontaire": "0"},
+        "mandataire": {"nom": "Mme Durand", "engagement": True}, "statut": statut, "paiement": "",
+        "historique": []}, allow_unicode=True, sort_keys=False)
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> Path:
+    """The rich coop, its adhésion of K declared and paid (and K's rates in ad.yaml) before the closing."""
+    root = tmp_path_factory.mktemp("dossiers")
+    coop_dir = _rich(root)
+    ad_yaml = root / "ad.yaml"
+    config = yaml.safe_load(ad_yaml.read_text())
+    config["adhesion"][str(K)] = dict(config["adhesion"][str(OPEN)])
+    ad_yaml.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    (coop_dir / f"adhesion-{K}.yaml").write_text(_declaration(250, "payee"))
+    _close(coop_dir)
+    return coop_dir
+
+
+def test_the_adhesion_and_the_quitus_of_the_closed_exercice(records):
+    coop_dir = records
+    full, alone = _both(coop_dir)
+    reports = _assert_same(full, alone, coop_dir)
+    assert _has(reports, K.filename, "L'adhésion 2024-2025 déclarée (252 membres)", "623,25")
+    # Both records change after the closing (they are not sealed): the AD corrects the
+    # declaration, the vérificateurs sign the quitus, one of them the mandataire.
+    declaration = coop_dir / f"adhesion-{K}.yaml"
+    dossier = coop_dir / f"crf-{K}.yaml"
+    try:
+        declaration.write_text(_declaration(40, "payee"))
+        dossier.write_text(f"exercice: {K}\nverification:\n  date: 2025-10-02\n  verificateurs:\n"
+                           "  - {nom: M. Parent, qualite: \"Parent d'élève\"}\n"
+                           "  - {nom: Mme DURAND, qualite: \"Enseignante\"}\nstatut: brouillon\n")
+        full, alone = _both(coop_dir)
+        reports = _assert_same(full, alone, coop_dir)
+        assert _has(reports, K.filename, "L'adhésion 2024-2025 déclarée (42 membres)", "623,25")
+        assert _has(reports, f"crf-{K}.yaml", "Mme DURAND, vérificateur aux comptes de l'exercice 2024-2025")
+    finally:
+        declaration.write_text(_declaration(250, "payee"))
+        dossier.unlink(missing_ok=True)
+        forget()
+
+
+# -- the AD's settings ---------------------------------------------------------------------------
+def _set_rules(root: Path, regles: dict | None) -> None:
+    ad_yaml = root / "ad.yaml"
+    config = yaml.safe_load(ad_yaml.read_text())
+    if regles is None:
+        config.pop("regles", None)
+    else:
+        config["regles"] = regles
+    ad_yaml.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    from retkoop_tools.ad import ad_config_cached
+
+    getattr(ad_config_cached, "cache_clear", lambda: None)()
+    forget()
+
+
+@pytest.fixture(scope="module")
+def warned(tmp_path_factory) -> Path:
+    """The rich coop of an AD that makes the overdraft and the caisse négative avertissements,
+    closed under those settings."""
+    root = tmp_path_factory.mktemp("avertie")
+    coop_dir = _rich(root)
+    _set_rules(root, {"banque-negative": "avertissement", "caisse-negative": "avertissement",
+                      "regie-plafond": {"niveau": "erreur", "plafond": 180}})
+    _close(coop_dir)
+    return coop_dir
+
+
+def test_avertissements_of_the_closed_exercice_stay_avertissements(warned):
+    full, alone = _both(warned)
+    assert alone.results is not None  # the closing's state, kept under these settings
+    reports = _assert_same(full, alone, warned)
+    assert _has(reports, K.filename, "à découvert le 20/08/2025", level="avertissement")
+    assert _has(reports, K.filename, "La caisse serait négative le 29/08/2025", level="avertissement")
+    assert _has(reports, K.filename, "atteint 200,00 € le 20/06/2025", "180,00", level="erreur")
+
+
+@pytest.mark.parametrize("regles", [
+    {"banque-negative": "ignorer", "caisse-negative": "erreur", "regie-non-soldee": "erreur",
+     "remise-cheques": "avertissement", "vente-sans-achat": "ignorer"},
+    {"regie-plafond": {"plafond": 250}, "cheque-non-debite": {"mois": 14}, "caisse-plafond": "erreur"},
+    None,
+])
+def test_settings_changed_after_the_closing(warned, regles):
+    """The state is keyed on ad.yaml's settings: changed after the closing, the closed
+    exercice's errors are those of the new settings, as in a full load."""
+    root = warned.parent.parent
+    before = (root / "ad.yaml").read_text()
+    try:
+        _set_rules(root, regles)
+        full, first = _both(warned)
+        assert first.open_from is None  # the closing's state is of other settings
+        _assert_same(full, first, warned, standalone=False)
+        forget()
+        again = load_books(warned, warned.name)  # the state computed then, kept locally
+        reports = _assert_same(full, again, warned)
+        overdraft = [r for r in reports if "à découvert le 20/08/2025" in r[2]]
+        if regles and regles.get("banque-negative") == "ignorer":
+            assert overdraft == []
+        elif regles is None:
+            assert [r[3] for r in overdraft] == ["erreur"]
+    finally:
+        (root / "ad.yaml").write_text(before)
+        _set_rules(root, yaml.safe_load(before).get("regles"))
+
+
+# -- a closed file changed, through the store, a commit, CI; a reopening ---------------------------
+@pytest.fixture
+def repo(rich, tmp_path) -> tuple[Path, Path]:
+    """The rich coop's AD as a git repository (a copy: the tests below change it)."""
+    from tests.gitrepo import run_git
+
+    root = tmp_path / "ad"
+    shutil.copytree(rich.parent.parent, root)
+    run_git(root, "init", "-q", "-b", "main")
+    run_git(root, "config", "user.name", "Compta AD")
+    run_git(root, "config", "user.email", "compta@ad91.fr")
+    run_git(root, "add", "-A")
+    run_git(root, "commit", "-qm", "Livres", "--no-verify")
+    forget()
+    return root, root / "ledgers" / rich.name
+
+
+def _one_more_euro(text: str) -> str:
+    changed = re.sub(r"(Charges:6181-Livres-abonnements\s+)40\.00 EUR\n(  Actif:512-Banque\s+)-40\.00 EUR",
+                     r"\g<1>41.00 EUR\n\g<2>-41.00 EUR", text, count=1)
+    assert changed != text
+    return changed
+
+
+def test_a_closed_file_changed_is_still_caught(repo):
+    from retkoop_tools.checks.commits import check_commit
+    from retkoop_tools.checks.runner import check_coop
+    from retkoop_tools.store.store import RuleViolationError, Store
+    from tests.gitrepo import ADMIN, run_git
+
+    root, coop_dir = repo
+    uai = coop_dir.name
+    closed = coop_dir / K.filename
+    texts = {K.filename: _one_more_euro(closed.read_text())}
+    full, alone = _both(coop_dir, texts)
+    assert alone.open_from is None  # loaded in full: the seal is judged
+    reports = _assert_same(full, alone, coop_dir, standalone=False)
+    assert _has(reports, K.filename, f"L'exercice {K} est clos", "ses écritures ont été modifiées")
+    assert any("est clos" in e.message for e in check_coop(root, uai, texts=texts).errors)
+    # The portal's store refuses it, even to the AD's own commands.
+    with pytest.raises(RuleViolationError, match="est clos"):
+        Store(root).write(uai, texts, ADMIN, "Correction", scope=__import__(
+            "retkoop_tools.policy.writes", fromlist=["Scope"]).Scope.SYSTEM)
+    assert closed.read_text() != texts[K.filename]
+    # A commit that does it: CI (retkoop check --commits) and the hooks report it.
+    closed.write_text(texts[K.filename])
+    run_git(root, "commit", "-qam", "Correction d'un exercice clos", "--no-verify")
+    commit = run_git(root, "rev-parse", "HEAD").stdout.strip()
+    errors = [e.message for coop in check_commit(root, commit).results for e in coop.errors]
+    assert any(f"L'exercice {K} est clos" in m for m in errors), errors
+
+
+def test_a_forged_closing_file_is_refused(repo):
+    from retkoop_tools.checks.commits import check_commit
+    from tests.gitrepo import run_git
+
+    root, coop_dir = repo
+    kept = coop_dir / results_filename(K)
+    data = json.loads(kept.read_text())
+    data["etat"]["erreurs"] = [e for e in data["etat"]["erreurs"] if "découvert" not in e["message"]]
+    assert len(data["etat"]["erreurs"]) < len(json.loads(kept.read_text())["etat"]["erreurs"])
+    kept.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    run_git(root, "commit", "-qam", "Découvert oublié", "--no-verify")
+    commit = run_git(root, "rev-parse", "HEAD").stdout.strip()
+    errors = [e.message for coop in check_commit(root, commit).results for e in coop.errors]
+    assert any(f"{kept.name} ne correspond pas aux livres" in m for m in errors), errors
+
+
+def test_reopened_written_and_closed_again(repo):
+    from retkoop_tools.cloture.actions import reopen_exercice
+    from retkoop_tools.store.store import Store
+    from tests.gitrepo import ADMIN
+
+    root, coop_dir = repo
+    store = Store(root)
+    result = reopen_exercice(store, coop_dir.name, K, ADMIN, "Régie d'Alpha justifiée en août")
+    assert result.ok, result.errors
+    assert not (coop_dir / results_filename(K)).exists()
+    full, alone = _both(coop_dir)
+    assert alone.open_from is None  # reopened: loaded in full until the next closing
+    entry = _txn("2025-08-30", "Mme Alpha", "Justification de la régie : achats de la classe", "XK40",
+                 {"mode": '"ESP"'}, [("Charges:6068-Fournitures-projets", "60.00"), (ALPHA, "-60.00")])
+    (coop_dir / K.filename).write_text(_insert((coop_dir / K.filename).read_text(), entry))
+    _close(coop_dir, on=datetime.date(2025, 10, 1))
+    full, alone = _both(coop_dir)
+    assert alone.results is not None
+    reports = _assert_same(full, alone, coop_dir)
+    assert _has(reports, K.filename, "régie de Alpha n'est ni justifiée", "(140,00 € en cours")
+    assert _has(reports, K.filename, "à découvert le 20/08/2025")

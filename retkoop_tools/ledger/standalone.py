@@ -543,6 +543,10 @@ def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str
         entries += more
         errors += more_errors
         others.append(more_options)
+    deposited = set(state.get("liens", []))
+    if deposited and any(isinstance(e, data.Transaction) and e.links and not deposited.isdisjoint(e.links)
+                         for e in entries):
+        return "an open exercice names a cheque deposited in a closed one"
     try:
         kept = _from_changed(state["reports"], by_rel, coop_dir)
         seals = _from_changed(state["clotures"], by_rel, coop_dir)
@@ -551,7 +555,8 @@ def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str
         return str(exc)
     entries += _synthetic(state, last) + kept
     plugin_state = PluginState(fin, cheques, {a: Decimal(g) for a, g in state.get("ecarts_caisse", {}).items()},
-                               tuple(Exercice.parse(e) for e in state.get("exercices", [])))
+                               tuple(Exercice.parse(e) for e in state.get("exercices", [])),
+                               state.get("totaux", {}))
     entries, errors, options = _finish(entries, errors, options, others, loaded_files, plugin_state)
     errors = errors + _sealed_errors(state, coop_dir)
     entries = sorted([*entries, *seals], key=data.entry_sortkey)
