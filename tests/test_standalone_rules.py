@@ -83,7 +83,7 @@ def _txn(date, payee, narration, piece, meta: dict, postings: list[tuple[str, st
 
 
 BANK, CAISSE, CHQ = "Actif:512-Banque", "Actif:530-Caisse", "Actif:5112-Cheques-a-encaisser"
-ALPHA, BETA = "Actif:54-Regies:Alpha", "Actif:54-Regies:Beta"
+ALPHA, BETA, GAMMA = "Actif:54-Regies:Alpha", "Actif:54-Regies:Beta", "Actif:54-Regies:Gamma"
 
 #: What the closed exercice K holds besides the generated books (every rule touched).
 K_ENTRIES = [
@@ -542,3 +542,87 @@ def test_reopened_written_and_closed_again(repo):
     reports = _assert_same(full, alone, coop_dir)
     assert _has(reports, K.filename, "régie de Alpha n'est ni justifiée", "(140,00 € en cours")
     assert _has(reports, K.filename, "à découvert le 20/08/2025")
+
+
+# -- two closed exercices: the second closing computed on the first one's state -----------------
+@pytest.fixture(scope="module")
+def two_closed(tmp_path_factory) -> Path:
+    """Three exercices: 2023-2024 and 2024-2025 closed one after the other (the second from a
+    standalone load on the first one's state, as every closing after the first), 2025-2026 open.
+    Régies and a cheque left pending across both closed exercices, photos sold without purchase."""
+    root = tmp_path_factory.mktemp("deux")
+    generate_ad(root, synthetic_coops(1), dict(DEMO_AD), exercices=synthetic_exercices(3), closed=set(),
+                target_ops=30, closing=True)
+    coop_dir = next((root / "ledgers").iterdir())
+    first, second, third = (coop_dir / e.filename for e in (Exercice(2023), K, OPEN))
+    comptes = coop_dir / "comptes.beancount"  # a régie untouched in 2024-2025
+    comptes.write_text(comptes.read_text() + f"2023-09-01 open {GAMMA}  EUR\n")
+    first.write_text(_insert(first.read_text(), "\n".join([
+        _txn("2024-06-02", "Mme Alpha", "Versement de la régie d'avance", "XA01",
+             {"nature": '"regie"', "mode": '"ESP"'}, [(ALPHA, "100.00"), (CAISSE, "-100.00")]),
+        _txn("2024-06-01", "Kermesse", "Buvette", "XA02", {"mode": '"ESP"'},
+             [(CAISSE, "160.00"), ("Produits:708-Fetes-ventes", "-160.00")]),
+        _txn("2024-06-03", "M. Beta", "Versement de la régie d'avance", "XA03",
+             {"nature": '"regie"', "mode": '"ESP"'}, [(BETA, "60.00"), (CAISSE, "-60.00")]),
+        _txn("2024-05-10", "Librairie du centre", "Albums", "XA04", {"mode": '"CHQ"', "cheque": '"0000801"'},
+             [("Charges:6181-Livres-abonnements", "40.00"), (BANK, "-40.00")]),
+        _txn("2024-06-15", "Familles", "Photos de classe", "XA05", {"mode": '"ESP"'},
+             [(CAISSE, "90.00"), ("Produits:707-Ventes-pour-cession", "-90.00")]),
+        _txn("2024-06-04", "M. Gamma", "Versement de la régie d'avance", "XA07",
+             {"nature": '"regie"', "mode": '"ESP"'}, [(GAMMA, "20.00"), (CAISSE, "-20.00")]),
+        _txn("2024-08-20", "Dépôt d'espèces", "Versement d'espèces à la banque", "XA06",
+             {"nature": '"virement"', "mode": '"ESP"'}, [(BANK, "90.00"), (CAISSE, "-90.00")]),
+    ])))
+    second.write_text(_insert(second.read_text(), "\n".join([
+        _txn("2025-03-01", "Mme Alpha", "Versement de la régie d'avance", "XB01",
+             {"nature": '"regie"', "mode": '"ESP"'}, [(ALPHA, "30.00"), (CAISSE, "-30.00")]),
+        _txn("2025-02-28", "Kermesse", "Buvette", "XB02", {"mode": '"ESP"'},
+             [(CAISSE, "30.00"), ("Produits:708-Fetes-ventes", "-30.00")]),
+        _txn("2025-08-30", "Papeterie", "Cahiers", "XB03", {"mode": '"CHQ"', "cheque": '"0000802"'},
+             [("Charges:6063-Fournitures-activites", "5000.00"), (BANK, "-5000.00")]),
+    ])))
+    third.write_text(_insert(third.read_text(), _txn(
+        "2025-09-03", "Mairie de Massy", "Subvention", "XC01", {"mode": '"VIR"'},
+        [(BANK, "5000.00"), ("Produits:744-Subvention-commune", "-5000.00")])))
+    _close(coop_dir, Exercice(2023), datetime.date(2024, 9, 20))
+    _close(coop_dir, K)
+    return coop_dir
+
+
+def test_two_closed_exercices(two_closed):
+    from retkoop_tools.checks.commits import results_problems
+
+    coop_dir = two_closed
+    full, alone = _both(coop_dir)
+    assert alone.open_from == OPEN and alone.results is not None
+    reports = _assert_same(full, alone, coop_dir)
+    old = Exercice(2023).filename
+    assert _has(reports, old, "régie de Alpha n'est ni justifiée ni restituée au 31/08/2024", "le 02/06/2024")
+    assert _has(reports, K.filename, "régie de Alpha n'est ni justifiée ni restituée au 31/08/2025", "le 01/03/2025")
+    assert _has(reports, old, "régie de Beta n'est ni justifiée ni restituée au 31/08/2024", "le 03/06/2024"), [r[2] for r in reports if "Beta" in r[2]]
+    # Untouched in 2024-2025: still not settled at its end, versed in 2023-2024.
+    assert _has(reports, old, "régie de Gamma n'est ni justifiée ni restituée au 31/08/2025", "le 04/06/2024")
+    assert _has(reports, old, "n° 0000801", "toujours pas débité")
+    # Each closing's file, the second computed on the first one's state, is what CI computes.
+    changed = [f"ledgers/{coop_dir.name}/{results_filename(e)}" for e in (Exercice(2023), K)]
+    assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == []
+
+
+def test_a_record_saved_after_a_load_is_seen_by_the_next(rich):
+    """The loads remembered in the process are keyed on the records the rules read too: the
+    quitus signed after a load is judged by the next one, without anything else changing."""
+    dossier = rich / f"crf-{K}.yaml"
+    declaration = rich / f"adhesion-{K}.yaml"
+    forget()
+    before = load_books(rich, rich.name)
+    try:
+        declaration.write_text(_declaration(20, "declaree"))
+        dossier.write_text(f"exercice: {K}\nverification:\n  date: 2025-10-02\n  verificateurs:\n"
+                           "  - {nom: Mme Durand, qualite: \"Enseignante\"}\nstatut: brouillon\n")
+        after = load_books(rich, rich.name)
+        assert after is not before
+        assert _has(_reports(after, rich), f"crf-{K}.yaml", "Mme Durand, vérificateur aux comptes")
+    finally:
+        dossier.unlink(missing_ok=True)
+        declaration.unlink(missing_ok=True)
+        forget()

@@ -572,9 +572,11 @@ _memory_lock = threading.Lock()
 
 
 def _content_key(coop_dir: Path, texts: Mapping[str, Any] | None, full: bool) -> tuple:
-    """The coop's files as they are (or will be): their names and contents' hashes."""
+    """The coop's files as they are (or will be): their names and contents' hashes — the books,
+    the closings' files, and the records the rules read (the quitus in crf-*.yaml, the adhésion,
+    the mandataires)."""
     h = hashlib.sha256()
-    names = sorted({p.name for p in coop_dir.iterdir() if p.suffix in (".beancount", ".json") and p.is_file()}
+    names = sorted({p.name for p in coop_dir.iterdir() if p.suffix in (".beancount", ".json", ".yaml") and p.is_file()}
                    | {k for k, v in (texts or {}).items() if "/" not in k and v is not None})
     for name in names:
         if texts is not None and name in texts and texts[name] is None:
