@@ -130,12 +130,15 @@ K_ENTRIES = [
     _txn("2025-08-27", "Dépôt d'espèces", "Versement d'espèces à la banque", "XK17",
          {"nature": '"virement"', "mode": '"ESP"'}, [(BANK, "300.00"), (CAISSE, "-300.00")]),
     _txn("2025-08-28", "Kermesse", "Fête de fin d'année", "XK18", {"mode": '"ESP"'},
-         [(CAISSE, "1300.00"), ("Produits:708-Fetes-ventes", "-1300.00")]),
+         [(CAISSE, "1400.00"), ("Produits:708-Fetes-ventes", "-1400.00")]),
     _txn("2025-08-29", "Dépôt d'espèces", "Versement d'espèces à la banque", "XK19",
-         {"nature": '"virement"', "mode": '"ESP"'}, [(BANK, "1000.00"), (CAISSE, "-1000.00")]),
+         {"nature": '"virement"', "mode": '"ESP"'}, [(BANK, "1100.00"), (CAISSE, "-1100.00")]),
     # arrêté de caisse: a gap of 2 € at the last count of K, the same in the open year.
     _txn("2025-08-30", "Boulangerie", "Goûter", "XK20", {"mode": '"ESP"'},
          [("Charges:6063-Fournitures-activites", "2.00"), (CAISSE, "-2.00")]),
+    # arrêté de caisse: an operation of 31/08 written after K's last count (after it, then).
+    _txn("2025-08-31", "Famille Lopez", "Participation", "XK27", {"mode": '"ESP"'},
+         [(CAISSE, "3.00"), ("Produits:7562-Participation-familles", "-3.00")]),
     # tresorerie: a pièce used twice, the second time by an operation still carried (not ticked).
     _txn("2025-08-26", "Papeterie", "Cahiers", "D26", {"mode": '"CHQ"', "cheque": '"0000905"'},
          [("Charges:6063-Fournitures-activites", "12.00"), (BANK, "-12.00")]),
@@ -276,6 +279,7 @@ def test_every_rule_across_the_boundary(rich):
     # Judged at K's closing, on entries the open exercice still carries (not judged again).
     assert _has(reports, k, "à découvert le 20/08/2025")
     assert _has(reports, k, "La caisse serait négative le 29/08/2025")
+    assert _has(reports, k, "La caisse contient", "le 28/08/2025", level="avertissement")
     assert _has(reports, k, "La pièce D26 est déjà utilisée")
     assert _has(reports, k, "La remise du 02/07/2025 dépose 9 000,00")
     assert _has(reports, k, "seraient négatifs le 02/07/2025")

@@ -389,6 +389,7 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
                 by_date[day][(account, day.isoformat())] += number
             else:
                 totals[account] += number
+    late: dict[str, Decimal] = defaultdict(Decimal)  # on `fin`, written after its count
     for account in caisse_accounts:
         # A count covers what the ledger's order puts before it: the operations of earlier
         # days, and those of its day written before it (`retkoop_plugins.arrete_caisse`).
@@ -401,11 +402,18 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
             key = data.entry_sortkey(entry)
             for posting in entry.postings:
                 if posting.account == account:
-                    day = next((d for k, d in count_keys if k > key), fin)
-                    by_date[day][(account, None)] += posting.units.number
+                    day = next((d for k, d in count_keys if k > key), None)
+                    if day is None and count_keys[-1][1] == fin:
+                        late[account] += posting.units.number  # after the count of `fin`
+                    else:
+                        by_date[day or fin][(account, None)] += posting.units.number
         totals.pop(account, None)
     for account, number in totals.items():
         by_date[fin][(account, None)] += number
+    late_lines = [(a, n, None) for a, n in sorted(late.items()) if n]
+    late_fonds = -sum((n for _, n, _ in late_lines), ZERO)
+    if late_lines:
+        by_date[fin][(fonds_account, None)] -= late_fonds
     a_nouveaux = []
     carry_fonds = ZERO  # what the dated parts before `fin` put on the fonds account
     for day in sorted(by_date):
@@ -426,6 +434,10 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
         if lines:
             a_nouveaux.append({"date": day.isoformat(),
                                "postings": [[a, str(n), t] for a, n, t in lines]})
+    if late_lines:  # after the cash count of `fin`, as the operations it stands for
+        lines = late_lines + ([(fonds_account, late_fonds, None)] if late_fonds else [])
+        a_nouveaux.append({"date": fin.isoformat(), "apres_arrete": True,
+                           "postings": [[a, str(n), t] for a, n, t in lines]})
 
     # The first use of each cheque number, when it is not carried (then it is loaded).
     first_cheques: dict[tuple[str, str], Any] = dict(previous_cheques or {})

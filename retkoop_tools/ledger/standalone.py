@@ -384,8 +384,9 @@ def _synthetic(state: dict, exercice: Exercice) -> list:
         for account, number, tick in item["postings"]:
             meta = {META_RELEVE: datetime.date.fromisoformat(tick)} if tick else None
             postings.append(data.Posting(account, data.Amount(Decimal(number), "EUR"), None, None, None, meta))
-        # Line 0: first of its day, before the carried cash counts that follow it.
-        meta = data.new_metadata(anouveaux.SYNTHETIC_FILENAME, 0)
+        # Line 0: first of its day, before the carried cash counts that follow it (but the part
+        # written after the last count of the closed exercice's last day).
+        meta = data.new_metadata(anouveaux.SYNTHETIC_FILENAME, 10 ** 9 if item.get("apres_arrete") else 0)
         meta["nature"] = "cloture"
         result.append(data.Transaction(
             meta, datetime.date.fromisoformat(item["date"]), "*", "Report à nouveau",
