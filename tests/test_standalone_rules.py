@@ -209,7 +209,7 @@ def _both(coop_dir: Path, texts: dict | None = None):
 
 def _reports(loaded, coop_dir: Path) -> list[tuple]:
     result = result_of_load(coop_dir.parent.parent, coop_dir.name, loaded.entries, loaded.errors)
-    return sorted((e.file, e.line, e.message, e.level) for e in [*result.errors, *result.warnings])
+    return [(e.file, e.line, e.message, e.level) for e in [*result.errors, *result.warnings]]  # as listed
 
 
 def _books(loaded, coop_dir: Path) -> Books:
@@ -630,3 +630,20 @@ def test_a_record_saved_after_a_load_is_seen_by_the_next(rich):
         dossier.unlink(missing_ok=True)
         declaration.unlink(missing_ok=True)
         forget()
+
+
+@pytest.mark.parametrize("coop", ["rich", "two_closed", "records"])
+def test_the_console_s_summary_is_the_same(coop, request, monkeypatch):
+    """The console lists the same errors and avertissements in the same order, and the same
+    figures of each exercice, from a standalone load as from a full one."""
+    from retkoop_tools.console.summary import summarize
+    from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV
+
+    coop_dir = request.getfixturevalue(coop)
+    forget()
+    ours = summarize(coop_dir.parent.parent, coop_dir.name)
+    monkeypatch.setenv(MODE_ENV, FULL_MODE)
+    forget()
+    full = summarize(coop_dir.parent.parent, coop_dir.name)
+    assert ours["erreurs"] == full["erreurs"] and ours["avertissements"] == full["avertissements"]
+    assert ours == full
