@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from beancount.core import data
 
 from retkoop_tools.ad import load_ad
 from retkoop_tools.chart import load_chart
@@ -218,7 +219,7 @@ def _books(loaded, coop_dir: Path) -> Books:
 
 def _facts(loaded, coop_dir: Path) -> dict:
     books = _books(loaded, coop_dir)
-    accounts = sorted({p.account for op in books.operations for p in op.entry.postings})
+    accounts = sorted({e.account for e in loaded.entries if isinstance(e, data.Open)})
     days = sorted({op.date for op in books.operations if OPEN.contains(op.date)})
     return {
         "balances": {a: [(d, books.balance(a, d)) for d in days] for a in accounts},
@@ -482,7 +483,7 @@ def _one_more_euro(text: str) -> str:
 
 
 def test_a_closed_file_changed_is_still_caught(repo):
-    from retkoop_tools.checks.commits import check_commit
+    from retkoop_tools.checks.commits import check_commit, check_index
     from retkoop_tools.checks.runner import check_coop
     from retkoop_tools.store.store import RuleViolationError, Store
     from tests.gitrepo import ADMIN, run_git
@@ -503,7 +504,10 @@ def test_a_closed_file_changed_is_still_caught(repo):
     assert closed.read_text() != texts[K.filename]
     # A commit that does it: CI (retkoop check --commits) and the hooks report it.
     closed.write_text(texts[K.filename])
-    run_git(root, "commit", "-qam", "Correction d'un exercice clos", "--no-verify")
+    run_git(root, "add", "-A")
+    staged = [e.message for coop in check_index(root) for e in coop.errors]  # the pre-commit hook
+    assert any(f"L'exercice {K} est clos" in m for m in staged), staged
+    run_git(root, "commit", "-qm", "Correction d'un exercice clos", "--no-verify")
     commit = run_git(root, "rev-parse", "HEAD").stdout.strip()
     errors = [e.message for coop in check_commit(root, commit).results for e in coop.errors]
     assert any(f"L'exercice {K} est clos" in m for m in errors), errors
@@ -647,3 +651,25 @@ def test_the_console_s_summary_is_the_same(coop, request, monkeypatch):
     full = summarize(coop_dir.parent.parent, coop_dir.name)
     assert ours["erreurs"] == full["erreurs"] and ours["avertissements"] == full["avertissements"]
     assert ours == full
+
+
+def test_a_first_exercice_closed_without_opening_balances(tmp_path):
+    """Books started without their opening balances: K's overdrafts are avertissements while
+    the balances may still be given, erreurs once K is closed. What the closing keeps is what
+    the books say once closed — as a full load, and CI, say."""
+    from retkoop_tools.checks.commits import results_problems
+
+    coop_dir = _generate(tmp_path)
+    first = coop_dir / K.filename
+    text = first.read_text()
+    without = re.sub(r'2024-09-01 \* "Reprise des soldes".*?\n\n', "", text, count=1, flags=re.S)
+    assert without != text
+    first.write_text(without)
+    forget()
+    before = _reports(load_books(coop_dir, coop_dir.name), coop_dir)
+    assert _has(before, K.filename, "à découvert le 03/09/2024", "soldes de départ", level="avertissement")
+    _close(coop_dir)
+    full, alone = _both(coop_dir)
+    reports = _assert_same(full, alone, coop_dir)
+    assert _has(reports, K.filename, "à découvert le 03/09/2024", level="erreur")
+    assert results_problems(tmp_path, coop_dir.name, [f"ledgers/{coop_dir.name}/{results_filename(K)}"]) == []
