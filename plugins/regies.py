@@ -97,7 +97,8 @@ def check_regies(entries, options_map):
         for item in days:
             by_account[item[0]].append(item)
         judged = judged_until(options_map)
-        for exercice, totals in sorted(closed_totals(options_map).items()):  # left out of the load
+        closed = sorted(closed_totals(options_map).items())
+        for exercice, totals in closed:  # left out of the load
             for account, regie in sorted(totals.get("regies", {}).items()):
                 balance = Decimal(regie["solde"])
                 if balance:
@@ -116,14 +117,29 @@ def check_regies(entries, options_map):
                 if not index or items[index - 1][3] == ZERO:
                     continue
                 balance = items[index - 1][3]
-                handed = [i for i in items[:index] if i[3] > i[2]]  # the days money was handed out
-                last = (handed or items[:index])[-1]
+                meta, date, entry = _last_versement(items[:index], judged, closed[-1][1] if closed else None,
+                                                    account, options_map)
                 errors += report(
-                    reglages, "regie-non-soldee", RegieNotSettledError, last[4].meta,
-                    _not_settled(account, exercice, balance, last[1]),
-                    last[4],
+                    reglages, "regie-non-soldee", RegieNotSettledError, meta,
+                    _not_settled(account, exercice, balance, date),
+                    entry,
                 )
     return entries, errors
+
+
+def _last_versement(items: list[tuple], judged, totals: dict | None, account: str, options_map):
+    """The last day money was handed out (else the last day) of a régie's days up to an
+    exercice's end: `(meta, date, entry)`. In a standalone load the days up to `judged` are sums
+    (the à-nouveaux): those of the closed exercices come from their totals."""
+    kept = (totals or {}).get("regies", {}).get(account) if judged is not None else None
+    if kept is not None:
+        items = [i for i in items if i[1] > judged]
+    handed = [i for i in items if i[3] > i[2]]  # the days money was handed out
+    if not handed and kept is not None and (kept["versement"][3] or not items):
+        where_ = kept["versement"]
+        return located(options_map, where_), datetime.date.fromisoformat(where_[2]), None
+    last = (handed or items)[-1]
+    return last[4].meta, last[1], last[4]
 
 
 def _not_settled(account: str, exercice: Exercice, balance, last_date: datetime.date) -> str:

@@ -673,3 +673,34 @@ def test_a_first_exercice_closed_without_opening_balances(tmp_path):
     reports = _assert_same(full, alone, coop_dir)
     assert _has(reports, K.filename, "à découvert le 03/09/2024", level="erreur")
     assert results_problems(tmp_path, coop_dir.name, [f"ledgers/{coop_dir.name}/{results_filename(K)}"]) == []
+
+
+@pytest.fixture(scope="module")
+def rentree(tmp_path_factory) -> Path:
+    """Three exercices, the first closed, the second over (the third begun): a régie versed
+    twice in the closed one is still not settled at the end of the second."""
+    root = tmp_path_factory.mktemp("rentree")
+    generate_ad(root, synthetic_coops(1), dict(DEMO_AD), exercices=synthetic_exercices(3), closed=set(),
+                target_ops=30, closing=True)
+    coop_dir = next((root / "ledgers").iterdir())
+    comptes = coop_dir / "comptes.beancount"
+    comptes.write_text(comptes.read_text() + f"2023-09-01 open {GAMMA}  EUR\n")
+    first = coop_dir / Exercice(2023).filename
+    first.write_text(_insert(first.read_text(), "\n".join([
+        _txn("2024-06-01", "Kermesse", "Buvette", "XR01", {"mode": '"ESP"'},
+             [(CAISSE, "100.00"), ("Produits:708-Fetes-ventes", "-100.00")]),
+        _txn("2024-06-02", "M. Gamma", "Versement de la régie d'avance", "XR02",
+             {"nature": '"regie"', "mode": '"ESP"'}, [(GAMMA, "40.00"), (CAISSE, "-40.00")]),
+        _txn("2024-06-20", "M. Gamma", "Versement de la régie d'avance", "XR03",
+             {"nature": '"regie"', "mode": '"ESP"'}, [(GAMMA, "30.00"), (CAISSE, "-30.00")]),
+    ])))
+    _close(coop_dir, Exercice(2023), datetime.date(2024, 9, 20))
+    return coop_dir
+
+
+def test_a_regie_of_the_closed_exercice_not_settled_in_the_next(rentree):
+    full, alone = _both(rentree)
+    reports = _assert_same(full, alone, rentree)
+    old = Exercice(2023).filename
+    assert _has(reports, old, "régie de Gamma n'est ni justifiée ni restituée au 31/08/2024", "(70,00 €", "le 20/06/2024")
+    assert _has(reports, old, "régie de Gamma n'est ni justifiée ni restituée au 31/08/2025", "(70,00 €", "le 20/06/2024")
