@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from beancount.core import data
 
-from retkoop_tools.ad import NotAnADRepositoryError, ad_config_cached, find_ad_root
+from retkoop_tools.ad import AD_FILENAME, NotAnADRepositoryError, ad_config_cached, find_ad_root
 from retkoop_tools.chart import Chart, ChartError, load_chart
 from retkoop_tools.checks.regles import (
     AVERTISSEMENT,
@@ -53,9 +53,23 @@ def chart_or_error(options_map: dict[str, Any], error_cls: type) -> tuple[Chart 
         return None, [error_cls(meta, f"Plan comptable de l'AD invalide : {exc}", None)]
 
 
+_AD_ROOTS: dict[str, Path | None] = {}
+
+
 def _ad_root(options_map: dict[str, Any]) -> Path | None:
+    """The AD repository of the ledger: found once per file (the rules ask it a score of
+    times per load), trusted while its ad.yaml is still there."""
     filename = options_map.get("filename")
-    return find_ad_root(filename) if filename and not filename.startswith("<") else None
+    if not filename or filename.startswith("<"):
+        return None
+    root = _AD_ROOTS.get(filename)
+    if root is not None and (root / AD_FILENAME).is_file():
+        return root
+    root = find_ad_root(filename)
+    if len(_AD_ROOTS) > 1024:
+        _AD_ROOTS.clear()
+    _AD_ROOTS[filename] = root
+    return root
 
 
 def ledger_reglages(options_map: dict[str, Any]) -> Reglages:

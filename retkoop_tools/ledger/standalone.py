@@ -63,6 +63,21 @@ from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 __all__ = ["Loaded", "load_books", "load_full", "results_filename", "UnsafeLedgerError"]
 
 _SEAL_RE = re.compile(r'^\d{4}-\d{2}-\d{2} custom "cloture" "(\d{4}-\d{4})" "([0-9a-f]*)"', re.M)
+_SEAL_BYTES_RE = re.compile(rb'^\d{4}-\d{2}-\d{2} custom "cloture" "(\d{4}-\d{4})" "([0-9a-f]*)"', re.M)
+_SEAL_MARK = b' custom "cloture" '
+
+
+def _seal_lines(content: bytes) -> list[re.Match]:
+    """The seal lines of a file's bytes: the few lines holding the marker, not the whole
+    text through a regular expression (a closed file is read on every load)."""
+    found, at = [], content.find(_SEAL_MARK)
+    while at >= 0:
+        start = content.rfind(b"\n", 0, at) + 1
+        match = _SEAL_BYTES_RE.match(content, start)
+        if match is not None:
+            found.append(match)
+        at = content.find(_SEAL_MARK, at + len(_SEAL_MARK))
+    return found
 _DATED = (data.Transaction, data.Balance, data.Pad)
 
 
@@ -190,32 +205,31 @@ def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | No
 
 
 # -- the opening state: committed, cached, or computed ---------------------------------------
-#: The code an opening state depends on besides our rules (`retkoop_plugins`), relative to
-#: `retkoop_tools`: what the rules read besides the books (ad.yaml's settings, the adhésion,
-#: the quitus, the mandataires), the messages, and the state's own computation. The loading
-#: code (this module) is not in it: a state means the same whoever loads it.
-_STATE_CODE = ("checks/regles.py", "checks/messages.py", "ad.py", "adhesion/model.py",
-               "documents/dossier.py", "documents/mandataires.py", "chart/__init__.py",
-               "chart/plan-comptable.yaml", "ledger/anouveaux.py", "ledger/digest.py",
-               "ledger/writer.py", "ledger/conventions.py", "ledger/exercice.py", "tresorier/books.py")
+#: The code an opening state's meaning depends on, relative to `retkoop_tools`: its
+#: computation from the entries (the à-nouveaux, what is carried, the cheque register, the
+#: hashes) and the chart's types it reads. Not the rules (`retkoop_plugins`, which only read
+#: entries): a closed exercice's errors are those of its check at its closing, kept by its seal
+#: like its CRF — a new version of the rules judges the open exercices, and judges the closed
+#: ones again only on demand (`retkoop check --complet`, a reopening). Not the loading code
+#: either: a state means the same whoever loads it.
+_STATE_CODE = ("ledger/anouveaux.py", "ledger/digest.py", "ledger/writer.py", "ledger/conventions.py",
+               "ledger/exercice.py", "tresorier/books.py", "chart/__init__.py", "chart/plan-comptable.yaml")
 
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code an opening state depends on: our rules, what they read, the state's
-    computation, the default chart and Beancount's version. A state of other code is not used
-    (the coop is then loaded in full once, and its state computed again and kept locally)."""
+    """A hash of the code an opening state depends on (`_STATE_CODE`), with the state's format
+    and Beancount's version (its parser and booking make the entries). A state of other code
+    is not used: the coop is loaded in full once, and its state computed again and kept
+    locally."""
     import beancount
-    import retkoop_plugins
 
     import retkoop_tools
 
     package = Path(retkoop_tools.__file__).parent
-    h = hashlib.sha256(f"beancount {beancount.__version__}\n".encode())
-    sources = [*sorted(Path(retkoop_plugins.__file__).parent.glob("*.py")),
-               *(package / rel for rel in _STATE_CODE)]
-    for path in sources:
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h = hashlib.sha256(f"beancount {beancount.__version__}\nformat {anouveaux.STATE_FORMAT}\n".encode())
+    for rel in _STATE_CODE:
+        h.update(rel.encode() + b"\0" + (package / rel).read_bytes())
     return h.hexdigest()
 
 
@@ -356,20 +370,41 @@ def _from_changed(records: list[dict], closed: dict[str, _ClosedFile], coop_dir:
     return result
 
 
+_CHEQUES: dict[tuple[str, int], tuple[dict, dict]] = {}
+
+
 def _cheques(state: dict, closed: dict[str, _ClosedFile], coop_dir: Path) -> dict[tuple[str, str], SealedCheque]:
+    """The cheque register of the closed exercices (remembered for a state while its files
+    are the ones it was computed on: a coop's ten years hold a thousand cheques)."""
+    changed = any(item.parsed is not None for item in closed.values())
+    key = (str(coop_dir), id(state))
+    if not changed and key in _CHEQUES and _CHEQUES[key][0] is state:
+        return _CHEQUES[key][1]
+    result = _cheques_of(state, closed, coop_dir)
+    if not changed:
+        if len(_CHEQUES) > 64:
+            _CHEQUES.clear()
+        _CHEQUES[key] = (state, result)
+    return result
+
+
+def _cheques_of(state: dict, closed: dict[str, _ClosedFile], coop_dir: Path) -> dict[tuple[str, str], SealedCheque]:
     lines: dict[tuple[str, str], int] = {}
     for rel, item in closed.items():
         if item.parsed is not None:
             for entry in item.parsed:
                 if isinstance(entry, data.Transaction):
                     lines.setdefault((rel, entry_fingerprint(entry)), int(entry.meta["lineno"]))
-    result = {}
+    result: dict[tuple[str, str], SealedCheque] = {}
+    paths: dict[str, str] = {}
     for account, number, date, rel, line, fp in state["cheques"]:
         if closed.get(rel) is not None and closed[rel].parsed is not None:
             if (rel, fp) not in lines:
                 raise NotStandaloneError(f"{rel}: a cheque's entry is gone")
             line = lines[(rel, fp)]
-        meta = {"filename": str(coop_dir / rel), "lineno": line}
+        if rel not in paths:
+            paths[rel] = str(coop_dir / rel)
+        meta = {"filename": paths[rel], "lineno": line}
         result[(account, number)] = SealedCheque(datetime.date.fromisoformat(date), meta)
     return result
 
@@ -412,7 +447,7 @@ def _state_cache_key(coop_dir: Path, closed: list[_ClosedFile]) -> str:
     h = hashlib.sha256(f"{anouveaux.STATE_FORMAT}\0{code_fingerprint()}\0{rules_fingerprint(coop_dir, closed[-1].exercice)}\0".encode())
     for item in closed:  # the seals: a tick does not change them
         h.update(item.rel.encode() + b"\0")
-        h.update(b",".join(m.group(0).encode() for m in _SEAL_RE.finditer(item.content.decode("utf-8", "replace"))))
+        h.update(b",".join(m.group(0) for m in _seal_lines(item.content)))
     return h.hexdigest()
 
 
@@ -474,11 +509,26 @@ def _sealed_prefix(coop_dir: Path, files: list[tuple[Exercice, str]],
     prefix = []
     for exercice, rel in files:
         content = _read(coop_dir, rel, texts)
-        seals = [m.group(1) for m in _SEAL_RE.finditer(content.decode("utf-8", "replace"))]
+        seals = [m.group(1).decode() for m in _seal_lines(content)]
         if str(exercice) not in seals:
             break
         prefix.append(_ClosedFile(rel, exercice, content))
     return prefix
+
+
+_RESULTS: dict[bytes, Any] = {}
+
+
+def _results_of(content: bytes) -> Any:
+    """A `cloture-*.json` read, remembered by its content (read-only: it is read on every
+    load, and the same object lets what is derived from it be remembered too)."""
+    found = _RESULTS.get(content)
+    if found is None:
+        found = json.loads(content)
+        if len(_RESULTS) > 64:
+            _RESULTS.clear()
+        _RESULTS[content] = found
+    return found
 
 
 def _find_state(coop_dir: Path, prefix: list[_ClosedFile],
@@ -490,7 +540,7 @@ def _find_state(coop_dir: Path, prefix: list[_ClosedFile],
         key = _state_cache_key(coop_dir, closed)
         rel = results_filename(closed[-1].exercice)
         try:
-            results = json.loads(_read(coop_dir, rel, texts))
+            results = _results_of(_read(coop_dir, rel, texts))
         except (OSError, ValueError):
             results = None
         candidates: list[tuple[dict, dict | None]] = []
