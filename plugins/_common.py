@@ -229,6 +229,23 @@ def judged_until(options_map) -> datetime.date | None:
     return state.fin if state is not None else None
 
 
+def closed_totals(options_map) -> dict:
+    """What a standalone load knows of each closed exercice for the rules on a whole exercice
+    (`retkoop_tools.ledger.anouveaux._totals`), by exercice: {} in a full load."""
+    from retkoop_tools.ledger.anouveaux import plugin_state
+    from retkoop_tools.ledger.exercice import Exercice
+
+    state = plugin_state(options_map)
+    return {Exercice.parse(k): v for k, v in state.totaux.items()} if state is not None else {}
+
+
+def located(options_map, where_: list | None) -> dict | None:
+    """The metadata of an entry of a closed exercice known by `[file, line, …]` from its totals."""
+    if not where_:
+        return None
+    return data.new_metadata(str(coop_dir(options_map) / where_[0]), int(where_[1]))
+
+
 class Accounts:
     """The chart's account of each Beancount account of a ledger, looked up once."""
 

@@ -12,15 +12,19 @@ from __future__ import annotations
 import collections
 import functools
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
     chart_or_none,
+    closed_totals,
     coop_dir,
     fmt_eur,
+    judged_until,
     ledger_ad_config,
+    located,
     reglages_or_none,
     report,
     transactions,
@@ -82,6 +86,15 @@ def check_adhesion(entries, options_map):
     by_piece: dict[tuple[Exercice, str], data.Transaction] = {}
     errors = []
     declared = watch_amount and any(coop_dir(options_map).glob("adhesion-*.yaml"))
+    judged = judged_until(options_map)
+    if declared:  # the closed exercices left out of a standalone load, by their totals
+        for exercice, totals in closed_totals(options_map).items():
+            for code in _COMPARED:
+                booked[(exercice, code)] = Decimal(totals["adhesion"][code])
+            if totals["premiere_adhesion"]:
+                first_on[exercice] = _Located(located(options_map, totals["premiere_adhesion"]))
+            for piece, where_ in totals["pieces_adhesion"].items():
+                by_piece[(exercice, piece)] = _Located(located(options_map, where_))
     for entry, lines in transactions(entries, chart):
         charges = [compte for _p, _n, compte in lines if compte.sens == "charge"]
         if not charges or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
@@ -89,7 +102,7 @@ def check_adhesion(entries, options_map):
         for _posting, number, compte in lines:
             if compte.sens != "charge":
                 continue
-            if declared and compte.code in _COMPARED:
+            if declared and compte.code in _COMPARED and not (judged is not None and entry.date <= judged):
                 exercice = Exercice.of_date(entry.date)
                 booked[(exercice, compte.code)] += number
                 first_on.setdefault(exercice, entry)
@@ -111,6 +124,10 @@ def check_adhesion(entries, options_map):
     if declared:
         errors += _check_amounts(options_map, ad_config, reglages, booked, first_on, by_piece)
     return entries, errors
+
+
+class _Located(collections.namedtuple("_Located", "meta")):
+    """An entry of a closed exercice left out of a standalone load: where it is."""
 
 
 def _check_amounts(options_map, ad_config, reglages, booked, first_on, by_piece):
@@ -144,6 +161,6 @@ def _check_amounts(options_map, ad_config, reglages, booked, first_on, by_piece)
             f"L'adhésion {exercice} déclarée ({declaration.membres} membres) ne correspond pas à ce que "
             f"les livres de l'exercice ont payé à l'AD : {detail}. Ventilez le paiement de l'adhésion "
             f"sur {CODE_COTISATION} et {CODE_ASSURANCE} selon l'appel de l'AD, ou corrigez la déclaration.",
-            entry,
+            entry if isinstance(entry, data.Transaction) else None,
         )
     return errors

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import collections
 import datetime
+from decimal import Decimal
 
 from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
     chart_or_none,
+    closed_totals,
     fmt_date,
     fmt_eur,
+    judged_until,
+    located,
     reglages_or_none,
     report,
     transactions,
@@ -42,8 +46,18 @@ def check_cessions(entries, options_map):
     purchases: dict[Exercice, object] = collections.defaultdict(lambda: ZERO)
     first_sale: dict[Exercice, data.Transaction] = {}
     last_date = None
+    judged = judged_until(options_map)
+    first_sale_meta: dict[Exercice, dict] = {}
+    for exercice, totals in closed_totals(options_map).items():  # left out of a standalone load
+        sales[exercice], purchases[exercice] = Decimal(totals["ventes"]), Decimal(totals["achats"])
+        if totals["premiere_vente"]:
+            first_sale[exercice] = datetime.date.fromisoformat(totals["premiere_vente"][2])
+            first_sale_meta[exercice] = located(options_map, totals["premiere_vente"])
+        if totals["derniere"]:
+            day = datetime.date.fromisoformat(totals["derniere"])
+            last_date = day if last_date is None or day > last_date else last_date
     for entry, lines in transactions(entries, chart):
-        if entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
+        if entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY or (judged is not None and entry.date <= judged):
             continue
         last_date = entry.date if last_date is None or entry.date > last_date else last_date
         for _posting, number, compte in lines:
@@ -64,13 +78,17 @@ def check_cessions(entries, options_map):
     for exercice, entry in sorted(first_sale.items()):
         if sales[exercice] <= 0 or purchases[exercice] != 0:
             continue
-        over = last_date > exercice.end or last_date >= entry.date + delay
+        if exercice in first_sale_meta:  # a closed exercice, known by its totals
+            entry, meta, date = None, first_sale_meta[exercice], entry
+        else:
+            meta, date = entry.meta, entry.date
+        over = last_date > exercice.end or last_date >= date + delay
         if not over:
             continue
         errors += report(
-            reglages, "vente-sans-achat", NetSalesError, entry.meta,
+            reglages, "vente-sans-achat", NetSalesError, meta,
             f"Ventes pour cession ({sales_codes}) de {fmt_eur(sales[exercice])} dans l'exercice {exercice} "
-            f"(la première le {fmt_date(entry.date)}), sans aucun achat pour cession ({purchase_codes}) : "
+            f"(la première le {fmt_date(date)}), sans aucun achat pour cession ({purchase_codes}) : "
             "une vente de photos s'enregistre brute — la facture du photographe en achat, ce que paient "
             "les familles en ventes —, jamais pour la seule marge. Saisissez l'achat.",
             entry,

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import bisect
 import collections
+import datetime
+from decimal import Decimal
 
 from beancount.core import data
 from retkoop_plugins._common import (
     ZERO,
     chart_or_none,
+    closed_totals,
     daily_balances,
     first_days,
-    judged_until,
     fmt_date,
     fmt_eur,
+    judged_until,
+    located,
     reglages_or_none,
     report,
     transactions,
@@ -92,21 +96,54 @@ def check_regies(entries, options_map):
         by_account: dict[str, list[tuple]] = collections.defaultdict(list)
         for item in days:
             by_account[item[0]].append(item)
+        judged = judged_until(options_map)
+        closed = sorted(closed_totals(options_map).items())
+        for exercice, totals in closed:  # left out of the load
+            for account, regie in sorted(totals.get("regies", {}).items()):
+                balance = Decimal(regie["solde"])
+                if balance:
+                    errors += report(
+                        reglages, "regie-non-soldee", RegieNotSettledError,
+                        located(options_map, regie["versement"]),
+                        _not_settled(account, exercice, balance, datetime.date.fromisoformat(regie["versement"][2])),
+                        None,
+                    )
         for exercice in sorted(_finished_exercices(entries, options_map)):
+            if judged is not None and exercice.end <= judged:
+                continue
             for account, items in sorted(by_account.items()):
                 dates = [item[1] for item in items]
                 index = bisect.bisect_right(dates, exercice.end)
                 if not index or items[index - 1][3] == ZERO:
                     continue
                 balance = items[index - 1][3]
-                handed = [i for i in items[:index] if i[3] > i[2]]  # the days money was handed out
-                last = (handed or items[:index])[-1]
+                meta, date, entry = _last_versement(items[:index], judged, closed[-1][1] if closed else None,
+                                                    account, options_map)
                 errors += report(
-                    reglages, "regie-non-soldee", RegieNotSettledError, last[4].meta,
-                    f"La régie de {_teacher(account)} n'est ni justifiée ni restituée au "
-                    f"{fmt_date(exercice.end)} ({fmt_eur(balance)} en cours, dernier versement le "
-                    f"{fmt_date(last[1])}) : saisissez dans l'exercice {exercice} les dépenses justifiées "
-                    "et le reliquat restitué.",
-                    last[4],
+                    reglages, "regie-non-soldee", RegieNotSettledError, meta,
+                    _not_settled(account, exercice, balance, date),
+                    entry,
                 )
     return entries, errors
+
+
+def _last_versement(items: list[tuple], judged, totals: dict | None, account: str, options_map):
+    """The last day money was handed out (else the last day) of a régie's days up to an
+    exercice's end: `(meta, date, entry)`. In a standalone load the days up to `judged` are sums
+    (the à-nouveaux): those of the closed exercices come from their totals."""
+    kept = (totals or {}).get("regies", {}).get(account) if judged is not None else None
+    if kept is not None:
+        items = [i for i in items if i[1] > judged]
+    handed = [i for i in items if i[3] > i[2]]  # the days money was handed out
+    if not handed and kept is not None and (kept["versement"][3] or not items):
+        where_ = kept["versement"]
+        return located(options_map, where_), datetime.date.fromisoformat(where_[2]), None
+    last = (handed or items)[-1]
+    return last[4].meta, last[1], last[4]
+
+
+def _not_settled(account: str, exercice: Exercice, balance, last_date: datetime.date) -> str:
+    return (f"La régie de {_teacher(account)} n'est ni justifiée ni restituée au "
+            f"{fmt_date(exercice.end)} ({fmt_eur(balance)} en cours, dernier versement le "
+            f"{fmt_date(last_date)}) : saisissez dans l'exercice {exercice} les dépenses justifiées "
+            "et le reliquat restitué.")

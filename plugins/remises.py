@@ -17,9 +17,9 @@ from retkoop_plugins._common import (
     chart_or_none,
     daily_balances,
     first_days,
-    judged_until,
     fmt_date,
     fmt_eur,
+    judged_until,
     reglages_or_none,
     report,
     transactions,
@@ -72,14 +72,16 @@ def check_remises(entries, options_map):
             )
     if reglages.active("remise-cheques"):
         deposited: dict[int, data.Transaction] = {}
+        judged = judged_until(options_map)
         for remise, amount in remises:
             cheques = {id(e): (e, n) for link in sorted(remise.links) for e, n in received.get(link, ())
                        if e is not remise}
             if not cheques:
                 continue
+            closed = judged is not None and remise.date <= judged  # judged at its closing
             for cheque, _n in cheques.values():
                 first = deposited.get(id(cheque))
-                if first is not None:
+                if first is not None and not closed:
                     errors += report(
                         reglages, "remise-cheques", RemiseMismatchError, remise.meta,
                         f"Le chèque de la pièce {cheque.meta.get('piece', '?')} ({cheque.payee or cheque.narration}, "
@@ -87,10 +89,10 @@ def check_remises(entries, options_map):
                         f"({where(first)}) : un chèque ne se remet qu'une fois.",
                         remise,
                     )
-                else:
+                elif first is None:
                     deposited[id(cheque)] = remise
             total = sum((n for _e, n in cheques.values()), ZERO)
-            if total != amount:
+            if total != amount and not closed:
                 count = len(cheques)
                 what = "le chèque qu'elle remet fait" if count == 1 else f"les {count} chèques qu'elle remet font"
                 errors += report(

@@ -114,7 +114,7 @@ def check_tresorerie(entries, options_map):
 
         errors.extend(_check_flows(entry, nature, treasury, ventilation, others))
         errors.extend(_check_mode(entry, treasury, ventilation))
-        errors.extend(_check_piece(entry, pieces))
+        errors.extend(_check_piece(entry, pieces, anew.fin if anew else None))
         errors.extend(_check_cheque(entry, treasury, cheques))
 
     reglages = reglages_or_none(options_map) or NATIONAL
@@ -196,7 +196,7 @@ def _check_mode(entry, treasury, ventilation):
     return []
 
 
-def _check_piece(entry, pieces):
+def _check_piece(entry, pieces, judged_until=None):
     piece = entry.meta.get(META_PIECE)
     if piece is None:
         return [
@@ -217,6 +217,8 @@ def _check_piece(entry, pieces):
         ]
     if not piece.strip():
         return [PieceError(entry.meta, "Numéro de pièce vide.", entry)]
+    if judged_until is not None and entry.date <= judged_until:
+        return []  # a closed exercice's pièces were judged at its closing, all of them
     key = (Exercice.of_date(entry.date), piece.strip().upper())
     first = pieces.get(key)
     if first is not None:

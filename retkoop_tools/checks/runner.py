@@ -146,8 +146,10 @@ def result_of_load(ad_root: Path, uai: str, entries: list, errors: list, options
             seen.add(key)
             found = CheckError(uai, filename, line, message, level)
             (result.warnings if level == AVERTISSEMENT else result.errors).append(found)
-    result.errors.sort(key=lambda e: (e.file, e.line))
-    result.warnings.sort(key=lambda e: (e.file, e.line))
+    # By place, then message: a standalone load gives the closed exercices' kept errors after
+    # the rules' own, and must list them as a full load does.
+    result.errors.sort(key=lambda e: (e.file, e.line, e.message))
+    result.warnings.sort(key=lambda e: (e.file, e.line, e.message))
     return result
 
 

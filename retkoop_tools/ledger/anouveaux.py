@@ -63,8 +63,21 @@ CLOSED_OPERATIONS_KEY = "retkoop_operations_closes"
 #: The file name of the synthetic opening transactions.
 SYNTHETIC_FILENAME = "<a-nouveaux>"
 #: Bumped when the state's shape or meaning changes.
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 ZERO = Decimal(0)
+
+#: The rules that judge the days (or the pièces, the remises) of the closed exercices only when
+#: they are loaded in full (`retkoop_plugins._common.judged_until`): their errors are kept with
+#: the state even on a carried entry, which the open load does not judge again.
+_JUDGED_AT_CLOSING = ("BankOverdraft", "CaisseLimit", "NegativeCaisse", "NegativeCheques", "RegieOverspent",
+                      "RegieLimit", "DuplicatePiece", "RemiseMismatch")
+#: The rules on a whole closed exercice that the open load computes again from the state's
+#: `totaux` (they depend on files a closing does not seal, or on the days after it): not kept.
+_FROM_TOTALS = ("RegieNotSettled", "NetSales", "AdhesionAmount")
+
+
+def _rule_of(type_name: str) -> str:
+    return type_name.removesuffix("Error").removesuffix("Warning")
 
 
 class NotStandaloneError(Exception):
@@ -86,6 +99,8 @@ class PluginState:
     cheques: dict[tuple[str, str], SealedCheque] = field(default_factory=dict)
     caisse_gaps: dict[str, Decimal] = field(default_factory=dict)  # last count's gap per caisse
     exercices: tuple = ()  # the closed exercices (Exercice), left out of the load
+    #: per closed exercice (its name): what the rules on a whole exercice need of it (`_totals`)
+    totaux: dict = field(default_factory=dict)
 
 
 def plugin_state(options_map: dict) -> PluginState | None:
@@ -374,6 +389,7 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
                 by_date[day][(account, day.isoformat())] += number
             else:
                 totals[account] += number
+    late: dict[str, Decimal] = defaultdict(Decimal)  # on `fin`, written after its count
     for account in caisse_accounts:
         # A count covers what the ledger's order puts before it: the operations of earlier
         # days, and those of its day written before it (`retkoop_plugins.arrete_caisse`).
@@ -386,11 +402,18 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
             key = data.entry_sortkey(entry)
             for posting in entry.postings:
                 if posting.account == account:
-                    day = next((d for k, d in count_keys if k > key), fin)
-                    by_date[day][(account, None)] += posting.units.number
+                    day = next((d for k, d in count_keys if k > key), None)
+                    if day is None and count_keys[-1][1] == fin:
+                        late[account] += posting.units.number  # after the count of `fin`
+                    else:
+                        by_date[day or fin][(account, None)] += posting.units.number
         totals.pop(account, None)
     for account, number in totals.items():
         by_date[fin][(account, None)] += number
+    late_lines = [(a, n, None) for a, n in sorted(late.items()) if n]
+    late_fonds = -sum((n for _, n, _ in late_lines), ZERO)
+    if late_lines:
+        by_date[fin][(fonds_account, None)] -= late_fonds
     a_nouveaux = []
     carry_fonds = ZERO  # what the dated parts before `fin` put on the fonds account
     for day in sorted(by_date):
@@ -411,6 +434,10 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
         if lines:
             a_nouveaux.append({"date": day.isoformat(),
                                "postings": [[a, str(n), t] for a, n, t in lines]})
+    if late_lines:  # after the cash count of `fin`, as the operations it stands for
+        lines = late_lines + ([(fonds_account, late_fonds, None)] if late_fonds else [])
+        a_nouveaux.append({"date": fin.isoformat(), "apres_arrete": True,
+                           "postings": [[a, str(n), t] for a, n, t in lines]})
 
     # The first use of each cheque number, when it is not carried (then it is loaded).
     first_cheques: dict[tuple[str, str], Any] = dict(previous_cheques or {})
@@ -441,7 +468,9 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
         if not filename or filename.startswith("<"):
             continue
         key = (resolved(filename), int(source.get("lineno") or 0))
-        if key[0] not in closed_files or key in carried_lines:
+        rule = _rule_of(type(error).__name__)
+        if key[0] not in closed_files or rule in _FROM_TOTALS or (
+                key in carried_lines and rule not in _JUDGED_AT_CLOSING):
             continue
         message = error.message if is_ours(error) else to_french(str(error.message))
         record = {"fichier": _rel(filename, coop_dir), "ligne": key[1], "message": message,
@@ -483,6 +512,16 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
     reports += [_record(c, coop_dir) for found in carried_counts.values() for c in found]
     mine = sum(1 for e in transactions if not is_synthetic(e)
                and (previous is None or resolved(e.meta["filename"]) == upto_file))
+    totals = dict((previous or {}).get("totaux", {}))
+    for exercice in sorted(set(closed_files.values())):
+        if previous is None or exercice == upto:
+            totals[str(exercice)] = _totals(exercice, transactions, chart, coop_dir, totals.get(str(exercice.previous())))
+    # The links of the cheques received and deposited in the closed exercices, not loaded again:
+    # an open exercice's remise naming one is judged by a full load.
+    links = sorted({link for e in transactions if not is_synthetic(e) and id(e) not in carried
+                    for link in (e.links or ()) for p in e.postings
+                    if (chart.lookup(p.account)[0] is not None and chart.lookup(p.account)[0].type == "cheques")}
+                   | set((previous or {}).get("liens", [])))
     return {
         "format": STATE_FORMAT,
         "exercice": str(upto),
@@ -496,7 +535,88 @@ def closed_state(entries: list, errors: list, options: dict, coop_dir: Path, upt
         "cheques": cheques,
         "ecarts_caisse": caisse_gaps,
         "erreurs": stored_errors,
+        "totaux": totals,
+        "liens": links,
     }
+
+
+def _where(entry: Any, coop_dir: Path) -> list:
+    return [_rel(str(entry.meta.get("filename", "")), coop_dir), int(entry.meta.get("lineno") or 0),
+            entry.date.isoformat()]
+
+
+def _totals(exercice: Exercice, transactions: list, chart, coop_dir: Path, previous: dict | None) -> dict[str, Any]:
+    """What the rules on a whole exercice need of a closed one (`retkoop_plugins.cessions`,
+    `.adhesion`, `.regies`), computed as they compute it in a full load: its sales and purchases
+    for resale and its first sale, its last operation, what it booked on 6281 and 6168 (first
+    entry, entry of each pièce), each régie's balance at its end and the day money was last
+    handed out (`previous`: the same of the exercice before, for a régie untouched since)."""
+    from retkoop_tools.adhesion.model import CODE_ASSURANCE, CODE_COTISATION
+
+    ventes = achats = ZERO
+    first_sale = last_date = None
+    booked = {CODE_COTISATION: ZERO, CODE_ASSURANCE: ZERO}
+    first_on, pieces = None, {}
+    moves: dict[str, list] = defaultdict(list)
+    for entry in transactions:
+        for posting in entry.postings:
+            compte, _ = chart.lookup(posting.account)
+            if compte is not None and compte.type == "regie" and posting.units is not None \
+                    and posting.units.number is not None and entry.date <= exercice.end:
+                moves[posting.account].append((entry.date, posting.units.number, entry))
+        if not exercice.contains(entry.date) or entry.meta.get(META_NATURE) in NATURES_WITHOUT_TREASURY:
+            continue
+        last_date = entry.date if last_date is None or entry.date > last_date else last_date
+        for posting in entry.postings:
+            compte, _ = chart.lookup(posting.account)
+            if compte is None or posting.units is None or posting.units.number is None:
+                continue
+            number = posting.units.number
+            if compte.rubrique.key == "ventes-cession":
+                ventes -= number
+                if number < 0 and first_sale is None:
+                    first_sale = entry
+            elif compte.rubrique.key == "achats-cession":
+                achats += number
+            if compte.sens == "charge" and compte.code in booked:
+                booked[compte.code] += number
+                first_on = first_on or entry
+                piece = entry.meta.get("piece")
+                if isinstance(piece, str):
+                    pieces[piece.strip().upper()] = _where(entry, coop_dir)
+    regies = {}
+    before = (previous or {}).get("regies", {})
+    for account in sorted(set(moves) | set(before)):
+        balance, day, last, handed, start = ZERO, None, None, None, None
+        for date, number, entry in sorted(moves.get(account, []), key=lambda m: m[0]):
+            if date != day:
+                if day is not None and exercice.contains(day):
+                    last = (day, last_entry)
+                    if balance > start:
+                        handed = last
+                day, start = date, balance
+            balance += number
+            last_entry = entry
+        if day is not None and exercice.contains(day):
+            last = (day, last_entry)
+            if balance > start:
+                handed = last
+        kept = before.get(account)
+        if handed is not None:
+            record = [*_where(handed[1], coop_dir)[:2], handed[0].isoformat(), True]
+        elif kept is not None and (kept["versement"][3] or last is None):
+            record = kept["versement"]
+        elif last is not None:
+            record = [*_where(last[1], coop_dir)[:2], last[0].isoformat(), False]
+        else:
+            continue
+        regies[account] = {"solde": str(balance), "versement": record}
+    return {"ventes": str(ventes), "achats": str(achats),
+            "premiere_vente": _where(first_sale, coop_dir) if first_sale is not None else None,
+            "derniere": last_date.isoformat() if last_date else None,
+            "adhesion": {code: str(n) for code, n in booked.items()},
+            "premiere_adhesion": _where(first_on, coop_dir) if first_on is not None else None,
+            "pieces_adhesion": pieces, "regies": regies}
 
 
 def _count_gap(counts: list, transactions: list, account: str) -> Decimal | None:

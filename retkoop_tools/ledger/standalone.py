@@ -419,8 +419,9 @@ def _synthetic(state: dict, exercice: Exercice) -> list:
         for account, number, tick in item["postings"]:
             meta = {META_RELEVE: datetime.date.fromisoformat(tick)} if tick else None
             postings.append(data.Posting(account, data.Amount(Decimal(number), "EUR"), None, None, None, meta))
-        # Line 0: first of its day, before the carried cash counts that follow it.
-        meta = data.new_metadata(anouveaux.SYNTHETIC_FILENAME, 0)
+        # Line 0: first of its day, before the carried cash counts that follow it (but the part
+        # written after the last count of the closed exercice's last day).
+        meta = data.new_metadata(anouveaux.SYNTHETIC_FILENAME, 10 ** 9 if item.get("apres_arrete") else 0)
         meta["nature"] = "cloture"
         result.append(data.Transaction(
             meta, datetime.date.fromisoformat(item["date"]), "*", "Report à nouveau",
@@ -593,6 +594,10 @@ def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str
         entries += more
         errors += more_errors
         others.append(more_options)
+    deposited = set(state.get("liens", []))
+    if deposited and any(isinstance(e, data.Transaction) and e.links and not deposited.isdisjoint(e.links)
+                         for e in entries):
+        return "an open exercice names a cheque deposited in a closed one"
     try:
         kept = _from_changed(state["reports"], by_rel, coop_dir)
         seals = _from_changed(state["clotures"], by_rel, coop_dir)
@@ -601,7 +606,8 @@ def _standalone(coop_dir: Path, texts: Mapping[str, Any] | None) -> Loaded | str
         return str(exc)
     entries += _synthetic(state, last) + kept
     plugin_state = PluginState(fin, cheques, {a: Decimal(g) for a, g in state.get("ecarts_caisse", {}).items()},
-                               tuple(Exercice.parse(e) for e in state.get("exercices", [])))
+                               tuple(Exercice.parse(e) for e in state.get("exercices", [])),
+                               state.get("totaux", {}))
     entries, errors, options = _finish(entries, errors, options, others, loaded_files, plugin_state)
     errors = errors + _sealed_errors(state, coop_dir)
     entries = sorted([*entries, *seals], key=data.entry_sortkey)
@@ -617,9 +623,11 @@ _memory_lock = threading.Lock()
 
 
 def _content_key(coop_dir: Path, texts: Mapping[str, Any] | None, full: bool) -> tuple:
-    """The coop's files as they are (or will be): their names and contents' hashes."""
+    """The coop's files as they are (or will be): their names and contents' hashes — the books,
+    the closings' files, and the records the rules read (the quitus in crf-*.yaml, the adhésion,
+    the mandataires)."""
     h = hashlib.sha256()
-    names = sorted({p.name for p in coop_dir.iterdir() if p.suffix in (".beancount", ".json") and p.is_file()}
+    names = sorted({p.name for p in coop_dir.iterdir() if p.suffix in (".beancount", ".json", ".yaml") and p.is_file()}
                    | {k for k, v in (texts or {}).items() if "/" not in k and v is not None})
     for name in names:
         if texts is not None and name in texts and texts[name] is None:
