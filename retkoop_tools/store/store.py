@@ -326,11 +326,12 @@ class Store:
         before = CoopResult.from_dict(cached) if cached else check_coop(self.root, uai)
         if not cached:
             self.cache.put(before_key, before.as_dict())
-        if all(len(rel.parts) == 1 for rel in rels):
-            # Files of the coop's folder itself (books, records): checked as they will be, with
-            # their real names, without copying the coop. This load is the one Fava shows next.
+        if all(len(rel.parts) == 1 and rel.suffix != ".yaml" for rel in rels):
+            # Books of the coop's folder itself: checked as they will be, with their real names,
+            # without copying the coop. This load is the one Fava shows next. A record (YAML:
+            # the quitus, the adhésion, the mandataires) is read by the rules from the disk.
             after = check_coop(self.root, uai, texts={rel.as_posix(): content for rel, content in rels.items()})
-        else:  # documents too: the rules look for statements' files on the disk
+        else:  # documents or records: the rules read them from the disk
             with self._staging(uai, rels) as staging_root:
                 after = check_coop(staging_root, uai)
         added = new_errors(before, after)
