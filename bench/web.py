@@ -48,6 +48,13 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 PASSWORD = "Banc d'essai du portail web !"
 LOGIN = "bench@ad99.test"
+#: One account per client, as twenty people log in: logins of one account at the same time are
+#: counted as failures until their password is checked (parallel guessing), and lock it.
+CLIENT_ACCOUNTS = 64
+
+
+def login_of(n: int | None) -> str:
+    return LOGIN if n is None else f"bench{n}@ad99.test"
 
 
 def build(total: int, operations: int, exercices: int) -> Path:
@@ -140,8 +147,8 @@ class Client:
         conn.close()
         return response, data
 
-    def login(self) -> None:
-        body = urllib.parse.urlencode({"identifiant": LOGIN, "mot_de_passe": PASSWORD}).encode()
+    def login(self, n: int | None = None) -> None:
+        body = urllib.parse.urlencode({"identifiant": login_of(n), "mot_de_passe": PASSWORD}).encode()
         response, _ = self.request("POST", "/connexion", body, {"Content-Type": "application/x-www-form-urlencoded"})
         self.cookie = response.getheader("Set-Cookie").split(";")[0]
 
@@ -166,7 +173,7 @@ def load_phase(port: int, uais: list[str], clients: int, requests: int, pause: f
 
     def worker(n: int) -> None:
         client = Client(port)
-        client.login()
+        client.login(n)
         rng = random.Random(n)
         for _ in range(requests):
             uai = rng.choice(uais)
@@ -241,9 +248,9 @@ def memory(root: Path, instance: Path, total: int) -> tuple[float, float]:
     """Resident memory of one process after visiting 50 coops, then `total`, with the LRU at 50."""
     server = Server(root, instance, lru=50, processes=1)
     try:
-        visit_all(server.port, sorted(p.name for p in (root / "ledgers").iterdir())[:50])
+        visit_all(server.port, sorted(p.name for p in (root / "ledgers").iterdir() if p.is_dir())[:50])
         at_50 = server.rss_mb()
-        visit_all(server.port, sorted(p.name for p in (root / "ledgers").iterdir())[:total])
+        visit_all(server.port, sorted(p.name for p in (root / "ledgers").iterdir() if p.is_dir())[:total])
         return at_50, server.rss_mb()
     finally:
         server.stop()
@@ -253,7 +260,10 @@ def clone(base: Path, tmp: Path, name: str) -> tuple[Path, Path]:
     root = tmp / name
     subprocess.run(["git", "clone", "-q", str(base), str(root)], check=True)
     instance = tmp / f"{name}-instance"
-    Accounts(instance / "comptes.sqlite").add(LOGIN, "ad_staff", password=PASSWORD)
+    accounts = Accounts(instance / "comptes.sqlite")
+    accounts.add(LOGIN, "ad_staff", password=PASSWORD)
+    for n in range(CLIENT_ACCOUNTS):
+        accounts.add(login_of(n), "ad_staff", password=PASSWORD)
     return root, instance
 
 
