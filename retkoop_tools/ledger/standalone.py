@@ -62,7 +62,6 @@ from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 
 __all__ = ["Loaded", "load_books", "load_full", "results_filename", "UnsafeLedgerError"]
 
-_SEAL_RE = re.compile(r'^\d{4}-\d{2}-\d{2} custom "cloture" "(\d{4}-\d{4})" "([0-9a-f]*)"', re.M)
 _SEAL_BYTES_RE = re.compile(rb'^\d{4}-\d{2}-\d{2} custom "cloture" "(\d{4}-\d{4})" "([0-9a-f]*)"', re.M)
 _SEAL_MARK = b' custom "cloture" '
 
