@@ -39,6 +39,7 @@ from retkoop_tools.ledger.describe import describe, operation_amount
 from retkoop_tools.ledger.digest import canonical_text
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.parsed import parse_text
+from retkoop_tools.ledger.region import Region, changed_region
 
 
 @dataclass
@@ -250,6 +251,49 @@ def diff_entries(old: list[Any], new: list[Any]) -> list[Change]:
                               f"{len(opened)} comptes ouverts (plan comptable de l'AD)"))
     changes.sort(key=lambda c: (c.date, c.kind, c.description))
     return changes
+
+
+def diff_texts(old_text: str, new_text: str, filename: str) -> list[Change]:
+    """`diff_entries(parse_entries(old_text, filename), parse_entries(new_text, filename))`:
+    the changes between two texts of one ledger file, found in the region the edit changed
+    when that gives the same changes (an exercice file, see `_region_is_enough`)."""
+    region = None
+    if Exercice.from_filename(filename.rsplit("/", 1)[-1]) is not None:
+        region = changed_region(old_text, new_text, filename)
+    if region is None or not _region_is_enough(region):
+        return diff_entries(parse_entries(old_text, filename), parse_entries(new_text, filename))
+    return diff_entries([e for e in region.old if not _is_insert_marker(e)],
+                        [e for e in region.new if not _is_insert_marker(e)])
+
+
+def _region_is_enough(region: Region) -> bool:
+    """Whether `diff_entries` of the region's entries gives what it gives of the whole texts.
+
+    Around the region, the two texts hold the same entries (and, in an exercice file, the same
+    declarations, dated from the file's name): in the whole diff each of them is matched by
+    its content with one of the same content, and no change comes of it, unless an entry of
+    the region has the content of one around it (it might be matched with that one), or two
+    entries around it have the same content but other ticks (matched crosswise, the whole diff
+    reports a pointage). The region alone is then not enough."""
+    inside = [e for e in (*region.old, *region.new) if not _is_insert_marker(e)]
+    if any(isinstance(e, data.Custom) and e.type == DECLARATION for e in inside):
+        return False
+    outside = [e for e in region.outside if not _is_insert_marker(e)]
+    kinds = {(type(e), e.date) for e in inside}
+    texts = {canonical_text(e) for e in inside}
+    if any((type(e), e.date) in kinds and canonical_text(e) in texts for e in outside):
+        return False
+    alike: dict[tuple, list[Any]] = collections.defaultdict(list)
+    for entry in outside:
+        if isinstance(entry, data.Transaction):
+            alike[(entry.date, entry.payee, entry.narration)].append(entry)
+    for group in alike.values():
+        if len(group) > 1:
+            ticks: dict[str, dict] = {}
+            for entry in group:
+                if ticks.setdefault(canonical_text(entry), _ticks(entry)) != _ticks(entry):
+                    return False
+    return True
 
 
 def _tick_changes(old: Any, new: Any) -> list[Change]:

@@ -45,6 +45,7 @@ from retkoop_tools.ledger.conventions import (
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import COMPTES_FILENAME, is_generated_comptes
 from retkoop_tools.ledger.parsed import parse_text
+from retkoop_tools.ledger.region import changed_region
 from retkoop_tools.policy.documents import (
     DOCUMENTS_DIRNAME,
     PLACEHOLDERS,
@@ -245,8 +246,19 @@ def _exercice_problems(coop_dir: Path, name: str, content: str | bytes) -> list[
     if problems:
         return problems
     old_text = (coop_dir / name).read_text(encoding="utf-8", errors="replace")
-    old_entries, _errors, _options = parse_text(old_text, name)
-    new_entries, _errors, _options = parse_text(text, name)
+    # Parsed under the name the rules' load gives the file: that load reads the same parse.
+    filename = str(Path(coop_dir).resolve() / name)
+    new_entries, _errors, _options = parse_text(text, filename)
+    region = changed_region(old_text, text, filename)
+    if region is None:
+        old_entries, _errors, _options = parse_text(old_text, filename)
+        before, after, known = old_entries, new_entries, {s for entry in old_entries for s in _strings(entry)}
+    else:
+        # Around the changed region both texts hold the same entries: the seals and report à
+        # nouveau compare in the region, and the old texts are the new ones around it and the
+        # old ones in it.
+        before, after = region.old, region.new
+        known = {s for entry in (*region.outside, *region.old) for s in _strings(entry)}
     for entry in new_entries:
         line = entry.meta.get("lineno", 0)
         if isinstance(entry, data.Custom):
@@ -258,9 +270,8 @@ def _exercice_problems(coop_dir: Path, name: str, content: str | bytes) -> list[
                             "accepté dans un exercice : les comptes s'ouvrent par l'AD (retkoop coop "
                             "comptes, coop regie) ; ici s'écrivent les opérations, relevés, arrêtés de "
                             "caisse, notes et documents.")
-    if _system_keys(old_entries) != _system_keys(new_entries):
+    if _system_keys(before) != _system_keys(after):
         problems.append(f"{name} : {_SEAL_HINT}")
-    known = {s for entry in old_entries for s in _strings(entry)}
     for entry in new_entries:
         for value in _strings(entry):
             if value not in known and MARKUP.search(value):

@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -105,6 +106,9 @@ class RuleViolationError(StoreError):
 
 
 _LINE_REF = re.compile(r"\.beancount:\d+")
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+#: What `git commit` says (in the C locale) when the paths given hold no change.
+_NOTHING_TO_COMMIT = re.compile(r"nothing to commit|no changes added to commit")
 
 
 def _error_key(error: CheckError) -> str:
@@ -146,6 +150,39 @@ def _remove_stale(base: Path) -> None:
                     item.unlink(missing_ok=True)
         except FileNotFoundError:
             continue
+
+
+#: Per thread: the coops whose lock it holds (how many times over), and among them those it
+#: found clean (nothing uncommitted) since it took the lock; keyed by (git folder, UAI).
+_HOLDS = threading.local()
+
+
+def _held() -> dict[tuple[str, str], int]:
+    if not hasattr(_HOLDS, "count"):
+        _HOLDS.count, _HOLDS.clean = {}, set()
+    return _HOLDS.count
+
+
+def _clean() -> set[tuple[str, str]]:
+    _held()
+    return _HOLDS.clean
+
+
+@dataclass(frozen=True)
+class _CoopsOf:
+    """The clean coops of one repository, by UAI."""
+
+    keys: set[tuple[str, str]]
+    git_dir: str
+
+    def __contains__(self, uai: str) -> bool:
+        return (self.git_dir, uai) in self.keys
+
+    def add(self, uai: str) -> None:
+        self.keys.add((self.git_dir, uai))
+
+    def discard(self, uai: str) -> None:
+        self.keys.discard((self.git_dir, uai))
 
 
 def _safe_relpath(path: str) -> PurePosixPath:
@@ -196,8 +233,7 @@ class Store:
                warnings: list[CheckError] | None = None) -> str | None:
         with self.coop_locked(uai):
             coop_dir = self._coop_dir(uai)
-            with self.locked():
-                self._recover(uai)
+            self._recover_once(uai)
             if expected:
                 self._check_expected(coop_dir, expected)
             try:
@@ -207,6 +243,7 @@ class Store:
             # Checking takes the time; it needs this coop's lock only, not git's.
             after = self._validate(uai, rels, warnings) if validate else None
             with self.locked():
+                self._clean().discard(uai)  # until committed, the folder holds uncommitted files
                 try:
                     # New files first, coop.beancount (which includes the others) last.
                     for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
@@ -218,6 +255,7 @@ class Store:
                         else:
                             atomic_write(target, content)
                     commit = self._commit(uai, author, message)
+                    self._clean().add(uai)
                 except OSError:
                     # A full or read-only disk: each file is the old or the new one (atomic
                     # writes); put the coop back as committed, as far as the disk lets us.
@@ -259,8 +297,7 @@ class Store:
         reads the books and computes its change inside, so that it is computed from the last
         commit and no other write can come in between."""
         with self.coop_locked(uai):
-            with self.locked():
-                self._recover(uai)
+            self._recover_once(uai)
             yield
 
     def recover_all(self) -> list[str]:
@@ -296,7 +333,29 @@ class Store:
     def coop_locked(self, uai: str) -> Iterator[None]:
         """One coop's lock: its files, while a write to them is checked and applied."""
         with repo_lock(self.git_dir, f"retkoop-{uai}.lock"):
-            yield
+            holds, key = _held(), (str(self.git_dir), uai)
+            holds[key] = holds.get(key, 0) + 1
+            try:
+                yield
+            finally:
+                holds[key] -= 1
+                if not holds[key]:  # the lock is let go: another writer may come in between
+                    del holds[key]
+                    _clean().discard(key)
+
+    def _clean(self) -> _CoopsOf:
+        return _CoopsOf(_clean(), str(self.git_dir))
+
+    def _recover_once(self, uai: str) -> None:
+        """`_recover`, once per hold of the coop's lock: once this thread found the coop clean
+        (or made it so), nobody else writes its files until the lock is let go, and the store's
+        own writes are committed (or put back) before they return. Whoever writes the files
+        otherwise while holding the lock (the portal, for Fava's writes) puts them back first."""
+        if uai in self._clean():
+            return
+        with self.locked():
+            self._recover(uai)
+        self._clean().add(uai)
 
     def commit_new_coop(self, uai: str, author: Author, message: str) -> str | None:
         """Commit a coop folder that a generator has just written (retkoop coop add)."""
@@ -308,6 +367,23 @@ class Store:
 
     def head(self) -> str:
         return git(self.root, "rev-parse", "HEAD").strip()
+
+    def _unchanged(self, rel: str) -> bool:
+        """Whether the folder `rel` is as committed, index and files (an empty `git status`)."""
+        try:
+            return not git(self.root, "status", "--porcelain", "--", rel).strip()
+        except GitError:
+            return False
+
+    def _head_after_commit(self) -> str:
+        """The commit just made: read from the branch's ref file that `git commit` has just
+        written (under the repository's lock), else asked to git."""
+        try:
+            head = (self.git_dir / "HEAD").read_text(encoding="ascii").strip()
+            value = (self.git_dir / head[5:]).read_text(encoding="ascii").strip() if head.startswith("ref: ") else head
+        except (OSError, UnicodeDecodeError, ValueError):
+            return self.head()
+        return value if _OBJECT_ID.fullmatch(value) else self.head()
 
     # -- internals ------------------------------------------------------------------------
     def _coop_dir(self, uai: str) -> Path:
@@ -413,8 +489,6 @@ class Store:
     def _commit(self, uai: str, author: Author, message: str) -> str | None:
         rel = self._relative_coop_dir(uai)
         git(self.root, "add", "-A", "--", rel)
-        if not git(self.root, "status", "--porcelain", "--", rel).strip():
-            return None
         env = {
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.ident,
@@ -424,12 +498,16 @@ class Store:
         full_message = f"{message.strip()}\n\n{COOP_TRAILER}: {uai}\n"
         try:
             # --no-verify: the store validated the coop already; only its folder is committed.
-            git(self.root, "commit", "-q", "--no-verify", "-F", "-", "--", rel, env=env,
+            # With nothing to commit in the folder, git says so and fails: no commit (what an
+            # empty `git status` of the folder says, asked only then to be sure).
+            git(self.root, "commit", "-q", "--no-verify", "-F", "-", "--", rel, env={**env, "LC_ALL": "C"},
                 input=full_message)
-        except GitError:
+        except GitError as exc:
+            if _NOTHING_TO_COMMIT.search(str(exc)) and not isinstance(exc, OSError) and self._unchanged(rel):
+                return None
             git(self.root, "reset", "-q", "--", rel, check=False)
             raise
-        commit = self.head()
+        commit = self._head_after_commit()
         if self.pusher is not None:
             self.pusher.request()
         return commit

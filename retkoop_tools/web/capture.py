@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retkoop_tools.history.diff import diff_entries, parse_entries
+from retkoop_tools.history.diff import diff_entries, diff_texts, parse_entries
 
 _TEXT_SUFFIXES = (".beancount", ".yaml")
 
@@ -107,13 +107,23 @@ def commit_message(snapshot: Snapshot, changes: dict[str, bytes | None]) -> str:
     """A French commit message from the changes themselves (entries, then documents)."""
     old, new = [], []
     documents = []
+    books = [rel for rel in changes if rel.endswith(".beancount")]
+    # Parsed under the name the rules' load gives the file: that load reads the same parse.
+    folder = snapshot.coop_dir.resolve()
     for rel, content in sorted(changes.items()):
         if rel.endswith(".beancount"):
-            old += parse_entries(snapshot.old_text(rel), rel)
-            new += parse_entries(content.decode("utf-8", "replace") if content is not None else "", rel)
+            old_text = snapshot.old_text(rel)
+            new_text = content.decode("utf-8", "replace") if content is not None else ""
+            if len(books) == 1:  # one file (a save): its entries compared in the changed region
+                changed = diff_texts(old_text, new_text, str(folder / rel))
+            else:
+                old += parse_entries(old_text, rel)
+                new += parse_entries(new_text, rel)
         else:
             documents.append(("Ajout du document " if content is not None else "Suppression du document ") + rel)
-    described = [c.description for c in diff_entries(old, new)]
+    if len(books) != 1:
+        changed = diff_entries(old, new)
+    described = [c.description for c in changed]
     lines = described + documents
     if not lines:
         return "Mise en forme des livres (aucune écriture changée)"
