@@ -690,20 +690,66 @@ def load_books(coop_dir: Path | str, uai: str | None = None, *,
 #: `RETKOOP_CHARGEMENT=complet`: every load is a full load (the old path, for comparisons).
 MODE_ENV = "RETKOOP_CHARGEMENT"
 FULL_MODE = "complet"
-_SHARED: dict[str, Any] = {"dir": None, "max_bytes": 0, "writes": 0}
+_SHARED: dict[str, Any] = {"dir": None, "max_bytes": 0, "writes": 0, "portals": 0, "pid": None}
+#: The folder where each process of the portal that reads the shared loads leaves its number.
+MEMBERS_DIRNAME = "processus"
+_PENDING = threading.local()  # .threads: the loads this thread is writing to the shared folder
 
 
 def share_loads(directory: Path | str | None, max_mb: int = 200) -> None:
     """Keep each load on disk in `directory` (private to the portal's instance), so that the
     portal's other processes read it instead of loading the books again after a write (None:
-    stop). A kept load is only ever read back by the processes that write them."""
+    stop). A kept load is only ever read back by the processes that write them; it is written
+    only while another portal reads the folder (a portal alone in its process writes none).
+    Each call is one more portal reading it."""
     if directory is None:
-        _SHARED["dir"] = None
+        _SHARED.update(dir=None, portals=0)
         return
     path = Path(directory)
+    if path != _SHARED["dir"]:
+        _SHARED["portals"] = 0
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     _SHARED.update(dir=path, max_bytes=max_mb * 1024 * 1024)
+    _SHARED["portals"] += 1
+    _join(path)
+
+
+def _join(directory: Path) -> None:
+    """Leave this process's number in the folder of the processes reading it."""
+    members = directory / MEMBERS_DIRNAME
+    try:
+        members.mkdir(exist_ok=True)
+        (members / str(os.getpid())).touch()
+    except OSError:
+        return
+    _SHARED["pid"] = os.getpid()
+
+
+def _others_read(directory: Path) -> bool:
+    """Whether another portal reads the shared folder: another live process that left its
+    number there, or another portal of this process."""
+    if _SHARED["pid"] != os.getpid():  # forked since: this process leaves its own number
+        _join(directory)
+    if _SHARED["portals"] > 1:
+        return True
+    members = directory / MEMBERS_DIRNAME
+    try:
+        names = os.listdir(members)
+    except OSError:
+        return True
+    for name in names:
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            os.kill(int(name), 0)
+        except ProcessLookupError:  # a process that ended: its number goes
+            (members / name).unlink(missing_ok=True)
+            continue
+        except OSError:
+            pass  # lives, under another user
+        return True
+    return False
 
 
 def _shared_path(key: tuple) -> Path | None:
@@ -727,14 +773,33 @@ def _shared_load(key: tuple) -> Loaded | None:
 
 
 def _share_load(key: tuple, loaded: Loaded) -> None:
+    """Write the load to the shared folder, in a thread of its own (the caller goes on: its
+    git commands run meanwhile); `wait_shared` waits for it."""
     path = _shared_path(key)
-    if path is None:
+    if path is None or not _others_read(path.parent):
         return
+    thread = threading.Thread(target=_write_shared, args=(path, loaded), name="retkoop-partage", daemon=True)
+    pending = getattr(_PENDING, "threads", None)
+    if pending is None:
+        pending = _PENDING.threads = []
+    pending[:] = [t for t in pending if t.is_alive()]
+    pending.append(thread)
+    thread.start()
+
+
+def wait_shared() -> None:
+    """Wait until the loads this thread shared are on disk (the other processes read them)."""
+    for thread in getattr(_PENDING, "threads", None) or ():
+        thread.join()
+    _PENDING.threads = []
+
+
+def _write_shared(path: Path, loaded: Loaded) -> None:
     from retkoop_tools.fsutil import atomic_write
 
     try:
         atomic_write(path, pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, RuntimeError):
         return
     _SHARED["writes"] += 1
     if _SHARED["writes"] % 50 == 0:

@@ -346,6 +346,11 @@ class Store:
     def _clean(self) -> _CoopsOf:
         return _CoopsOf(_clean(), str(self.git_dir))
 
+    def touched(self, uai: str) -> None:
+        """The coop's files were written otherwise than by the store while this thread holds its
+        lock, and not all put back: the next write puts aside what is uncommitted first."""
+        self._clean().discard(uai)
+
     def _recover_once(self, uai: str) -> None:
         """`_recover`, once per hold of the coop's lock: once this thread found the coop clean
         (or made it so), nobody else writes its files until the lock is let go, and the store's

@@ -95,6 +95,16 @@ class Snapshot:
             if folder.is_dir():
                 os.utime(folder, ns=times)
 
+    def restored(self) -> bool:
+        """Whether the folder holds the snapshot's files again: the same names, sizes and dates
+        (`restore` puts back the copies, which keep their originals' dates)."""
+        now = {}
+        for path in self.coop_dir.rglob("*"):
+            if path.is_file():
+                stat = path.stat()
+                now[path.relative_to(self.coop_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+        return now == {rel: (size, mtime) for rel, (_inode, size, mtime) in self.files.items()}
+
     def discard(self) -> None:
         shutil.rmtree(self.backup, ignore_errors=True)
 

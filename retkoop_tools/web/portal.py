@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request
 from retkoop_tools.ad import load_ad
 from retkoop_tools.banque.importers import imports_dir
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.ledger.standalone import share_loads
+from retkoop_tools.ledger.standalone import share_loads, wait_shared
 from retkoop_tools.policy.files import UnsafeLedgerError
 from retkoop_tools.store.push import pusher_for
 from retkoop_tools.store.store import (
@@ -355,7 +355,8 @@ class Portal:
                         self.pool.reload_if_dirty(uai, app)
                         start_response(status, headers)
                         return [body]
-                    changes = snapshot.changes()
+                    written = snapshot.changes()
+                    changes = written
                     if changes:
                         self.pool.mark_dirty(uai)
                         changes = fava_guard.rename_uploads(changes, coop_dir)
@@ -366,7 +367,9 @@ class Portal:
                     self.pool.mark_dirty(uai)
                     raise
                 if changes:
-                    put_back(changes)
+                    put_back(written)  # the files as Fava named them
+                    if not snapshot.restored():  # the store puts aside what is left first
+                        self.store.touched(uai)
                     author = Author(session.user.name, session.user.login)
                     try:
                         self.store.write(uai, changes, author, message)
@@ -379,6 +382,7 @@ class Portal:
                         self.pool.reload_if_dirty(uai, app)
             finally:
                 snapshot.discard()
+                wait_shared()  # the other processes find the save's load when it is answered
         if status.startswith("200"):
             body = fava_guard.success_message(environ["PATH_INFO"], body)
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -394,6 +398,7 @@ class Portal:
                 status, headers, body = _run(app, environ)
             finally:  # the files' signature tells whether the store wrote
                 self.pool.reload_if_dirty(uai, app)
+                wait_shared()
         start_response(status, headers)
         return [body]
 
