@@ -205,3 +205,70 @@ def test_a_git_command_left_running_by_a_killed_writer_keeps_the_lock_until_it_e
         assert (store.root / "fini").exists()
     (store.root / "fini").unlink()
     (store.root / "parti").unlink()
+
+
+def _git_commands(monkeypatch) -> list[str]:
+    """The git commands the store runs from now on (their first word)."""
+    import retkoop_tools.store.store as store_module
+
+    calls: list[str] = []
+    real = store_module.git
+    monkeypatch.setattr(store_module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
+    return calls
+
+
+def test_a_write_runs_git_twice_three_times_with_a_new_file_and_returns_its_commit(store, monkeypatch):
+    calls = _git_commands(monkeypatch)
+    commit = store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+    assert calls == ["status", "commit"]  # the recovery's look, then the commit (which stages)
+    calls.clear()
+    assert commit == store.head() and log(store.root, "-1") == ["Mme Martin|martin@ecole.fr|retkoop|Saisie R001"]
+    calls.clear()
+    commit = store.write(UAI, {"documents/releves/2025-10.pdf": b"%PDF-1.4 fake"}, TEACHER, "Relevé")
+    assert calls == ["status", "add", "commit"]
+    assert commit == store.head()
+    assert run_git(store.root, "show", "--name-only", "--format=", "HEAD").stdout.split() == [
+        f"ledgers/{UAI}/documents/releves/2025-10.pdf"]
+    calls.clear()
+    commit = store.write(UAI, {"documents/releves/2025-10.pdf": None}, TEACHER, "Relevé retiré")
+    assert calls == ["status", "commit"] and commit == store.head()
+    assert run_git(store.root, "show", "--name-status", "--format=", "HEAD").stdout.split() == [
+        "D", f"ledgers/{UAI}/documents/releves/2025-10.pdf"]
+    calls.clear()
+    path = store.root / "ledgers" / UAI / "2025-2026.beancount"
+    assert store.write(UAI, {"2025-2026.beancount": path.read_text()}, TEACHER, "rien") is None
+    assert calls == ["status", "commit", "status"]  # nothing to commit: git says so, status confirms
+    assert run_git(store.root, "status", "--porcelain").stdout == ""
+
+
+def test_writes_under_one_hold_of_the_coop_s_lock_look_for_leftovers_once(store, monkeypatch):
+    calls = _git_commands(monkeypatch)
+    with store.prepare(UAI):
+        store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+        store.insert_entries(UAI, sale(2), TEACHER, "Saisie R002", EX)
+    assert calls == ["status", "commit", "commit"]
+    with store.prepare(UAI):  # a new hold: another writer may have come in between
+        pass
+    assert calls == ["status", "commit", "commit", "status"]
+
+
+def test_a_write_that_failed_under_a_hold_is_put_aside_by_the_next_write_of_that_hold(store, monkeypatch):
+    from retkoop_tools.store.gitcmd import GitError
+
+    root = store.root
+    with store.prepare(UAI):
+        with monkeypatch.context() as patched:
+            def failing(*args, **kwargs):
+                raise GitError("git commit a échoué : simulé")
+
+            patched.setattr(store, "_commit", failing)
+            with pytest.raises(GitError):
+                store.write(UAI, {"documents/a.pdf": b"%PDF-1.4 a"}, TEACHER, "A")
+        assert (root / "ledgers" / UAI / "documents" / "a.pdf").exists()  # written, not committed
+        store.write(UAI, {"documents/b.pdf": b"%PDF-1.4 b"}, TEACHER, "B")
+    files = run_git(root, "show", "--name-only", "--format=", "HEAD").stdout.split()
+    assert files == [f"ledgers/{UAI}/documents/b.pdf"]
+    assert not (root / "ledgers" / UAI / "documents" / "a.pdf").exists()
+    recovered = list((store.git_dir / "retkoop-recovered").iterdir())
+    assert len(recovered) == 1 and (recovered[0] / "untracked" / "a.pdf").read_bytes() == b"%PDF-1.4 a"
+    assert run_git(root, "status", "--porcelain").stdout == ""

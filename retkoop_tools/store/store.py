@@ -245,6 +245,7 @@ class Store:
             with self.locked():
                 self._clean().discard(uai)  # until committed, the folder holds uncommitted files
                 try:
+                    created = False  # a file new to the folder (else git knows every file)
                     # New files first, coop.beancount (which includes the others) last.
                     for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
                         target = coop_dir / rel
@@ -253,8 +254,9 @@ class Store:
                             if target.exists():
                                 target.unlink()
                         else:
+                            created = created or not target.exists()
                             atomic_write(target, content)
-                    commit = self._commit(uai, author, message)
+                    commit = self._commit(uai, author, message, new_files=created)
                     self._clean().add(uai)
                 except OSError:
                     # A full or read-only disk: each file is the old or the new one (atomic
@@ -491,9 +493,13 @@ class Store:
             git(self.root, "checkout", "-q", "HEAD", "--", rel, check=False)
         git(self.root, "clean", "-fdq", "--", rel)
 
-    def _commit(self, uai: str, author: Author, message: str) -> str | None:
+    def _commit(self, uai: str, author: Author, message: str, *, new_files: bool = True) -> str | None:
+        """Commit the coop's folder as it is. Without `new_files` (the folder was clean and the
+        store wrote only files git knows, or removed some), `git commit -- <folder>` alone
+        stages them: untracked files are what `git add -A` adds besides."""
         rel = self._relative_coop_dir(uai)
-        git(self.root, "add", "-A", "--", rel)
+        if new_files:
+            git(self.root, "add", "-A", "--", rel)
         env = {
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.ident,

@@ -156,3 +156,50 @@ def test_a_closed_exercice_is_shown_by_the_coop_s_history_loaded_on_demand(env):
     page = client.get(f"/coop/{OWN}/{slug}/api/journal_page?time=FY2025&page=1&order=asc").get_data(as_text=True)
     assert "2024-10-03" in page  # operations of the closed 2024-2025 (not carried: paid in October)
     assert f"{OWN}@historique" in env.portal.pool._apps
+
+
+def test_a_save_through_fava_runs_git_twice_and_an_upload_leaves_nothing_aside(env, monkeypatch):
+    import retkoop_tools.store.store as store_module
+
+    client = env.client("mandataire")
+    slug = env.slug(OWN)
+    calls = []
+    real = store_module.git
+    monkeypatch.setattr(store_module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
+    response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert calls == ["status", "commit"]
+    assert last_commit(env.root) == f"Test mandataire|{OWN}|Saisie W001 du 15/06/2026 : Famille Test, 12,00\u00a0€\n"
+    assert "Coopérative: " + OWN in git(env.root, "log", "-1", "--format=%b")
+    assert git(env.root, "log", "-1", "--format=%cn|%ce") == "retkoop|retkoop@localhost\n"
+    assert git(env.root, "show", "--name-only", "--format=", "HEAD").split() == [f"ledgers/{OWN}/2025-2026.beancount"]
+    # An upload Fava stored under the uploader's name is committed under the system's, and
+    # Fava's own copy is removed by the put back (not set aside as an interrupted write's).
+    data = {"file": (io.BytesIO(b"%PDF-1.4 facture"), "2026-03-02 facture.pdf"),
+            "folder": "documents", "account": "Charges:6247-Transports"}
+    response = client.put(f"/coop/{OWN}/{slug}/api/add_document", data=data, headers=ORIGIN,
+                          content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert git(env.root, "status", "--porcelain") == ""
+    assert not (env.portal.store.git_dir / "retkoop-recovered").exists()
+
+
+def test_what_fava_left_that_was_not_put_back_is_set_aside_not_committed(env, monkeypatch):
+    from retkoop_tools.web.capture import Snapshot
+
+    coop = env.root / "ledgers" / OWN
+    restore = Snapshot.restore
+
+    def incomplete(self, changed):
+        restore(self, changed)
+        (coop / "documents" / "reste.pdf").write_bytes(b"%PDF-1.4 reste")  # as if left behind
+
+    monkeypatch.setattr(Snapshot, "restore", incomplete)
+    client = env.client("mandataire")
+    response = client.put(f"/coop/{OWN}/{env.slug(OWN)}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert git(env.root, "show", "--name-only", "--format=", "HEAD").split() == [f"ledgers/{OWN}/2025-2026.beancount"]
+    assert not (coop / "documents" / "reste.pdf").exists()
+    recovered = list((env.portal.store.git_dir / "retkoop-recovered").iterdir())
+    assert len(recovered) == 1 and (recovered[0] / "untracked" / "reste.pdf").exists()
+    assert git(env.root, "status", "--porcelain") == ""
