@@ -16,7 +16,6 @@ checked against the new text's own parse, entry for entry.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ from retkoop_tools.ledger.parsed import parse_text
 
 #: Lexer tokens of the declarations that change how what follows them is parsed or read.
 DECLARATION_TOKENS = frozenset({"OPTION", "PLUGIN", "INCLUDE", "PUSHTAG", "POPTAG", "PUSHMETA", "POPMETA"})
-_DECLARATION_LINE = re.compile(rb"^[ \t]*(?:option|plugin|include|pushtag|poptag|pushmeta|popmeta)\b", re.M)
+_DECLARATION_WORDS = (b"option", b"plugin", b"include", b"pushtag", b"poptag", b"pushmeta", b"popmeta")
 _CHUNK = 4096
 
 
@@ -65,6 +64,19 @@ def _common_prefix(a: bytes, b: bytes) -> int:
 def _line_start_at_or_before(text: bytes, pos: int) -> tuple[int, int]:
     """(line number, offset) of the line holding byte `pos`."""
     return text.count(b"\n", 0, pos) + 1, text.rfind(b"\n", 0, pos) + 1
+
+
+def _declaration_line(text: bytes, start: int, end: int) -> bool:
+    """Whether a line of `text[start:end]` (which begins a line) begins with a declaration's
+    word, indented or not (a narration that says « option » is not one)."""
+    for word in _DECLARATION_WORDS:
+        at = text.find(word, start, end)
+        while at >= 0:
+            line = text.rfind(b"\n", 0, at) + 1
+            if line >= start and not text[line:at].strip(b" \t"):
+                return True
+            at = text.find(word, at + 1, end)
+    return False
 
 
 def _declares(text: bytes) -> bool:
@@ -129,7 +141,7 @@ def changed_region(old_text: str | bytes, new_text: str | bytes, filename: str) 
         header_end = new.index(b"\n", header_end) + 1
     header = new[:header_end]
     before = new[:start]
-    if b"pushtag" in before or b"pushmeta" in before or _DECLARATION_LINE.search(new, header_end, start):
+    if b"pushtag" in before or b"pushmeta" in before or _declaration_line(new, header_end, start):
         return None
     if _declares(old_region) or _declares(new_region):
         return None

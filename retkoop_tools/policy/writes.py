@@ -252,13 +252,13 @@ def _exercice_problems(coop_dir: Path, name: str, content: str | bytes) -> list[
     region = changed_region(old_text, text, filename)
     if region is None:
         old_entries, _errors, _options = parse_text(old_text, filename)
-        before, after, known = old_entries, new_entries, {s for entry in old_entries for s in _strings(entry)}
+        before, after, old_texts, written = old_entries, new_entries, old_entries, new_entries
     else:
         # Around the changed region both texts hold the same entries: the seals and report à
-        # nouveau compare in the region, and the old texts are the new ones around it and the
-        # old ones in it.
-        before, after = region.old, region.new
-        known = {s for entry in (*region.outside, *region.old) for s in _strings(entry)}
+        # nouveau compare in the region; the old texts are the new ones around it and the old
+        # ones in it, and a new text can only be in it.
+        before, after, old_texts, written = region.old, region.new, (*region.outside, *region.old), region.new
+    known = functools.cache(lambda: {s for entry in old_texts for s in _strings(entry)})
     for entry in new_entries:
         line = entry.meta.get("lineno", 0)
         if isinstance(entry, data.Custom):
@@ -272,9 +272,9 @@ def _exercice_problems(coop_dir: Path, name: str, content: str | bytes) -> list[
                             "caisse, notes et documents.")
     if _system_keys(before) != _system_keys(after):
         problems.append(f"{name} : {_SEAL_HINT}")
-    for entry in new_entries:
+    for entry in written:
         for value in _strings(entry):
-            if value not in known and MARKUP.search(value):
+            if MARKUP.search(value) and value not in known():
                 shown = value if len(value) <= 60 else value[:57] + "…"
                 problems.append(
                     f"{name}, ligne {entry.meta.get('lineno', 0)} : le texte « {shown} » contient « < » "
