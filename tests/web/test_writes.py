@@ -203,3 +203,30 @@ def test_what_fava_left_that_was_not_put_back_is_set_aside_not_committed(env, mo
     recovered = list((env.portal.store.git_dir / "retkoop-recovered").iterdir())
     assert len(recovered) == 1 and (recovered[0] / "untracked" / "reste.pdf").exists()
     assert git(env.root, "status", "--porcelain") == ""
+
+
+def test_a_portal_alone_shares_no_load_and_shares_them_once_another_process_reads(env):
+    import subprocess
+
+    from retkoop_tools.ledger.standalone import MEMBERS_DIRNAME
+
+    shared = env.portal.instance_dir / "chargements"
+    client = env.client("mandataire")
+    slug = env.slug(OWN)
+    response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert not list(shared.glob("*.pickle"))  # nobody else would read it
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (shared / MEMBERS_DIRNAME / str(dead.pid)).touch()  # a process of the portal that ended
+    other = subprocess.Popen(["sleep", "60"])  # stands for another live process of the portal
+    try:
+        (shared / MEMBERS_DIRNAME / str(other.pid)).touch()
+        second = dict(ENTRY, meta={"piece": "W002", "mode": "VIR"})
+        response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [second]}, headers=ORIGIN)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert list(shared.glob("*.pickle"))  # on disk once the save is answered
+        assert not (shared / MEMBERS_DIRNAME / str(dead.pid)).exists()
+    finally:
+        other.kill()
+        other.wait()
