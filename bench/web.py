@@ -123,6 +123,19 @@ class Server:
                     total += int(line.split()[1])
         return total / 1024
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes (user + system)."""
+        pids = [self.proc.pid] + [int(p) for p in subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()]
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -158,6 +171,13 @@ class Client:
             location = response.getheader("Location")
             self.slugs[uai] = location.split(f"/coop/{uai}/")[1].split("/")[0]
         return self.slugs[uai]
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU time of the whole machine so far, in seconds (every core, /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK"), sum(fields) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -299,11 +319,14 @@ def main() -> None:
             try:
                 for _ in range(2 * args.processus):
                     visit_all(server.port, uais[: args.coops])
+                cpu = server.cpu_seconds()
                 single[full] = one_client_saves(server.port, uais[: args.coops], args.saves)
+                cpu = server.cpu_seconds() - cpu
             finally:
                 server.stop()
             print(f"  un client seul, {label:24} : enregistrement p50 {1000 * pct(single[full], 50):5.0f} ms  "
-                  f"p95 {1000 * pct(single[full], 95):5.0f} ms  (cible p50 ≤ 80 ms)")
+                  f"p95 {1000 * pct(single[full], 95):5.0f} ms  (cible p50 ≤ 80 ms), "
+                  f"CPU du portail {1000 * cpu / max(len(single[full]), 1):.0f} ms par enregistrement")
         if True in single:
             print(f"  → un client seul, tout chargé ÷ exercices ouverts seuls (p50) : "
                   f"{pct(single[True], 50) / pct(single[False], 50):.1f}×")
@@ -317,15 +340,21 @@ def main() -> None:
                     # measured apart), then the steady state is measured.
                     for _ in range(2 * args.processus):
                         visit_all(server.port, uais[: args.coops])
-                    start = time.perf_counter()
+                    start, cpu, machine = time.perf_counter(), server.cpu_seconds(), machine_busy()
                     times = load_phase(server.port, uais[: args.coops], args.clients, args.requests, pause)
                     wall = time.perf_counter() - start
+                    cpu = server.cpu_seconds() - cpu
+                    busy, span = (after - before for after, before in zip(machine_busy(), machine))
                 finally:
                     server.stop()
                 results[full] = times
                 total = sum(len(v) for v in times.values())
                 print(f"{args.clients} clients, {args.coops} coopératives, pause moyenne {pause} s, {label} : "
                       f"{total} requêtes en {wall:.1f} s")
+                cores = os.cpu_count() or 1
+                print(f"  CPU du portail : {cpu:.1f} s en {wall:.1f} s ({cpu / wall:.2f} cœur(s) sur {cores}), "
+                      f"{1000 * cpu / max(total, 1):.0f} ms par requête ; machine occupée à "
+                      f"{100 * busy / span:.0f} % (le portail, les clients et le reste)")
                 for kind, name, target in (("lecture", "journal de l'exercice (app chargée)", "cible p95 < 150 ms"),
                                            ("lecture_froide", "journal, 1re visite (app créée)", ""),
                                            ("enregistrement", "enregistrement (règles + commit)", "cible p95 < 400 ms")):
