@@ -302,6 +302,7 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=30, help="enregistrements d'un client seul")
     parser.add_argument("--sans-comparaison", action="store_true",
                         help="ne pas mesurer aussi le portail qui charge chaque exercice")
+    parser.add_argument("--sans-memoire", action="store_true", help="ne pas mesurer la mémoire")
     args = parser.parse_args()
 
     base = build(args.total, args.operations, args.exercices)
@@ -366,6 +367,8 @@ def main() -> None:
                     print(f"  → {kind}, tout chargé ÷ exercices ouverts seuls (p95) : "
                           f"{pct(results[True][kind], 95) / pct(results[False][kind], 95):.1f}×")
 
+        if args.sans_memoire:
+            return
         a50, a_all = memory(root, instance, args.total)
         print(f"  mémoire, 1 processus, LRU 50, coops de {args.exercices} exercices : {a50:.0f} Mo après 50, "
               f"{a_all:.0f} Mo après {args.total}")
