@@ -342,9 +342,10 @@ def main() -> None:
                     for _ in range(2 * args.processus):
                         visit_all(server.port, uais[: args.coops])
                     start, cpu, machine = time.perf_counter(), server.cpu_seconds(), machine_busy()
+                    ours = time.process_time()
                     times = load_phase(server.port, uais[: args.coops], args.clients, args.requests, pause)
                     wall = time.perf_counter() - start
-                    cpu = server.cpu_seconds() - cpu
+                    cpu, ours = server.cpu_seconds() - cpu, time.process_time() - ours
                     busy, span = (after - before for after, before in zip(machine_busy(), machine))
                 finally:
                     server.stop()
@@ -355,7 +356,8 @@ def main() -> None:
                 cores = os.cpu_count() or 1
                 print(f"  CPU du portail : {cpu:.1f} s en {wall:.1f} s ({cpu / wall:.2f} cœur(s) sur {cores}), "
                       f"{1000 * cpu / max(total, 1):.0f} ms par requête ; machine occupée à "
-                      f"{100 * busy / span:.0f} % (le portail, les clients et le reste)")
+                      f"{100 * busy / span:.0f} % ({busy / wall:.2f} cœur(s) : le portail, ces clients "
+                      f"{ours / wall:.2f}, le reste)")
                 for kind, name, target in (("lecture", "journal de l'exercice (app chargée)", "cible p95 < 150 ms"),
                                            ("lecture_froide", "journal, 1re visite (app créée)", ""),
                                            ("enregistrement", "enregistrement (règles + commit)", "cible p95 < 400 ms")):
