@@ -279,6 +279,13 @@ def memory(root: Path, instance: Path, total: int) -> tuple[float, float]:
 def clone(base: Path, tmp: Path, name: str) -> tuple[Path, Path]:
     root = tmp / name
     subprocess.run(["git", "clone", "-q", str(base), str(root)], check=True)
+    # The backup's remote, as a forge is: bare, taking every push. Pushed to the cached AD
+    # itself (not bare, its branch checked out), each push was refused and the next one sent
+    # every commit not pushed yet: a git push of growing cost after each save (~50 ms of CPU,
+    # then ~9 ms more per commit waiting), beside the portal.
+    remote = tmp / f"{name}-distant.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(base), str(remote)], check=True)
+    subprocess.run(["git", "-C", str(root), "remote", "set-url", "origin", str(remote)], check=True)
     instance = tmp / f"{name}-instance"
     accounts = Accounts(instance / "comptes.sqlite")
     accounts.add(LOGIN, "ad_staff", password=PASSWORD)
