@@ -42,11 +42,11 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 from beancount.ops import validation
-from beancount.parser import booking, parser
+from beancount.parser import parser
 
 from retkoop_tools.ad import COOP_FILENAME, find_ad_root
 from retkoop_tools.chart import AD_CHART_FILENAME
-from retkoop_tools.ledger import anouveaux
+from retkoop_tools.ledger import anouveaux, booking
 from retkoop_tools.ledger.anouveaux import NotStandaloneError, PluginState, SealedCheque
 from retkoop_tools.ledger.conventions import (
     CUSTOM_CLOTURE,
@@ -171,7 +171,7 @@ def _finish(entries: list, parse_errors: list, options: dict, others: list[dict]
     options["include"] = sorted(files)
     options = loader.aggregate_options_map(options, others)
     entries.sort(key=data.entry_sortkey)
-    entries, balance_errors = booking.book(entries, options)
+    entries, balance_errors = booking.book(entries, options)  # Beancount's, or its shortcut
     parse_errors.extend(balance_errors)
     if plugin_state is not None:
         options[anouveaux.OPTION_KEY] = plugin_state
