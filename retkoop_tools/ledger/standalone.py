@@ -204,31 +204,27 @@ def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | No
 
 
 # -- the opening state: committed, cached, or computed ---------------------------------------
-#: The code an opening state's meaning depends on, relative to `retkoop_tools`: its
-#: computation from the entries (the à-nouveaux, what is carried, the cheque register, the
-#: hashes) and the chart's types it reads. Not the rules (`retkoop_plugins`, which only read
-#: entries): a closed exercice's errors are those of its check at its closing, kept by its seal
-#: like its CRF — a new version of the rules judges the open exercices, and judges the closed
-#: ones again only on demand (`retkoop check --complet`, a reopening). Not the loading code
-#: either: a state means the same whoever loads it.
-_STATE_CODE = ("ledger/anouveaux.py", "ledger/digest.py", "ledger/writer.py", "ledger/conventions.py",
-               "ledger/exercice.py", "tresorier/books.py", "chart/__init__.py", "chart/plan-comptable.yaml")
-
-
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code an opening state depends on (`_STATE_CODE`), with the state's format
-    and Beancount's version (its parser and booking make the entries). A state of other code
+    """The version of what an opening state means: its format (`anouveaux.STATE_FORMAT`,
+    bumped whenever the state computed from the same books changes — what is carried, the
+    à-nouveaux, the cheque register, the hashes), Beancount's version (its parser and booking
+    make the entries) and the national chart (each account's type). Not a hash of our code:
+    an upgrade that computes the same state keeps every closing's state in use
+    (`tests/test_state_pinned.py` pins the state of a synthetic coop, and fails when a change
+    of the code changes it). Not the rules (`retkoop_plugins`, which only read entries) either:
+    a closed exercice's errors are those of its check at its closing, kept by its seal like its
+    CRF — a new version of the rules judges the open exercices, and judges the closed ones
+    again only on demand (`retkoop check --complet`, a reopening). A state of another version
     is not used: the coop is loaded in full once, and its state computed again and kept
     locally."""
     import beancount
 
     import retkoop_tools
 
-    package = Path(retkoop_tools.__file__).parent
     h = hashlib.sha256(f"beancount {beancount.__version__}\nformat {anouveaux.STATE_FORMAT}\n".encode())
-    for rel in _STATE_CODE:
-        h.update(rel.encode() + b"\0" + (package / rel).read_bytes())
+    # The national chart is data the state reads (each account's type), not code.
+    h.update((Path(retkoop_tools.__file__).parent / "chart" / "plan-comptable.yaml").read_bytes())
     return h.hexdigest()
 
 

@@ -15,6 +15,7 @@ When one of these fails, the coop is not loaded at all: the violations are its e
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import threading
@@ -46,6 +47,7 @@ class UnsafeLedgerError(Exception):
                          f"lignes interdites.\n{shown}")
 
 
+@functools.lru_cache(maxsize=64)  # each load verifies the header: the same text, parsed once
 def identity_of(text: str) -> CoopIdentity | None:
     """The coop's identity from the text of its coop.beancount (parsed, nothing followed)."""
     entries, _errors, _options = parser.parse_string(text)
