@@ -58,7 +58,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import ROOT_OPTIONS
 from retkoop_tools.ledger.parsed import parse_text
 from retkoop_tools.ledger.sealed_errors import error_type
-from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
+from retkoop_tools.policy.files import UnsafeLedgerError, scan_file, verify_coop_dir
 
 __all__ = ["Loaded", "load_books", "load_full", "results_filename", "UnsafeLedgerError"]
 
@@ -148,8 +148,13 @@ def _exists(coop_dir: Path, rel: str, texts: Mapping[str, str | bytes | None] | 
 
 
 def _parse(coop_dir: Path, rel: str, content: bytes) -> tuple[list, list, dict]:
+    """One file of the coop, parsed. Every included file is scanned first (remembered when
+    clean): `load_books` leaves the closed ones to be scanned here, when they are read at all."""
     if rel == COOP_FILENAME:  # its options are the load's own (Beancount updates them in place)
         return parser.parse_string(content, report_filename=str(coop_dir / rel))
+    violations = scan_file(content, rel)
+    if violations:
+        raise UnsafeLedgerError(violations)
     return parse_text(content, str(coop_dir / rel))
 
 
@@ -265,6 +270,9 @@ def _records_entries(records: list[dict], coop_dir: Path) -> list:
     for record in records:
         starts.append(text.count("\n") + 1)
         text += record["texte"].rstrip("\n") + "\n\n"
+    if scan_file(text[len(ROOT_OPTIONS):].encode("utf-8"), "<à-nouveaux>"):
+        # Kept entries are an exercice's: nothing a book may not hold (a Fava extension…).
+        raise NotStandaloneError("kept entries hold what no book may")
     parsed, errors, _ = parser.parse_string(text)
     by_line = {entry.meta.get("lineno"): entry for entry in parsed}
     if errors or len(parsed) != len(records) or set(by_line) != set(starts):
@@ -657,7 +665,10 @@ def load_books(coop_dir: Path | str, uai: str | None = None, *,
     """
     coop_dir = Path(coop_dir).resolve()
     if verify:
-        violations = verify_coop_dir(coop_dir, uai, texts=texts)
+        # The closed exercices are scanned when they are parsed (`_parse`): a standalone load
+        # only hashes them (a tenth of a coop's ten years is read).
+        sealed = [c.rel for c in _sealed_prefix(coop_dir, _exercice_files(coop_dir, texts), texts)]
+        violations = verify_coop_dir(coop_dir, uai, texts=texts, scanned_later=sealed)
         if violations:
             raise UnsafeLedgerError(violations)
     full = full or os.environ.get(MODE_ENV, "").strip() == FULL_MODE
