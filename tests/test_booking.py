@@ -121,3 +121,51 @@ def test_two_currencies_and_an_empty_transaction_too():
           Actif:512-Banque  -12.50 EUR
           Actif:512-Banque  12.49 EUR
     """)
+
+
+def _validated_same(entries, options):
+    from beancount.ops import validation
+
+    ours = booking.validate(entries, options)
+    theirs = validation.validate(entries, options)
+    assert [(type(e), e.message, e.source.get("lineno")) for e in ours] == \
+        [(type(e), e.message, e.source.get("lineno")) for e in theirs]
+    return ours
+
+
+@pytest.mark.parametrize("coop_dir", DEMO, ids=[p.name for p in DEMO])
+def test_demo_books_validated_as_beancount_validates_them(coop_dir):
+    from beancount import loader
+
+    entries, _errors, options = loader.load_file(str(coop_dir / "coop.beancount"))
+    _validated_same(entries, options)
+
+
+def test_unbalanced_transactions_get_beancount_s_own_error():
+    text = """
+        2025-09-01 open Actif:512-Banque
+        2025-09-01 open Charges:6068-Fournitures
+        2025-09-02 * "Juste"
+          Actif:512-Banque  -12.50 EUR
+          Charges:6068-Fournitures  12.50 EUR
+        2025-09-03 * "Dans la tolérance"
+          Actif:512-Banque  -12.504 EUR
+          Charges:6068-Fournitures  12.50 EUR
+        2025-09-04 * "Au bord"
+          Actif:512-Banque  -12.505 EUR
+          Charges:6068-Fournitures  12.50 EUR
+        2025-09-05 * "Déséquilibrée"
+          Actif:512-Banque  -12.50 EUR
+          Charges:6068-Fournitures  12.49 EUR
+        2025-09-06 * "En entiers"
+          Actif:512-Banque  -12 EUR
+          Charges:6068-Fournitures  11 EUR
+        2025-09-07 * "Deux monnaies"
+          Actif:512-Banque  -12.50 EUR
+          Charges:6068-Fournitures  12.50 USD
+        2025-09-08 * "Vide"
+    """
+    entries, errors, options = parser.parse_string(ROOT_OPTIONS + textwrap.dedent(text))
+    booked, _ = booking.book(entries, options)
+    errors = _validated_same(booked, options)
+    assert sorted(e.entry.narration for e in errors) == ["Deux monnaies", "Déséquilibrée", "En entiers"]

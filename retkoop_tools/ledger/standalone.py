@@ -41,7 +41,6 @@ from typing import Any
 
 from beancount import loader
 from beancount.core import data
-from beancount.ops import validation
 from beancount.parser import parser
 
 from retkoop_tools.ad import COOP_FILENAME, find_ad_root
@@ -184,7 +183,7 @@ def _finish(entries: list, parse_errors: list, options: dict, others: list[dict]
         entries, errors = loader.run_transformations(entries, parse_errors, options, None)
     finally:
         options.pop(anouveaux.OPTION_KEY, None)
-    errors.extend(validation.validate(entries, options, None, None))
+    errors.extend(booking.validate(entries, options))  # Beancount's, or its shortcut
     options["input_hash"] = loader.compute_input_hash(options["include"])
     return entries, errors, options
 
