@@ -57,7 +57,7 @@ def test_edit_after_edit_the_pieces_parse_as_the_whole(book):
     for n in range(60):
         blocks = _blocks(text)
         kind = rng.choice(["append", "append", "insert", "delete", "amount", "error", "first", "push",
-                           "option", "string"])
+                           "option", "string", "lineno"])
         at = blocks[rng.randrange(len(blocks))] if blocks else (len(text), len(text))
         if kind == "append":
             marker = text.rfind("\n; ")  # before Fava's marker, where entries are inserted
@@ -82,6 +82,10 @@ def test_edit_after_edit_the_pieces_parse_as_the_whole(book):
             text = (text[:at[0]] + f'2026-02-0{n % 9 + 1} * "Note {n}" "ligne 1\n\n2026-01-01 open Actif:Truc\n"\n'
                     f'  piece: "S{n:03d}"\n  Actif:512-Banque  -1.00 EUR\n  Charges:6068-Fournitures  1.00 EUR\n\n'
                     + text[at[0]:])
+        elif kind == "lineno":  # metadata naming a line (refused by the policy): parsed whole
+            _same(text[:at[0]] + '2026-02-01 * "X" "Y"\n  lineno: 3\n  Actif:512-Banque  -1.00 EUR\n'
+                  '  Charges:6068-Fournitures  1.00 EUR\n\n' + text[at[0]:], filename)
+            continue
         elif kind == "first":
             text = "; en-tête\n" + text
         elif kind == "push":

@@ -13,8 +13,9 @@ end then parses one or two operations, not the exercice.
 Parsing a file in pieces gives what parsing it whole gives: Beancount parses each included
 file on its own, and each entry on its own but for `pushtag`/`pushmeta`, whose files are
 always parsed whole; a piece starts where Beancount itself started an entry in the previous
-text, whose lines before it are the same; each piece is parsed at its own line numbers; the
-display context is the pieces' added up, in order. A piece with a parse error, or a previous
+text (by the line the parser gave it: a text naming `lineno` or `filename`, which a user's
+metadata could set, is parsed whole), whose lines before it are the same; each piece is parsed
+at its own line numbers; the display context is the pieces' added up, in order. A piece with a parse error, or a previous
 text that had one, means a whole parse. `tests/test_parsed.py` compares both on random edits.
 
 The result is shared: callers get their own lists, and must not change the entries' metadata.
@@ -147,6 +148,8 @@ def _reparsed(previous: _Parsed, raw: bytes, filename: str) -> list[_Piece] | No
     if (b"push" in raw or b"push" in old or any(p.errors for p in previous.pieces)
             or previous.pieces[0].options["display_precision"]):
         return None
+    if b"lineno" in raw or b"lineno" in old or b"filename" in raw or b"filename" in old:
+        return None  # the entries' lines must be the parser's own (a `lineno:` of the user's is not)
     header = _header(raw)
     if header != _header(old) or _OPTION.search(raw, len(header)):
         return None  # options changed, or given further down: they change what follows them
