@@ -1,9 +1,10 @@
-"""Which synthetic ADs under bench/out/ are still good: built by the code running now.
+"""Which synthetic ADs under bench/out/ are still good: built by a version of the code whose
+closings this code uses.
 
-A closing keeps, beside its seal, what the code of that time computed (`cloture-*.json`); a
-state of other code is not used, the coop is then loaded in full until a state is computed
-again. An AD built before a change of that code would time the full loads of an upgrade, not
-the product: it is built again.
+A closing keeps, beside its seal, its opening state and figures (`cloture-*.json`) with their
+versions (`STATE_FORMAT`, `FIGURES_VERSION`); a state of another version is not used, the coop
+is then loaded in full until a state is computed again. An AD built by another version would
+time the full loads of an upgrade, not the product: it is built again.
 """
 
 from __future__ import annotations

@@ -340,3 +340,41 @@ def test_the_console_s_summary_is_the_same(coops, years, monkeypatch):
     full = summarize(coop_dir.parent.parent, coop_dir.name)
     assert ours == full
     assert len(ours["exercices"]) == (years or 3) and all(e.get("crf") for e in ours["exercices"].values())
+
+
+def test_a_closed_file_is_scanned_whenever_it_is_read(coops, tmp_path):
+    """A standalone load only hashes the closed files, so it leaves their scan (no plugin, no
+    Fava extension… in an included file) to the moment one is read: a closed file that changed,
+    or any full load, is scanned first, and a forbidden line in it refuses the load."""
+    from retkoop_tools.policy.files import UnsafeLedgerError
+
+    shutil.copytree(coops[10].parent.parent, tmp_path, dirs_exist_ok=True)
+    coop_dir = tmp_path / "ledgers" / coops[10].name
+    closed_file = sorted(coop_dir.glob("20*.beancount"))[2]
+    text = closed_file.read_text()
+    forged = text + '\n2023-06-01 custom "fava-extension" "os"\n'
+    for full in (False, True):
+        forget()
+        with pytest.raises(UnsafeLedgerError) as caught:
+            load_books(coop_dir, coop_dir.name, texts={closed_file.name: forged}, full=full)
+        assert "fava-extension" in str(caught.value) and closed_file.name in str(caught.value)
+    forget()
+    assert load_books(coop_dir, coop_dir.name).open_from is not None  # the real files: standalone
+
+
+def test_kept_entries_that_no_book_may_hold_are_not_used(coops, tmp_path):
+    """A `cloture-*.json` is written by the closing only, and the hooks refuse one that is not
+    the books'; still, kept entries that hold what no book may (a Fava extension) are not
+    loaded: the coop is loaded in full, from its real files."""
+    shutil.copytree(coops[2].parent.parent, tmp_path, dirs_exist_ok=True)
+    coop_dir = tmp_path / "ledgers" / coops[2].name
+    path = sorted(coop_dir.glob("cloture-*.json"))[-1]
+    kept = json.loads(path.read_text())
+    record = next(r for r in kept["etat"]["clotures"])
+    record["texte"] = '2025-08-31 custom "fava-extension" "os"\n'
+    path.write_text(json.dumps(kept))
+    forget()
+    loaded = load_books(coop_dir, coop_dir.name)
+    assert loaded.open_from is None and loaded.why_full
+    extensions = [e.values[0].value for e in loaded.entries if getattr(e, "type", None) == "fava-extension"]
+    assert extensions and "os" not in extensions  # coop.beancount's own, not the forged one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -93,10 +94,20 @@ class Exercice:
     @classmethod
     def from_filename(cls, filename: str) -> Exercice | None:
         """The exercice of an exercice file (`…/2025-2026.beancount`), None for other files."""
-        base = filename.rsplit("/", 1)[-1]
-        if not base.endswith(FILE_SUFFIX):
-            return None
-        try:
-            return cls.parse(base[: -len(FILE_SUFFIX)])
-        except InvalidExerciceError:
-            return None
+        return _of_filename(filename) if cls is Exercice else _from_filename(cls, filename)
+
+
+def _from_filename(cls: type[Exercice], filename: str) -> Exercice | None:
+    base = filename.rsplit("/", 1)[-1]
+    if not base.endswith(FILE_SUFFIX):
+        return None
+    try:
+        return cls.parse(base[: -len(FILE_SUFFIX)])
+    except InvalidExerciceError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _of_filename(filename: str) -> Exercice | None:
+    """Asked for every entry of a load (its file's exercice): a few names, asked again and again."""
+    return _from_filename(Exercice, filename)

@@ -1,6 +1,22 @@
-"""Beancount's parse of a file's text, remembered for a moment: a save reads the same texts
-several times (the write policy compares the old and new file, the rules load the new one, the
-commit message describes the difference), and the next save's old text is this one's new.
+"""Beancount's parse of a file's text, remembered for a moment, and parsed again only from
+where it changed.
+
+A save reads the same texts several times (the write policy compares the old and new file,
+the rules load the new one, the commit message describes the difference), and the next save's
+old text is this one's new. And a save changes a file in one place, most often at its end (a
+new operation): the text before that place parses as it did. So each text is kept as pieces
+(consecutive runs of whole entries, each parsed on its own, at its own lines), and a new text
+of the same file reuses the pieces that end before its first changed line, and parses the rest
+in two: from the last entry before the change, and what precedes it — the next save at the
+end then parses one or two operations, not the exercice.
+
+Parsing a file in pieces gives what parsing it whole gives: Beancount parses each included
+file on its own, and each entry on its own but for `pushtag`/`pushmeta`, whose files are
+always parsed whole; a piece starts where Beancount itself started an entry in the previous
+text (by the line the parser gave it: a text naming `lineno` or `filename`, which a user's
+metadata could set, is parsed whole), whose lines before it are the same; each piece is parsed
+at its own line numbers; the display context is the pieces' added up, in order. A piece with a parse error, or a previous
+text that had one, means a whole parse. `tests/test_parsed.py` compares both on random edits.
 
 The result is shared: callers get their own lists, and must not change the entries' metadata.
 """
@@ -9,12 +25,38 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import re
 import threading
+from dataclasses import dataclass
 
+from beancount.core import data, display_context
 from beancount.parser import parser
 
 _SIZE = 16
-_parsed: collections.OrderedDict[tuple[str, str], tuple[list, list, dict]] = collections.OrderedDict()
+_FILES = 16
+_PIECES = 8
+_OPTION = re.compile(rb"^[ \t]*option\b", re.MULTILINE)
+
+
+@dataclass
+class _Piece:
+    start: int  # byte offset of its first line in the text
+    end: int  # byte offset after its last line
+    line: int  # its first line's number
+    entries: list
+    errors: list
+    options: dict
+
+
+@dataclass
+class _Parsed:
+    raw: bytes
+    pieces: list[_Piece]
+    result: tuple[list, list, dict]
+
+
+_parsed: collections.OrderedDict[tuple[str, str], _Parsed] = collections.OrderedDict()
+_latest: collections.OrderedDict[str, _Parsed] = collections.OrderedDict()  # by file name
 _lock = threading.Lock()
 
 
@@ -26,11 +68,132 @@ def parse_text(content: str | bytes, filename: str) -> tuple[list, list, dict]:
         found = _parsed.get(key)
         if found is not None:
             _parsed.move_to_end(key)
+        previous = _latest.get(filename)
     if found is None:
-        found = parser.parse_string(raw, report_filename=filename)
+        pieces = _reparsed(previous, raw, filename) if previous is not None else None
+        if pieces is None:
+            pieces = [_parse_piece(raw, 0, len(raw), 1, filename)]
+        found = _Parsed(raw, pieces, _combined(pieces))
         with _lock:
             _parsed[key] = found
             while len(_parsed) > _SIZE:
                 _parsed.popitem(last=False)
-    entries, errors, options = found
+    with _lock:
+        _latest[filename] = found
+        _latest.move_to_end(filename)
+        while len(_latest) > _FILES:
+            _latest.popitem(last=False)
+    entries, errors, options = found.result
     return list(entries), list(errors), options
+
+
+def _header(raw: bytes) -> bytes:
+    """The file's first lines: its options (the names of the account roots, which the rest is
+    parsed with), blank lines and comments."""
+    end = 0
+    while end < len(raw):
+        stop = raw.find(b"\n", end)
+        stop = len(raw) if stop == -1 else stop + 1
+        line = raw[end:stop].strip()
+        if line and not line.startswith((b";", b"option ")):
+            break
+        end = stop
+    return raw[:end]
+
+
+def _parse_piece(raw: bytes, start: int, end: int, line: int, filename: str) -> _Piece:
+    # The file's options first, then blank lines: its entries and errors get the lines they
+    # have in the file, and its accounts the file's names.
+    header = _header(raw) if start else b""
+    text = header + b"\n" * (line - 1 - header.count(b"\n")) + raw[start:end]
+    entries, errors, options = parser.parse_string(text, report_filename=filename)
+    return _Piece(start, end, line, entries, errors, options)
+
+
+def _combined(pieces: list[_Piece]) -> tuple[list, list, dict]:
+    if len(pieces) == 1:
+        piece = pieces[0]
+        return piece.entries, piece.errors, piece.options
+    entries, errors, currencies = [], [], []
+    dcontext = display_context.DisplayContext()
+    for piece in pieces:
+        entries += piece.entries
+        errors += piece.errors
+        currencies += [c for c in piece.options["operating_currency"] if c not in currencies]
+        dcontext.update_from(piece.options["dcontext"])
+    options = dict(pieces[0].options)
+    dcontext.set_commas(options["render_commas"])  # as the parser's own
+    options["dcontext"] = dcontext
+    options["operating_currency"] = currencies
+    entries.sort(key=data.entry_sortkey)  # as the parser returns them
+    return entries, errors, options
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    """The offset of the first byte where `a` and `b` differ (the shorter's length if one
+    starts the other): halving, each step one comparison in C."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _reparsed(previous: _Parsed, raw: bytes, filename: str) -> list[_Piece] | None:
+    """`raw`'s pieces, from the previous text of the same file; None: parse it whole."""
+    old = previous.raw
+    if (b"push" in raw or b"push" in old or any(p.errors for p in previous.pieces)
+            or previous.pieces[0].options["display_precision"]):
+        return None
+    if b"lineno" in raw or b"lineno" in old or b"filename" in raw or b"filename" in old:
+        return None  # the entries' lines must be the parser's own (a `lineno:` of the user's is not)
+    header = _header(raw)
+    if header != _header(old) or _OPTION.search(raw, len(header)):
+        return None  # options changed, or given further down: they change what follows them
+    changed = _first_difference(old, raw)
+    if changed == len(old) == len(raw):
+        return previous.pieces
+    line_start = raw.rfind(b"\n", 0, changed) + 1  # the changed line's start: same in both
+    first_line = raw.count(b"\n", 0, line_start) + 1
+    kept = []
+    for piece in previous.pieces:
+        if piece.end > line_start or piece.end <= len(header):
+            break
+        kept.append(piece)
+    pieces = list(kept)
+    if len(kept) == len(previous.pieces):  # text added after the whole previous one
+        last = kept[-1]
+        if not old.endswith(b"\n"):
+            return None
+        offset, line, starts = last.end, last.line + old.count(b"\n", last.start, last.end), []
+    else:
+        rest = previous.pieces[len(kept)]
+        offset, line = rest.start, rest.line
+        # The last entry Beancount started at or before the changed line, after the kept pieces.
+        starts = [e.meta["lineno"] for e in rest.entries
+                  if isinstance(e.meta.get("lineno"), int) and rest.line < e.meta["lineno"] <= first_line]
+    if starts:
+        split_line = max(starts)
+        split = offset
+        for _ in range(split_line - line):
+            split = raw.index(b"\n", split) + 1
+        pieces.append(_parse_piece(raw, offset, split, line, filename))
+        offset, line = split, split_line
+    if offset < len(raw) or not pieces:
+        pieces.append(_parse_piece(raw, offset, len(raw), line, filename))
+    if any(p.errors for p in pieces[len(kept):]):
+        return None
+    if len(pieces) > _PIECES:  # a save at the end adds one: the older ones put together
+        pieces = [_joined(pieces[:-2]), *pieces[-2:]]
+    return pieces
+
+
+def _joined(pieces: list[_Piece]) -> _Piece:
+    """Consecutive pieces as one, as a parse of their lines would give it."""
+    entries, errors, options = _combined(pieces)
+    if len(pieces) == 1:
+        entries = list(entries)
+    return _Piece(pieces[0].start, pieces[-1].end, pieces[0].line, entries, list(errors), options)

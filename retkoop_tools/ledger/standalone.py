@@ -41,12 +41,11 @@ from typing import Any
 
 from beancount import loader
 from beancount.core import data
-from beancount.ops import validation
-from beancount.parser import booking, parser
+from beancount.parser import parser
 
 from retkoop_tools.ad import COOP_FILENAME, find_ad_root
 from retkoop_tools.chart import AD_CHART_FILENAME
-from retkoop_tools.ledger import anouveaux
+from retkoop_tools.ledger import anouveaux, booking
 from retkoop_tools.ledger.anouveaux import NotStandaloneError, PluginState, SealedCheque
 from retkoop_tools.ledger.conventions import (
     CUSTOM_CLOTURE,
@@ -58,7 +57,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import ROOT_OPTIONS
 from retkoop_tools.ledger.parsed import parse_text
 from retkoop_tools.ledger.sealed_errors import error_type
-from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
+from retkoop_tools.policy.files import UnsafeLedgerError, scan_file, verify_coop_dir
 
 __all__ = ["Loaded", "load_books", "load_full", "results_filename", "UnsafeLedgerError"]
 
@@ -148,8 +147,13 @@ def _exists(coop_dir: Path, rel: str, texts: Mapping[str, str | bytes | None] | 
 
 
 def _parse(coop_dir: Path, rel: str, content: bytes) -> tuple[list, list, dict]:
+    """One file of the coop, parsed. Every included file is scanned first (remembered when
+    clean): `load_books` leaves the closed ones to be scanned here, when they are read at all."""
     if rel == COOP_FILENAME:  # its options are the load's own (Beancount updates them in place)
         return parser.parse_string(content, report_filename=str(coop_dir / rel))
+    violations = scan_file(content, rel)
+    if violations:
+        raise UnsafeLedgerError(violations)
     return parse_text(content, str(coop_dir / rel))
 
 
@@ -171,7 +175,7 @@ def _finish(entries: list, parse_errors: list, options: dict, others: list[dict]
     options["include"] = sorted(files)
     options = loader.aggregate_options_map(options, others)
     entries.sort(key=data.entry_sortkey)
-    entries, balance_errors = booking.book(entries, options)
+    entries, balance_errors = booking.book(entries, options)  # Beancount's, or its shortcut
     parse_errors.extend(balance_errors)
     if plugin_state is not None:
         options[anouveaux.OPTION_KEY] = plugin_state
@@ -179,7 +183,7 @@ def _finish(entries: list, parse_errors: list, options: dict, others: list[dict]
         entries, errors = loader.run_transformations(entries, parse_errors, options, None)
     finally:
         options.pop(anouveaux.OPTION_KEY, None)
-    errors.extend(validation.validate(entries, options, None, None))
+    errors.extend(booking.validate(entries, options))  # Beancount's, or its shortcut
     options["input_hash"] = loader.compute_input_hash(options["include"])
     return entries, errors, options
 
@@ -204,31 +208,27 @@ def load_full(coop_dir: Path | str, texts: Mapping[str, str | bytes | None] | No
 
 
 # -- the opening state: committed, cached, or computed ---------------------------------------
-#: The code an opening state's meaning depends on, relative to `retkoop_tools`: its
-#: computation from the entries (the à-nouveaux, what is carried, the cheque register, the
-#: hashes) and the chart's types it reads. Not the rules (`retkoop_plugins`, which only read
-#: entries): a closed exercice's errors are those of its check at its closing, kept by its seal
-#: like its CRF — a new version of the rules judges the open exercices, and judges the closed
-#: ones again only on demand (`retkoop check --complet`, a reopening). Not the loading code
-#: either: a state means the same whoever loads it.
-_STATE_CODE = ("ledger/anouveaux.py", "ledger/digest.py", "ledger/writer.py", "ledger/conventions.py",
-               "ledger/exercice.py", "tresorier/books.py", "chart/__init__.py", "chart/plan-comptable.yaml")
-
-
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code an opening state depends on (`_STATE_CODE`), with the state's format
-    and Beancount's version (its parser and booking make the entries). A state of other code
+    """The version of what an opening state means: its format (`anouveaux.STATE_FORMAT`,
+    bumped whenever the state computed from the same books changes — what is carried, the
+    à-nouveaux, the cheque register, the hashes), Beancount's version (its parser and booking
+    make the entries) and the national chart (each account's type). Not a hash of our code:
+    an upgrade that computes the same state keeps every closing's state in use
+    (`tests/test_state_pinned.py` pins the state of a synthetic coop, and fails when a change
+    of the code changes it). Not the rules (`retkoop_plugins`, which only read entries) either:
+    a closed exercice's errors are those of its check at its closing, kept by its seal like its
+    CRF — a new version of the rules judges the open exercices, and judges the closed ones
+    again only on demand (`retkoop check --complet`, a reopening). A state of another version
     is not used: the coop is loaded in full once, and its state computed again and kept
     locally."""
     import beancount
 
     import retkoop_tools
 
-    package = Path(retkoop_tools.__file__).parent
     h = hashlib.sha256(f"beancount {beancount.__version__}\nformat {anouveaux.STATE_FORMAT}\n".encode())
-    for rel in _STATE_CODE:
-        h.update(rel.encode() + b"\0" + (package / rel).read_bytes())
+    # The national chart is data the state reads (each account's type), not code.
+    h.update((Path(retkoop_tools.__file__).parent / "chart" / "plan-comptable.yaml").read_bytes())
     return h.hexdigest()
 
 
@@ -269,6 +269,9 @@ def _records_entries(records: list[dict], coop_dir: Path) -> list:
     for record in records:
         starts.append(text.count("\n") + 1)
         text += record["texte"].rstrip("\n") + "\n\n"
+    if scan_file(text[len(ROOT_OPTIONS):].encode("utf-8"), "<à-nouveaux>"):
+        # Kept entries are an exercice's: nothing a book may not hold (a Fava extension…).
+        raise NotStandaloneError("kept entries hold what no book may")
     parsed, errors, _ = parser.parse_string(text)
     by_line = {entry.meta.get("lineno"): entry for entry in parsed}
     if errors or len(parsed) != len(records) or set(by_line) != set(starts):
@@ -661,7 +664,10 @@ def load_books(coop_dir: Path | str, uai: str | None = None, *,
     """
     coop_dir = Path(coop_dir).resolve()
     if verify:
-        violations = verify_coop_dir(coop_dir, uai, texts=texts)
+        # The closed exercices are scanned when they are parsed (`_parse`): a standalone load
+        # only hashes them (a tenth of a coop's ten years is read).
+        sealed = [c.rel for c in _sealed_prefix(coop_dir, _exercice_files(coop_dir, texts), texts)]
+        violations = verify_coop_dir(coop_dir, uai, texts=texts, scanned_later=sealed)
         if violations:
             raise UnsafeLedgerError(violations)
     full = full or os.environ.get(MODE_ENV, "").strip() == FULL_MODE

@@ -15,11 +15,12 @@ When one of these fails, the coop is not loaded at all: the violations are its e
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from beancount.core import data
@@ -46,6 +47,7 @@ class UnsafeLedgerError(Exception):
                          f"lignes interdites.\n{shown}")
 
 
+@functools.lru_cache(maxsize=64)  # each load verifies the header: the same text, parsed once
 def identity_of(text: str) -> CoopIdentity | None:
     """The coop's identity from the text of its coop.beancount (parsed, nothing followed)."""
     entries, _errors, _options = parser.parse_string(text)
@@ -160,9 +162,13 @@ def _symlinks(coop_dir: Path) -> list[str]:
     return sorted(found)
 
 
-def verify_coop_dir(coop_dir: Path, uai: str | None = None, texts: Texts | None = None) -> list[Violation]:
+def verify_coop_dir(coop_dir: Path, uai: str | None = None, texts: Texts | None = None,
+                    scanned_later: Collection[str] = ()) -> list[Violation]:
     """Everything in a coop's folder that no load may follow (empty: safe to load). With
-    `texts`, the folder as a write is about to leave it (path → new content, None: deleted)."""
+    `texts`, the folder as a write is about to leave it (path → new content, None: deleted).
+    `scanned_later`: included files not scanned here, because the caller may not parse them
+    and scans each one it parses (`scan_file`): the closed exercices, which a standalone load
+    only hashes."""
     coop_dir = Path(coop_dir)
     problems = [Violation(rel, 0, f"{rel} est un lien symbolique : les livres et les documents d'une "
                                   "coopérative sont de vrais fichiers.") for rel in _symlinks(coop_dir)]
@@ -170,6 +176,13 @@ def verify_coop_dir(coop_dir: Path, uai: str | None = None, texts: Texts | None 
         return problems
     problems += header_violations(coop_dir, uai, texts)
     for rel in included_files(coop_dir, texts):
+        if rel in scanned_later:
+            continue
         if (texts is not None and texts.get(rel) is not None) or (coop_dir / rel).is_file():
             problems += _included_clean(_content(coop_dir, rel, texts), rel)
     return problems
+
+
+def scan_file(content: bytes, rel: str) -> list[Violation]:
+    """What an included file holds that no load may follow (remembered when clean)."""
+    return _included_clean(content, rel)

@@ -424,8 +424,17 @@ class Books:
         return AUTRE
 
     def operations_of(self, exercice: Exercice) -> list[Operation]:
-        return sorted((op for op in self.operations if exercice.contains(op.date)),
-                      key=lambda op: (op.date, op.filename, op.lineno))
+        return list(self._by_exercice.get(exercice, ()))
+
+    @functools.cached_property
+    def _by_exercice(self) -> dict[Exercice, list[Operation]]:
+        """The operations of each exercice, in date order (then as written)."""
+        result: dict[Exercice, list[Operation]] = defaultdict(list)
+        for op in self.operations:
+            result[Exercice.of_date(op.date)].append(op)
+        for ops in result.values():
+            ops.sort(key=lambda op: (op.date, op.filename, op.lineno))
+        return dict(result)
 
     @functools.cached_property
     def by_id(self) -> dict[str, Operation]:

@@ -1,0 +1,114 @@
+"""The parse in pieces (`ledger/parsed.py`) gives what Beancount's parse of the whole text
+gives, edit after edit: entries, errors, options, display context."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+from beancount.parser import parser
+
+from retkoop_tools.ledger import parsed
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOKS = sorted((ROOT / "ledgers").glob("*/2025-2026.beancount"))
+
+
+def _dcontext(options):
+    return [(currency, context.has_sign, context.integer_max, list(context.fractional_dist.hist.items()))
+            for currency, context in options["dcontext"].ccontexts.items()]
+
+
+def _same(text: str, filename: str) -> None:
+    ours = parsed.parse_text(text, filename)
+    theirs = parser.parse_string(text.encode("utf-8"), report_filename=filename)
+    assert ours[0] == theirs[0]
+    assert [(type(e), e.message, (e.source or {}).get("lineno")) for e in ours[1]] == \
+        [(type(e), e.message, (e.source or {}).get("lineno")) for e in theirs[1]]
+    assert {k: v for k, v in ours[2].items() if k != "dcontext"} == \
+        {k: v for k, v in theirs[2].items() if k != "dcontext"}
+    assert _dcontext(ours[2]) == _dcontext(theirs[2])
+    assert str(ours[2]["dcontext"]) == str(theirs[2]["dcontext"])
+
+
+def _entry(rng: random.Random, n: int) -> str:
+    cents = rng.choice(["", ".5", f".{rng.randint(0, 99):02d}"])
+    amount = f"{rng.randint(1, 300)}{cents}"
+    return (f'2026-0{rng.randint(1, 6)}-1{rng.randint(0, 9)} * "Fournisseur {n}" "Achat {n}"\n'
+            f'  piece: "T{n:03d}"\n  mode: "CB"\n'
+            f"  Actif:512-Banque  -{amount} EUR\n  Charges:6068-Fournitures  {amount} EUR\n")
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """The spans of the dated entries of a text (a blank line before each)."""
+    return [(m.start(1), m.end(1)) for m in re.finditer(r"(?:^|\n\n)(\d{4}-\d\d-\d\d [^\n]*(?:\n[ \t]+[^\n]*)*\n)", text)]
+
+
+@pytest.mark.parametrize("book", BOOKS, ids=[p.parent.name for p in BOOKS])
+def test_edit_after_edit_the_pieces_parse_as_the_whole(book):
+    rng = random.Random(book.parent.name)
+    filename = str(book)
+    text = book.read_text(encoding="utf-8")
+    parsed._latest.clear()
+    _same(text, filename)
+    most = 1
+    for n in range(60):
+        blocks = _blocks(text)
+        kind = rng.choice(["append", "append", "insert", "delete", "amount", "error", "first", "push",
+                           "option", "string", "lineno"])
+        at = blocks[rng.randrange(len(blocks))] if blocks else (len(text), len(text))
+        if kind == "append":
+            marker = text.rfind("\n; ")  # before Fava's marker, where entries are inserted
+            cut = marker + 1 if marker > len(text) // 2 else len(text)
+            text = text[:cut] + "\n" + _entry(rng, n) + text[cut:]
+        elif kind == "insert":
+            text = text[:at[0]] + _entry(rng, n) + "\n" + text[at[0]:]
+        elif kind == "delete":
+            text = text[:at[0]] + text[at[1]:]
+        elif kind == "amount":
+            block = text[at[0]:at[1]]
+            text = text[:at[0]] + re.sub(r"(\d+)(\.\d+)? EUR", lambda m: f"{int(m.group(1)) + 1}{m.group(2) or ''} EUR",
+                                         block) + text[at[1]:]
+        elif kind == "error":
+            broken = text[:at[0]] + "2026-13-45 * oops\n\n" + text[at[0]:]
+            _same(broken, filename)  # an error: parsed whole, as Beancount does
+            continue
+        elif kind == "option":  # an option further down changes what follows it: parsed whole
+            _same(text[:at[0]] + 'option "name_assets" "Biens"\n' + text[at[0]:], filename)
+            continue
+        elif kind == "string":  # a narration on several lines, one looking like an entry
+            text = (text[:at[0]] + f'2026-02-0{n % 9 + 1} * "Note {n}" "ligne 1\n\n2026-01-01 open Actif:Truc\n"\n'
+                    f'  piece: "S{n:03d}"\n  Actif:512-Banque  -1.00 EUR\n  Charges:6068-Fournitures  1.00 EUR\n\n'
+                    + text[at[0]:])
+        elif kind == "lineno":  # metadata naming a line (refused by the policy): parsed whole
+            _same(text[:at[0]] + '2026-02-01 * "X" "Y"\n  lineno: 3\n  Actif:512-Banque  -1.00 EUR\n'
+                  '  Charges:6068-Fournitures  1.00 EUR\n\n' + text[at[0]:], filename)
+            continue
+        elif kind == "first":
+            text = "; en-tête\n" + text
+        elif kind == "push":
+            _same(text[:at[0]] + "pushtag #sortie\n" + text[at[0]:at[1]] + "poptag #sortie\n" + text[at[1]:], filename)
+            continue
+        _same(text, filename)
+        most = max(most, len(parsed._latest[filename].pieces))
+    assert most >= 3  # the edits were parsed in pieces
+
+
+def test_a_save_at_the_end_parses_only_the_end(monkeypatch):
+    book = BOOKS[0]
+    filename = str(book) + ".fin"
+    text = book.read_text(encoding="utf-8")
+    parsed._latest.clear()
+    parsed.parse_text(text, filename)
+    sizes = []
+    real = parser.parse_string
+    monkeypatch.setattr(parser, "parse_string", lambda t, **k: sizes.append(len(t.strip(b"\n"))) or real(t, **k))
+    rng = random.Random(1)
+    for n in range(12):
+        text = text + "\n" + _entry(rng, n)
+        sizes.clear()
+        _same(text, filename)
+        assert sizes and max(sizes[:-1] or [0]) < len(text) // 2  # ours: a small piece, then Beancount's whole
+    assert 3 <= len(parsed._latest[filename].pieces) <= parsed._PIECES  # put together as they come
