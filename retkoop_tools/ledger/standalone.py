@@ -744,7 +744,8 @@ def _others_read(directory: Path) -> bool:
         names = os.listdir(members)
     except OSError:
         return True
-    for name in names:
+    alive = False
+    for name in names:  # every number is looked at, so that those of ended processes go
         if not name.isdigit() or int(name) == os.getpid():
             continue
         try:
@@ -754,8 +755,8 @@ def _others_read(directory: Path) -> bool:
             continue
         except OSError:
             pass  # lives, under another user
-        return True
-    return False
+        alive = True
+    return alive
 
 
 def _shared_path(key: tuple) -> Path | None:
