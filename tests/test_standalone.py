@@ -325,6 +325,43 @@ def test_what_each_closing_kept_is_what_a_full_load_gives(coops, years):
             coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept[-1].name[8:-5] + ".beancount"))))
 
 
+def test_each_part_of_a_kept_file_is_judged_on_its_own(coops):
+    """A part of another version is not judged, but it never spares the other part: forged
+    figures beside a state marked of another version are still caught (the console shows them)."""
+    from retkoop_tools.checks.commits import results_problems
+    from retkoop_tools.cloture.resultats import closing_results, results_text
+
+    coop_dir = coops[2]
+    kept = sorted(coop_dir.glob("cloture-*.json"))[-1]
+    changed = [f"ledgers/{coop_dir.name}/{kept.name}"]
+    original = kept.read_text()
+    try:
+        for forged, other in (("resume", "etat"), ("etat", "resume")):
+            data = json.loads(original)
+            data[other]["code"] = "une-autre-version"
+            if forged == "resume":
+                data["resume"]["operations"] += 1
+            else:
+                data["etat"]["a_nouveaux"][-1]["postings"][0][1] = "0.01"
+            kept.write_text(json.dumps(data))
+            problems = results_problems(coop_dir.parent.parent, coop_dir.name, changed)
+            assert [p.message.split(" ")[0] for p in problems] == [kept.name], forged
+            # The part of another version alone, the other one true: not judged.
+            data = json.loads(original)
+            data[other]["code"] = "une-autre-version"
+            data[other]["ajout"] = "ce que cette version ne lit pas"
+            kept.write_text(json.dumps(data))
+            assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == [], other
+        data = json.loads(original)
+        data["etat"]["code"] = data["resume"]["code"] = "une-autre-version"
+        data["resume"]["operations"] += 1
+        kept.write_text(json.dumps(data))
+        assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == []
+    finally:
+        kept.write_text(results_text(closing_results(
+            coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept.name[8:-5] + ".beancount"))))
+
+
 @pytest.mark.parametrize("years", [1, 2, 10, 0])
 def test_the_console_s_summary_is_the_same(coops, years, monkeypatch):
     """The AD's console shows the same of a coop: the open exercices from their own load, the

@@ -144,13 +144,15 @@ _RESULTS_FILE = re.compile(r"^cloture-(\d{4}-\d{4})\.json$")
 
 def results_problems(ad_root: Path, uai: str, changed: list[str]) -> list[CheckError]:
     """A `cloture-<exercice>.json` that a commit adds or changes must hold what the books give:
-    the loads trust it (the open exercices load on its state). It is computed again from a full
-    load of the coop as the commit leaves it; a file of another version of retkoop is not used
-    by this one, so it is not judged."""
+    the loads trust it (the open exercices load on its state, the console shows its figures).
+    It is computed again from a full load of the coop as the commit leaves it. Each of its two
+    parts is judged on its own: a part of another version of retkoop is not used by this one,
+    so it is not judged, but it never spares the other part."""
     from retkoop_tools.cloture.resultats import closing_results, results_text
     from retkoop_tools.console.summary import summary_code
     from retkoop_tools.ledger.standalone import code_fingerprint
 
+    versions = {"etat": code_fingerprint(), "resume": summary_code()}
     problems = []
     prefix = f"{LEDGERS_DIRNAME}/{uai}/"
     for path in changed:
@@ -163,16 +165,19 @@ def results_problems(ad_root: Path, uai: str, changed: list[str]) -> list[CheckE
             kept = json.loads(target.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             kept = None
-        state = kept.get("etat") if isinstance(kept, dict) else None
-        resume = kept.get("resume") if isinstance(kept, dict) else None
-        if isinstance(kept, dict) and (
-                (isinstance(state, dict) and state.get("code") != code_fingerprint())
-                or (isinstance(resume, dict) and resume.get("code") != summary_code())):
-            continue
+        other = set()  # the parts of another version
+        if isinstance(kept, dict):
+            other = {part for part, version in versions.items()
+                     if isinstance(kept.get(part), dict) and kept[part].get("code") != version}
+            if other == set(versions) and set(kept) <= {"format", "exercice", *versions}:
+                continue  # nothing this version uses
         try:
             expected = json.loads(results_text(closing_results(ad_root, uai, Exercice.parse(match.group(1)))))
         except Exception:  # noqa: BLE001 - books that do not load are reported by the check itself
             expected = None
+        if isinstance(kept, dict) and isinstance(expected, dict):
+            kept = {k: v for k, v in kept.items() if k not in other}
+            expected = {k: v for k, v in expected.items() if k not in other}
         if kept != expected:
             problems.append(CheckError(
                 uai, path, 0,
