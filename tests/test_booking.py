@@ -169,3 +169,23 @@ def test_unbalanced_transactions_get_beancount_s_own_error():
     booked, _ = booking.book(entries, options)
     errors = _validated_same(booked, options)
     assert sorted(e.entry.narration for e in errors) == ["Deux monnaies", "Déséquilibrée", "En entiers"]
+
+
+def test_a_sum_that_comes_to_zero_starts_again_as_beancount_s_inventory_does():
+    """Beancount's inventory drops a position that comes to zero: the next amount starts it
+    again as it is, where an addition would round an amount of more than 28 digits."""
+    big = "1234567890123456789012345678.91"  # 30 digits
+    text = f"""
+        2025-09-01 open Actif:512-Banque
+        2025-09-01 open Charges:6068-Fournitures
+        2025-09-02 * "Revient à zéro puis un grand nombre"
+          Actif:512-Banque  -1.00 EUR
+          Charges:6068-Fournitures  1.00 EUR
+          Actif:512-Banque  {big} EUR
+          Charges:6068-Fournitures  -{big[:-1]}0 EUR
+    """
+    entries, errors, options = parser.parse_string(ROOT_OPTIONS + textwrap.dedent(text))
+    assert errors == []
+    booked, _ = booking.book(entries, options)
+    errors = _validated_same(booked, options)
+    assert [e.entry.narration for e in errors] == ["Revient à zéro puis un grand nombre"]

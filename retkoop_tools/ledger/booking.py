@@ -77,7 +77,10 @@ def _balances(entry: data.Transaction, options: dict, tolerances: dict[tuple, di
     for posting in entry.postings:
         if posting.meta and posting.meta.get(interpolate.AUTOMATIC_RESIDUAL, False):
             continue
-        total = posting.units.number if total is None else total + posting.units.number
+        number = posting.units.number
+        # Beancount's inventory drops a position that comes to zero, so the next amount starts
+        # it again as it is (an addition would round an amount of more than 28 digits)
+        total = number if total is None or not total else total + number
         currency = posting.units.currency
     if total is None or not total:
         return True  # nothing left: an empty inventory is small
