@@ -11,6 +11,7 @@ import pytest
 from beancount.parser import parser
 
 from retkoop_tools.ledger import parsed
+from retkoop_tools.ledger.layout import ROOT_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOKS = sorted((ROOT / "ledgers").glob("*/2025-2026.beancount"))
@@ -112,3 +113,41 @@ def test_a_save_at_the_end_parses_only_the_end(monkeypatch):
         _same(text, filename)
         assert sizes and max(sizes[:-1] or [0]) < len(text) // 2  # ours: a small piece, then Beancount's whole
     assert 3 <= len(parsed._latest[filename].pieces) <= parsed._PIECES  # put together as they come
+
+
+@pytest.mark.parametrize("head", [
+    'option "title" "Coopérative\nde l\'école"\n',  # an option's string on two lines
+    'option "title" "Coop \\"A\\" ; \nsuite"\n',
+])
+def test_an_option_on_two_lines_is_not_cut_in_half(head):
+    filename = f"/virtuel/deux-lignes-{len(head)}.beancount"
+    rng = random.Random(3)
+    text = ROOT_OPTIONS + head + "\n2025-09-01 open Actif:512-Banque\n2025-09-01 open Charges:6068-Fournitures\n"
+    parsed._latest.clear()
+    for n in range(6):
+        if n == 3:  # a piece parsed after half the option would lose this account to its string
+            text += '\n2026-01-02 open Actif:5121-Banque\n; remarque "\n'
+        text = text + "\n" + _entry(rng, n)
+        _same(text, filename)
+    assert len(parsed._latest[filename].pieces) == 1  # parsed whole: the option is not in the header
+    assert parsed.parse_text(text, filename)[2]["title"] == parser.parse_string(text)[2]["title"]
+
+
+def test_include_and_plugin_lines_further_down_are_kept():
+    """`include` and `plugin` lines add to their lists wherever they are: a save after them
+    parses only its end, and the lists are still the whole text's (the policy reads them)."""
+    filename = "/virtuel/plugin-plus-bas.beancount"
+    rng = random.Random(4)
+    text = ROOT_OPTIONS + "2025-09-01 open Actif:512-Banque\n2025-09-01 open Charges:6068-Fournitures\n"
+    parsed._latest.clear()
+    for n in range(8):
+        if n == 2:
+            text += '\nplugin "beancount.plugins.auto_accounts"\n'
+        if n == 4:
+            text += '\ninclude "autre.beancount"\nplugin "beancount.plugins.noduplicates" "x"\n'
+        text = text + "\n" + _entry(rng, n)
+        _same(text, filename)
+    options = parsed.parse_text(text, filename)[2]
+    assert [name for name, _ in options["plugin"]] == ["beancount.plugins.auto_accounts", "beancount.plugins.noduplicates"]
+    assert options["include"] == ["autre.beancount"]
+    assert len(parsed._latest[filename].pieces) > 1  # parsed in pieces all along

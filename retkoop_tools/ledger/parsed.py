@@ -15,8 +15,10 @@ file on its own, and each entry on its own but for `pushtag`/`pushmeta`, whose f
 always parsed whole; a piece starts where Beancount itself started an entry in the previous
 text (by the line the parser gave it: a text naming `lineno` or `filename`, which a user's
 metadata could set, is parsed whole), whose lines before it are the same; each piece is parsed
-at its own line numbers; the display context is the pieces' added up, in order. A piece with a parse error, or a previous
-text that had one, means a whole parse. `tests/test_parsed.py` compares both on random edits.
+at its own line numbers; the display context, the operating currencies and the `include` and
+`plugin` lines are the pieces' added up, in order; the header of options a piece is parsed
+with stops before a string that goes on to another line. A piece with a parse error, or a
+previous text that had one, means a whole parse. `tests/test_parsed.py` compares both on random edits.
 
 The result is shared: callers get their own lists, and must not change the entries' metadata.
 """
@@ -87,15 +89,21 @@ def parse_text(content: str | bytes, filename: str) -> tuple[list, list, dict]:
     return list(entries), list(errors), options
 
 
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
 def _header(raw: bytes) -> bytes:
     """The file's first lines: its options (the names of the account roots, which the rest is
-    parsed with), blank lines and comments."""
+    parsed with), blank lines and comments. It stops before an option whose string goes on to
+    the next line: that option is then further down, and the file is parsed whole."""
     end = 0
     while end < len(raw):
         stop = raw.find(b"\n", end)
         stop = len(raw) if stop == -1 else stop + 1
         line = raw[end:stop].strip()
         if line and not line.startswith((b";", b"option ")):
+            break
+        if line.startswith(b"option ") and b'"' in _STRING.sub(b"", line):
             break
         end = stop
     return raw[:end]
@@ -125,6 +133,9 @@ def _combined(pieces: list[_Piece]) -> tuple[list, list, dict]:
     dcontext.set_commas(options["render_commas"])  # as the parser's own
     options["dcontext"] = dcontext
     options["operating_currency"] = currencies
+    # `include` and `plugin` lines add to their lists wherever they are: each piece has its own
+    options["include"] = [name for piece in pieces for name in piece.options["include"]]
+    options["plugin"] = [plugin for piece in pieces for plugin in piece.options["plugin"]]
     entries.sort(key=data.entry_sortkey)  # as the parser returns them
     return entries, errors, options
 
