@@ -43,6 +43,7 @@ from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
 from retkoop_tools.web.fava_scope import HISTORY
 from retkoop_tools.web.paths import InvalidPathError, normalise_path
+from retkoop_tools.web.read_cache import ReadCache
 from retkoop_tools.web.security import (
     COOKIE_NAME,
     SAFE_METHODS,
@@ -87,6 +88,7 @@ class Portal:
         self.store = Store(self.root, pusher=self.pusher)
         self.store.recover_all()  # what a crash left uncommitted is put aside before anyone reads it
         self.pool = FavaPool(self.root, lru_size, results=self.store.cache)
+        self.reads = ReadCache()  # the journal's answers, while the coop's files are the same
         # The load that checked a write is the one every process of the portal shows next:
         # kept on disk in the instance folder (private), read back instead of loading again.
         share_loads(self.instance_dir / "chargements")
@@ -222,7 +224,12 @@ class Portal:
                 if guarded is not None:
                     return guarded
                 if is_api:
-                    return self._finish(environ, start_response, *_run(app, environ), is_api=True)
+                    key = self.reads.key(app, user.id, rest, environ.get("QUERY_STRING", ""))
+                    answer = self.reads.get(key)
+                    if answer is None:
+                        answer = _run(app, environ)
+                        self.reads.put(key, *answer)
+                    return self._finish(environ, start_response, *answer, is_api=True)
                 return self._with_bar(app, environ, start_response, session)
         try:
             return self._write_request(app, environ, start_response, uai, session, is_api)

@@ -1,0 +1,76 @@
+"""The journal's answers kept while the load is the same (`web/read_cache.py`): served again
+only to the same account, after the portal's checks, and never once the books changed."""
+
+from __future__ import annotations
+
+from tests.web.conftest import ORIGIN, OTHER, OWN
+from tests.web.test_writes import ENTRY
+
+JOURNAL = "api/journal_page?time=FY2026&page=1&order=desc"
+
+
+def _journal(env, client, uai=OWN):
+    return client.get(f"/coop/{uai}/{env.slug(uai)}/{JOURNAL}")
+
+
+def test_the_same_answer_is_served_again_until_a_save_changes_the_books(env):
+    reads = env.portal.reads
+    client = env.client("mandataire")
+    first = _journal(env, client)
+    assert first.status_code == 200
+    hits = reads.hits
+    second = _journal(env, client)
+    assert second.status_code == 200 and reads.hits == hits + 1
+    assert second.get_data() == first.get_data()
+    assert "no-store" in second.headers["Cache-Control"]  # still private to the user
+    assert "Famille Test" not in first.get_data(as_text=True)
+    response = client.put(f"/coop/{OWN}/{env.slug(OWN)}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    third = _journal(env, client)
+    assert third.status_code == 200 and reads.hits == hits + 1  # computed again
+    assert "Famille Test" in third.get_data(as_text=True)
+    # A query of its own is an answer of its own.
+    page = client.get(f"/coop/{OWN}/{env.slug(OWN)}/api/journal_page?time=FY2026&page=1&order=asc")
+    assert page.status_code == 200 and reads.hits == hits + 1
+
+
+def test_an_answer_is_never_served_to_another_account(env):
+    reads = env.portal.reads
+    staff = env.client("ad_staff")
+    assert _journal(env, staff, OTHER).status_code == 200
+    assert _journal(env, staff, OTHER).status_code == 200
+    hits = reads.hits
+    # The mandataire of another coop: refused before any answer is looked up.
+    refused = _journal(env, env.client("mandataire"), OTHER)
+    assert refused.status_code == 403 and reads.hits == hits
+    # Another account allowed to read: its own answer, computed for it.
+    assert _journal(env, env.client("ad_admin"), OTHER).status_code == 200
+    assert reads.hits == hits
+
+
+def test_any_reload_of_the_ledger_is_a_new_answer(env):
+    """Fava's own watcher reloads the ledger when a document arrives in the coop's folder: a
+    new load, so the journal is computed again."""
+    reads = env.portal.reads
+    client = env.client("mandataire")
+    _journal(env, client)
+    _journal(env, client)
+    hits = reads.hits
+    app = env.portal.pool.get(OWN)
+    for ledger in app.config["LEDGERS"].ledgers:
+        ledger.load_file()
+    assert _journal(env, client).status_code == 200
+    assert reads.hits == hits
+    assert _journal(env, client).status_code == 200
+    assert reads.hits == hits + 1
+
+
+def test_the_kept_answers_stay_within_their_bytes():
+    from retkoop_tools.web.read_cache import ReadCache
+
+    cache = ReadCache(max_bytes=1000)
+    for n in range(10):
+        cache.put(("k", n), "200 OK", [("Content-Type", "application/json")], b"x" * 200)
+    assert cache._bytes <= 1000 and cache.get(("k", 9)) is not None and cache.get(("k", 0)) is None
+    cache.put(("erreur",), "500 INTERNAL SERVER ERROR", [], b"{}")
+    assert cache.get(("erreur",)) is None  # only successful answers are kept
