@@ -164,3 +164,38 @@ def test_sauvegarde_command(tmp_path):
     proc = run()
     assert proc.returncode == 0 and "Sauvegardé vers origin (branche main)." in proc.stdout
     assert run_git(tmp_path / "absent.git", "rev-parse", "main").stdout.strip() == store.head()
+
+
+def test_commits_made_while_the_remote_refuses_wait_for_the_retry(tmp_path):
+    """Each push sends every commit the remote lacks: while it refuses them, a push after every
+    commit would cost more and more. The commits wait for the retry, which sends them all."""
+    store = make_ad_repo(tmp_path / "ad")
+    remote = tmp_path / "sauvegarde.git"
+    run_git(tmp_path, "init", "-q", "--bare", str(remote))
+    run_git(store.root, "remote", "add", "origin", str(remote))
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    pusher = Pusher(store.root, retry_delays=(6,))
+    attempts = []
+    real = pusher._push_once
+    pusher._push_once = lambda: attempts.append(1) or real()
+    try:
+        store = Store(store.root, pusher=pusher)
+        store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+        assert pusher.wait_idle(20)
+        assert not pusher.state().ok and "refusé" in pusher.state().last_error
+        started = datetime.datetime.now()
+        for n in range(2, 6):
+            store.insert_entries(UAI, sale(n, day=10 + n), TEACHER, f"Saisie R00{n}", EX)
+        if datetime.datetime.now() - started < datetime.timedelta(seconds=5):  # before the retry
+            assert len(attempts) == 1  # no push per commit while the remote refuses
+        hook.unlink()
+        deadline = datetime.datetime.now() + datetime.timedelta(seconds=20)
+        while not pusher.state().ok:
+            assert datetime.datetime.now() < deadline, "not pushed again"
+            pusher.wait_idle(0.2)
+        assert run_git(remote, "rev-parse", "main").stdout.strip() == store.head()
+        assert len(attempts) == 2  # one retry sent the five commits
+    finally:
+        pusher.stop()

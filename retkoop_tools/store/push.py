@@ -1,7 +1,8 @@
 """The automatic backup: a background worker pushes each commit to the AD's remote.
 
 Writes ask for a push and return at once; the worker pushes, retries with growing delays
-while the remote is unreachable, and says in French how the backup stands.
+while the remote is unreachable or refuses (the commits made meanwhile wait for the retry,
+which sends them all), and says in French how the backup stands.
 """
 
 from __future__ import annotations
@@ -160,10 +161,12 @@ class Pusher:
                 self._idle.set()  # nothing more will happen before the retry
                 delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
                 attempt += 1
-                # Sleep until the retry, unless a new commit asks for a push before.
+                # Sleep until the retry, even when new commits ask for a push meanwhile: each
+                # push sends every commit the remote lacks, so pushing after every commit while
+                # it refuses them would cost more and more; the retry sends them all at once.
                 deadline = time.monotonic() + delay
-                while not self._stop and time.monotonic() < deadline and not self._wake.is_set():
-                    self._wake.wait(min(0.5, max(0.0, deadline - time.monotonic())))
+                while not self._stop and time.monotonic() < deadline:
+                    time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
                 self._wake.set()
 
 
