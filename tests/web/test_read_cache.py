@@ -66,11 +66,15 @@ def test_any_reload_of_the_ledger_is_a_new_answer(env):
 
 
 def test_the_kept_answers_stay_within_their_bytes():
+    import os
+
     from retkoop_tools.web.read_cache import ReadCache
 
     cache = ReadCache(max_bytes=1000)
-    for n in range(10):
-        cache.put(("k", n), "200 OK", [("Content-Type", "application/json")], b"x" * 200)
-    assert cache._bytes <= 1000 and cache.get(("k", 9)) is not None and cache.get(("k", 0)) is None
+    bodies = [os.urandom(200) for _ in range(10)]  # random: as large compressed
+    for n, body in enumerate(bodies):
+        cache.put(("k", n), "200 OK", [("Content-Type", "application/json")], body)
+    assert cache._bytes <= 1000 and cache.get(("k", 0)) is None
+    assert cache.get(("k", 9)) == ("200 OK", [("Content-Type", "application/json")], bodies[9])
     cache.put(("erreur",), "500 INTERNAL SERVER ERROR", [], b"{}")
     assert cache.get(("erreur",)) is None  # only successful answers are kept
