@@ -5,7 +5,8 @@ exercices (~430 operations each, all closed but the last, as the product closes 
 from bench/check.py's AD of the same shape when it exists), starts the real portal
 (`retkoop serve --processus 2`, gunicorn) in a separate process, then, for the product (open
 exercices loaded on their own) and for the obvious alternative in the same run (the portal
-started with `RETKOOP_CHARGEMENT=complet`: every exercice loaded, as before):
+started without the journal's cache, `RETKOOP_CACHE_JOURNAL=0`, and started with
+`RETKOOP_CHARGEMENT=complet` as well: every exercice loaded, as before; `--modes`):
 
   - one client saving through Fava's entry API, one save after the other: p50 / p95;
   - 20 concurrent clients, each logged in, on 50 coops: the journal data of the current
@@ -15,6 +16,7 @@ started with `RETKOOP_CHARGEMENT=complet`: every exercice loaded, as before):
     same on coops of 2 exercices (`--reference`).
 
 Usage:  python bench/web.py [--exercices 10] [--reference 2] [--clients 20] [--pauses 0.5]
+                            [--modes ouverts,sans-cache,complet] [--sans-memoire]
 """
 
 from __future__ import annotations
@@ -42,12 +44,19 @@ from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV
 from retkoop_tools.store.init import init_ad_repo
 from retkoop_tools.store.store import Author
 from retkoop_tools.web.accounts import Accounts
+from retkoop_tools.web.read_cache import READS_ENV
 from built import built, mark  # noqa: E402  (bench/built.py)
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 PASSWORD = "Banc d'essai du portail web !"
 LOGIN = "bench@ad99.test"
+#: The product, then the obvious alternatives, each in a server of its own (environment).
+MODES = {
+    "ouverts": ("exercices ouverts seuls", {}),
+    "sans-cache": ("sans cache du journal", {READS_ENV: "0"}),
+    "complet": ("tout chargé, sans cache", {MODE_ENV: FULL_MODE, READS_ENV: "0"}),
+}
 #: One account per client, as twenty people log in: logins of one account at the same time are
 #: counted as failures until their password is checked (parallel guessing), and lock it.
 CLIENT_ACCOUNTS = 64
@@ -94,11 +103,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, root: Path, instance: Path, lru: int, processes: int = 1, full: bool = False):
+    def __init__(self, root: Path, instance: Path, lru: int, processes: int = 1, mode: dict | None = None):
         self.port = free_port()
-        env = dict(os.environ, RETKOOP_CACHE_DIR=str(instance / "cache"))
-        if full:  # the obvious alternative: every exercice loaded (the old path)
-            env[MODE_ENV] = FULL_MODE
+        env = dict(os.environ, RETKOOP_CACHE_DIR=str(instance / "cache"), **(mode or {}))
         self.proc = subprocess.Popen(
             [str(BIN / "retkoop"), "serve", "--repo", str(root), "--instance", str(instance),
              "--port", str(self.port), "--lru", str(lru), "--threads", "4" if processes > 1 else "8",
@@ -307,8 +314,9 @@ def main() -> None:
     parser.add_argument("--processus", type=int, default=2)
     parser.add_argument("--pauses", default="0.5", help="pauses moyennes entre deux requêtes d'un client (s)")
     parser.add_argument("--saves", type=int, default=30, help="enregistrements d'un client seul")
-    parser.add_argument("--sans-comparaison", action="store_true",
-                        help="ne pas mesurer aussi le portail qui charge chaque exercice")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help="les portails mesurés, le produit d'abord : " + ", ".join(
+                            f"{k} ({v[0]})" for k, v in MODES.items()))
     parser.add_argument("--sans-memoire", action="store_true", help="ne pas mesurer la mémoire")
     args = parser.parse_args()
 
@@ -320,29 +328,34 @@ def main() -> None:
         uais = sorted(p.name for p in (root / "ledgers").iterdir() if p.is_dir())
         print(f"{len(uais)} coopératives de {args.exercices} exercices (~{args.operations} opérations par "
               f"exercice), {args.processus} processus")
-        modes = [(False, "exercices ouverts seuls")] + ([] if args.sans_comparaison else [(True, "tout chargé")])
-        single: dict[bool, list[float]] = {}
-        for full, label in modes:
-            server = Server(root, instance, lru=50, processes=args.processus, full=full)
+        modes = [m for m in args.modes.split(",") if m]
+        unknown = [m for m in modes if m not in MODES]
+        if unknown or not modes or modes[0] != "ouverts":
+            raise SystemExit(f"--modes : « ouverts » d'abord, puis parmi {', '.join(MODES)} ({', '.join(unknown)} ?)")
+        single: dict[str, list[float]] = {}
+        for mode in modes:
+            label, env = MODES[mode]
+            server = Server(root, instance, lru=50, processes=args.processus, mode=env)
             try:
                 for _ in range(2 * args.processus):
                     visit_all(server.port, uais[: args.coops])
                 cpu = server.cpu_seconds()
-                single[full] = one_client_saves(server.port, uais[: args.coops], args.saves)
+                single[mode] = one_client_saves(server.port, uais[: args.coops], args.saves)
                 cpu = server.cpu_seconds() - cpu
             finally:
                 server.stop()
-            print(f"  un client seul, {label:24} : enregistrement p50 {1000 * pct(single[full], 50):5.0f} ms  "
-                  f"p95 {1000 * pct(single[full], 95):5.0f} ms  (cible p50 ≤ 80 ms), "
-                  f"CPU du portail {1000 * cpu / max(len(single[full]), 1):.0f} ms par enregistrement")
-        if True in single:
-            print(f"  → un client seul, tout chargé ÷ exercices ouverts seuls (p50) : "
-                  f"{pct(single[True], 50) / pct(single[False], 50):.1f}×")
+            print(f"  un client seul, {label:24} : enregistrement p50 {1000 * pct(single[mode], 50):5.0f} ms  "
+                  f"p95 {1000 * pct(single[mode], 95):5.0f} ms  (cible p50 ≤ 80 ms), "
+                  f"CPU du portail {1000 * cpu / max(len(single[mode]), 1):.0f} ms par enregistrement")
+        for mode in modes[1:]:
+            print(f"  → un client seul, {MODES[mode][0]} ÷ {MODES['ouverts'][0]} (p50) : "
+                  f"{pct(single[mode], 50) / pct(single['ouverts'], 50):.1f}×")
 
         for pause in (float(p) for p in args.pauses.split(",")):
             results = {}
-            for full, label in modes:
-                server = Server(root, instance, lru=50, processes=args.processus, full=full)
+            for mode in modes:
+                label, env = MODES[mode]
+                server = Server(root, instance, lru=50, processes=args.processus, mode=env)
                 try:
                     # Warm-up: every worker process opens the coops once (app creation is
                     # measured apart), then the steady state is measured.
@@ -356,7 +369,7 @@ def main() -> None:
                     busy, span = (after - before for after, before in zip(machine_busy(), machine))
                 finally:
                     server.stop()
-                results[full] = times
+                results[mode] = times
                 total = sum(len(v) for v in times.values())
                 print(f"{args.clients} clients, {args.coops} coopératives, pause moyenne {pause} s, {label} : "
                       f"{total} requêtes en {wall:.1f} s")
@@ -371,10 +384,10 @@ def main() -> None:
                     values = times[kind]
                     print(f"  {name:40} n={len(values):4}  p50 {1000 * pct(values, 50):5.0f} ms  "
                           f"p95 {1000 * pct(values, 95):5.0f} ms  {target}")
-            if True in results:
+            for mode in modes[1:]:
                 for kind in ("lecture", "enregistrement"):
-                    print(f"  → {kind}, tout chargé ÷ exercices ouverts seuls (p95) : "
-                          f"{pct(results[True][kind], 95) / pct(results[False][kind], 95):.1f}×")
+                    print(f"  → {kind}, {MODES[mode][0]} ÷ {MODES['ouverts'][0]} (p95) : "
+                          f"{pct(results[mode][kind], 95) / pct(results['ouverts'][kind], 95):.1f}×")
 
         if args.sans_memoire:
             return

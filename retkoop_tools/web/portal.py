@@ -224,7 +224,7 @@ class Portal:
                 if guarded is not None:
                     return guarded
                 if is_api:
-                    key = self.reads.key(app, user.id, rest, environ.get("QUERY_STRING", ""))
+                    key = self.reads.key(app, user.role, rest, environ.get("QUERY_STRING", ""))
                     answer = self.reads.get(key)
                     if answer is None:
                         answer = _run(app, environ)

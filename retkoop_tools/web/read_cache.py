@@ -7,9 +7,11 @@ ledger gets a number of its own, never given twice in the process: whatever relo
 portal after a write or when the files' signature changed, Fava's own watcher when a document
 arrives — the number changes), the request
 (path and query, the vérificateur's forced time filter included), the app (the open exercices,
-the history, a vérificateur's exercice) and today's date. So the answer is kept, per process,
-under exactly that, plus the user: an answer is never served to another account than the one
-it was computed for, and only after the portal authorized the request. A write changes the
+the history, a vérificateur's exercice) and today's date: never on who asks (the same answer
+for a coop's mandataire and the AD's staff, tested; only our treasurer's pages read the user,
+and they are not kept). So the answer is kept, per process, under exactly that, and the role:
+it is served again only after the portal authorized the request, to an account of the same
+role (an AD's staff reading a coop after another, a teacher coming back to the journal). A write changes the
 files, so the next read misses and computes again.
 
 Kept compressed (zlib's fastest level: ~1 ms each way for ~1 Mo, a tenth of the size), bounded
@@ -19,6 +21,7 @@ in bytes (least recently used out first); only successful answers are kept.
 from __future__ import annotations
 
 import collections
+import os
 import itertools
 import re
 import threading
@@ -31,6 +34,8 @@ from retkoop_tools.ledger.exercice import today
 #: The read-only Fava endpoints whose answer is a function of the load and the query.
 CACHED = re.compile(r"^/[^/]+/api/journal_page$")
 MAX_BYTES = 32 * 1024 * 1024  # compressed: some 400 journals of ~430 operations
+#: `RETKOOP_CACHE_JOURNAL=0`: no answer kept (the obvious alternative, for comparisons).
+READS_ENV = "RETKOOP_CACHE_JOURNAL"
 _LOADS = itertools.count(1)
 #: id(ledger) → the number of its last load. Fava's ledgers take no attribute (slots) nor weak
 #: reference; an id is given again only to a new ledger, whose own first load (in its
@@ -71,16 +76,16 @@ class ReadCache:
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self.enabled = os.environ.get(READS_ENV, "").strip() != "0"
 
-    @staticmethod
-    def key(app, user_id: object, rest: str, query: str) -> tuple | None:
+    def key(self, app, role: str, rest: str, query: str) -> tuple | None:
         """The answer's key, or None when the request is not one whose answer is kept."""
-        if not CACHED.match(rest):
+        if not self.enabled or not CACHED.match(rest):
             return None
         loads = load_of(app)
         if loads is None:
             return None
-        return (app.config.get("RETKOOP_POOL_KEY"), loads, user_id, rest, query, today().isoformat())
+        return (app.config.get("RETKOOP_POOL_KEY"), loads, role, rest, query, today().isoformat())
 
     def get(self, key: tuple | None) -> tuple[str, list, bytes] | None:
         if key is None:

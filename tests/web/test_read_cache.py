@@ -3,6 +3,8 @@ only to the same account, after the portal's checks, and never once the books ch
 
 from __future__ import annotations
 
+from werkzeug.test import Client
+
 from tests.web.conftest import ORIGIN, OTHER, OWN
 from tests.web.test_writes import ENTRY
 
@@ -34,18 +36,41 @@ def test_the_same_answer_is_served_again_until_a_save_changes_the_books(env):
     assert page.status_code == 200 and reads.hits == hits + 1
 
 
-def test_an_answer_is_never_served_to_another_account(env):
+def test_an_answer_is_served_again_only_after_the_checks_and_to_the_same_role(env):
+    from tests.web.conftest import PASSWORD
+
     reads = env.portal.reads
     staff = env.client("ad_staff")
-    assert _journal(env, staff, OTHER).status_code == 200
-    assert _journal(env, staff, OTHER).status_code == 200
+    first = _journal(env, staff, OTHER)
+    assert first.status_code == 200
     hits = reads.hits
     # The mandataire of another coop: refused before any answer is looked up.
     refused = _journal(env, env.client("mandataire"), OTHER)
     assert refused.status_code == 403 and reads.hits == hits
-    # Another account allowed to read: its own answer, computed for it.
+    assert "Fournisseur" not in refused.get_data(as_text=True) and len(refused.get_data()) < 1000
+    # Another account of another role: its own answer, computed for it.
     assert _journal(env, env.client("ad_admin"), OTHER).status_code == 200
     assert reads.hits == hits
+    # Another account of the AD's staff: the same answer (Fava's journal names no one).
+    env.portal.accounts.add("staff2@ad91.test", "ad_staff", name="Autre", password=PASSWORD)
+    other = Client(env.portal)
+    other.post("/connexion", data={"identifiant": "staff2@ad91.test", "mot_de_passe": PASSWORD, "suite": "/"})
+    again = _journal(env, other, OTHER)
+    assert again.status_code == 200 and reads.hits == hits + 1 and again.get_data() == first.get_data()
+    # Logged out: refused, whatever is kept.
+    assert _journal(env, Client(env.portal), OTHER).status_code == 401
+    assert reads.hits == hits + 1
+
+
+def test_fava_s_journal_is_the_same_for_every_role(env):
+    reads = env.portal.reads
+    monkey_off = reads.enabled
+    reads.enabled = False  # computed for each
+    try:
+        bodies = {role: _journal(env, env.client(role)).get_data() for role in ("mandataire", "ad_staff", "ad_admin")}
+    finally:
+        reads.enabled = monkey_off
+    assert len(set(bodies.values())) == 1 and b"journal" in bodies["mandataire"]
 
 
 def test_any_reload_of_the_ledger_is_a_new_answer(env):
@@ -78,3 +103,15 @@ def test_the_kept_answers_stay_within_their_bytes():
     assert cache.get(("k", 9)) == ("200 OK", [("Content-Type", "application/json")], bodies[9])
     cache.put(("erreur",), "500 INTERNAL SERVER ERROR", [], b"{}")
     assert cache.get(("erreur",)) is None  # only successful answers are kept
+
+
+def test_no_answer_is_kept_when_the_cache_is_turned_off(env, monkeypatch):
+    from retkoop_tools.web.read_cache import READS_ENV, ReadCache
+
+    monkeypatch.setenv(READS_ENV, "0")
+    cache = ReadCache()
+    app = env.portal.pool.get(OWN)
+    assert cache.key(app, "mandataire", f"/{env.slug(OWN)}/api/journal_page", "") is None
+    monkeypatch.delenv(READS_ENV)
+    assert ReadCache().key(app, "mandataire", f"/{env.slug(OWN)}/api/journal_page", "") is not None
+    assert ReadCache().key(app, "mandataire", f"/{env.slug(OWN)}/api/ledger_data", "") is None  # only the journal
