@@ -415,3 +415,36 @@ def test_kept_entries_that_no_book_may_hold_are_not_used(coops, tmp_path):
     assert loaded.open_from is None and loaded.why_full
     extensions = [e.values[0].value for e in loaded.entries if getattr(e, "type", None) == "fava-extension"]
     assert extensions and "os" not in extensions  # coop.beancount's own, not the forged one
+
+
+def test_a_load_shared_by_another_version_of_the_code_is_not_read(coops, tmp_path, monkeypatch):
+    """The loads shared between the portal's processes outlive them, in the instance folder:
+    after an upgrade (a rule changed), a load a process of the old code left there is not read,
+    the books are loaded again by the new code."""
+    import retkoop_tools.checks.cache as cache
+    import retkoop_tools.ledger.standalone as standalone
+    from retkoop_tools.ledger.standalone import share_loads, wait_shared
+
+    coop_dir = coops[2]
+    shared = tmp_path / "chargements"
+    try:
+        share_loads(shared)
+        share_loads(shared)  # a second portal reads the folder: loads are shared
+        forget()
+        load_books(coop_dir, coop_dir.name)
+        wait_shared()
+        assert list(shared.glob("*.pickle"))
+        share_loads(None)
+        fingerprint = cache._code_fingerprint()
+        monkeypatch.setattr(cache, "_code_fingerprint", lambda extra=(): fingerprint + "-mise-a-jour")
+        share_loads(shared)  # the portal started again, on the new code
+        share_loads(shared)
+        forget()
+        loads = []
+        finish = standalone._finish
+        monkeypatch.setattr(standalone, "_finish", lambda *a, **kw: loads.append(1) or finish(*a, **kw))
+        load_books(coop_dir, coop_dir.name)
+        assert loads == [1]
+    finally:
+        share_loads(None)
+        forget()

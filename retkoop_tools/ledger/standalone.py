@@ -696,7 +696,7 @@ def load_books(coop_dir: Path | str, uai: str | None = None, *,
 #: `RETKOOP_CHARGEMENT=complet`: every load is a full load (the old path, for comparisons).
 MODE_ENV = "RETKOOP_CHARGEMENT"
 FULL_MODE = "complet"
-_SHARED: dict[str, Any] = {"dir": None, "max_bytes": 0, "writes": 0, "portals": 0, "pid": None}
+_SHARED: dict[str, Any] = {"dir": None, "max_bytes": 0, "writes": 0, "portals": 0, "pid": None, "code": ""}
 #: The folder where each process of the portal that reads the shared loads leaves its number.
 MEMBERS_DIRNAME = "processus"
 _PENDING = threading.local()  # .threads: the loads this thread is writing to the shared folder
@@ -707,7 +707,9 @@ def share_loads(directory: Path | str | None, max_mb: int = 200) -> None:
     portal's other processes read it instead of loading the books again after a write (None:
     stop). A kept load is only ever read back by the processes that write them; it is written
     only while another portal reads the folder (a portal alone in its process writes none).
-    Each call is one more portal reading it."""
+    Each call is one more portal reading it. The folder outlives the processes: a load is kept
+    under the code that made it too (the rules, the loader), so that after an upgrade the old
+    code's loads are not read."""
     if directory is None:
         _SHARED.update(dir=None, portals=0)
         return
@@ -716,7 +718,9 @@ def share_loads(directory: Path | str | None, max_mb: int = 200) -> None:
         _SHARED["portals"] = 0
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
-    _SHARED.update(dir=path, max_bytes=max_mb * 1024 * 1024)
+    from retkoop_tools.checks.cache import _code_fingerprint
+
+    _SHARED.update(dir=path, max_bytes=max_mb * 1024 * 1024, code=_code_fingerprint())
     _SHARED["portals"] += 1
     _join(path)
 
@@ -763,7 +767,7 @@ def _shared_path(key: tuple) -> Path | None:
     directory = _SHARED["dir"]
     if directory is None:
         return None
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    digest = hashlib.sha256(f"{_SHARED['code']}\0{key!r}".encode()).hexdigest()
     return directory / f"{digest}.pickle"
 
 
