@@ -326,10 +326,18 @@ def test_what_each_closing_kept_is_what_a_full_load_gives(coops, years):
 
 
 def test_each_part_of_a_kept_file_is_judged_on_its_own(coops):
-    """A part of another version is not judged, but it never spares the other part: forged
-    figures beside a state marked of another version are still caught (the console shows them)."""
+    """A part of an older version is not judged, but it never spares the other part: forged
+    figures beside a state marked of an older version are still caught (the console shows them)."""
     from retkoop_tools.checks.commits import results_problems
     from retkoop_tools.cloture.resultats import closing_results, results_text
+    from retkoop_tools.console.summary import FIGURES_VERSION, summary_code
+
+    def older(data: dict, part: str) -> None:
+        data[part]["code"] = "une-version-passee"
+        if part == "etat":
+            data["etat"]["format"] -= 1
+        else:
+            data["resume"]["code"] = summary_code(FIGURES_VERSION - 1)
 
     coop_dir = coops[2]
     kept = sorted(coop_dir.glob("cloture-*.json"))[-1]
@@ -338,7 +346,7 @@ def test_each_part_of_a_kept_file_is_judged_on_its_own(coops):
     try:
         for forged, other in (("resume", "etat"), ("etat", "resume")):
             data = json.loads(original)
-            data[other]["code"] = "une-autre-version"
+            older(data, other)
             if forged == "resume":
                 data["resume"]["operations"] += 1
             else:
@@ -346,14 +354,15 @@ def test_each_part_of_a_kept_file_is_judged_on_its_own(coops):
             kept.write_text(json.dumps(data))
             problems = results_problems(coop_dir.parent.parent, coop_dir.name, changed)
             assert [p.message.split(" ")[0] for p in problems] == [kept.name], forged
-            # The part of another version alone, the other one true: not judged.
+            # The part of an older version alone, the other one true: not judged.
             data = json.loads(original)
-            data[other]["code"] = "une-autre-version"
+            older(data, other)
             data[other]["ajout"] = "ce que cette version ne lit pas"
             kept.write_text(json.dumps(data))
             assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == [], other
         data = json.loads(original)
-        data["etat"]["code"] = data["resume"]["code"] = "une-autre-version"
+        older(data, "etat")
+        older(data, "resume")
         data["resume"]["operations"] += 1
         kept.write_text(json.dumps(data))
         assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == []
@@ -448,3 +457,55 @@ def test_a_load_shared_by_another_version_of_the_code_is_not_read(coops, tmp_pat
     finally:
         share_loads(None)
         forget()
+
+
+def test_a_kept_part_marked_of_a_version_to_come_is_refused(coops, monkeypatch):
+    """A part of another version is not judged, as this version does not use it; but a part
+    marked of the next version (its fingerprint is public: Beancount's version, the state's
+    format, the national chart) would be trusted by the next version, once installed, without
+    any hook having judged it. Only a part of an older version goes unjudged."""
+    from retkoop_tools.checks.commits import results_problems
+    from retkoop_tools.cloture.resultats import closing_results, results_text
+    from retkoop_tools.console.summary import FIGURES_VERSION, summary_code
+    from retkoop_tools.ledger import anouveaux, standalone
+
+    coop_dir = coops[2]
+    kept = sorted(coop_dir.glob("cloture-*.json"))[-1]
+    changed = [f"ledgers/{coop_dir.name}/{kept.name}"]
+    original = kept.read_text()
+
+    def next_version() -> str:
+        standalone.code_fingerprint.cache_clear()
+        monkeypatch.setattr(anouveaux, "STATE_FORMAT", anouveaux.STATE_FORMAT + 1)
+        try:
+            return standalone.code_fingerprint()
+        finally:
+            monkeypatch.undo()
+            standalone.code_fingerprint.cache_clear()
+
+    try:
+        data = json.loads(original)
+        data["etat"]["format"] += 1
+        data["etat"]["code"] = next_version()
+        data["etat"]["a_nouveaux"][-1]["postings"][0][1] = "0.01"
+        kept.write_text(json.dumps(data))
+        problems = results_problems(coop_dir.parent.parent, coop_dir.name, changed)
+        assert [p.message.split(" ")[0] for p in problems] == [kept.name]
+        assert "autre version" in problems[0].message
+        data = json.loads(original)
+        data["resume"]["code"] = summary_code(FIGURES_VERSION + 1)
+        data["resume"]["operations"] += 1
+        kept.write_text(json.dumps(data))
+        assert results_problems(coop_dir.parent.parent, coop_dir.name, changed)
+        # Parts of older versions, never to be used again: not judged.
+        data = json.loads(original)
+        data["etat"]["format"] -= 1
+        data["etat"]["code"] = "une-version-passee"
+        data["etat"]["a_nouveaux"][-1]["postings"][0][1] = "0.01"
+        data["resume"]["code"] = summary_code(FIGURES_VERSION - 1)
+        data["resume"]["operations"] += 1
+        kept.write_text(json.dumps(data))
+        assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == []
+    finally:
+        kept.write_text(results_text(closing_results(
+            coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept.name[8:-5] + ".beancount"))))
