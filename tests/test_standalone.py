@@ -509,3 +509,37 @@ def test_a_kept_part_marked_of_a_version_to_come_is_refused(coops, monkeypatch):
     finally:
         kept.write_text(results_text(closing_results(
             coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept.name[8:-5] + ".beancount"))))
+
+
+@pytest.mark.parametrize("change", ["ouvert plus tard", "fermé", "autre coopérative"])
+def test_the_accounts_of_the_closed_exercices_changed_are_judged_as_in_a_full_load(coops, tmp_path, change):
+    """The closed files' errors kept in a state depend on comptes.beancount too: an account
+    opened only after an operation of a closed exercice uses it, or closed during one. Such a
+    change — in a write, or in a coop whose closed files are another's byte for byte (its state
+    computed from the other's books, kept in the local cache) — is judged as a full load does."""
+    shutil.copytree(coops[2].parent.parent, tmp_path, dirs_exist_ok=True)
+    coop_dir = tmp_path / "ledgers" / coops[2].name
+    closed = min(Exercice.from_filename(p.name) for p in coop_dir.glob("20*.beancount"))
+    comptes = (coop_dir / "comptes.beancount").read_text()
+    later = re.sub(r"^\d{4}-\d{2}-\d{2} (open Charges:627-Frais-bancaires)", rf"{closed.end} \1", comptes, flags=re.M)
+    texts = None
+    if change == "ouvert plus tard":
+        texts = {"comptes.beancount": later}
+    elif change == "fermé":
+        closing = f"\n{closed.end.replace(month=3, day=1)} close Charges:627-Frais-bancaires\n"
+        texts = {"comptes.beancount": comptes + closing}
+    else:
+        other = tmp_path / "ledgers" / "0919999X"
+        shutil.copytree(coop_dir, other)
+        (other / "coop.beancount").write_text((other / "coop.beancount").read_text().replace(coop_dir.name, other.name))
+        (other / "comptes.beancount").write_text(later)
+        for path in [*coop_dir.glob("cloture-*.json"), *other.glob("cloture-*.json")]:
+            path.unlink()  # closed before this version: each state computed, kept locally
+        forget()
+        load_books(coop_dir, coop_dir.name)
+        forget()
+        assert load_books(coop_dir, coop_dir.name).open_from is not None  # the first coop's state, kept
+        coop_dir = other
+    full, alone = _both(coop_dir, texts)
+    assert any("Charges:627-Frais-bancaires" in e.message for e in full.errors)
+    _assert_same(full, alone, coop_dir)

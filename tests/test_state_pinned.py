@@ -26,15 +26,15 @@ from retkoop_tools.ledger.standalone import code_fingerprint
 #: FIGURES_VERSION (console/summary.py) if a "resume" did; then put the new digests here.
 PINNED = {
     "9900000V": {
-        "cloture-2023-2024.json": {"etat": "e86b946f6702d0229c956d27bea0ac8f037c04e742fa03627a16816d7d2fa9b3",
+        "cloture-2023-2024.json": {"etat": "ed5016a024024a4c5b486297d3ddc4fb2ebcbdd1498f3b0c230cec5e0d1f31cf",
                                    "resume": "b749beedf567fa176f16ceb0171a59ae0acf2cdedc8578b8f2f035bb8123752b"},
-        "cloture-2024-2025.json": {"etat": "560e8bf223aefcc96566ccf0e48af74bdf8eafa84a067d643bc404d8504da60d",
+        "cloture-2024-2025.json": {"etat": "5b4312ca68e491e94ff79a9be2ce0a77bb3e3469a81b583fe27e22a60bed1d90",
                                    "resume": "30a1c1c144a0fbd8a6a4bb9cf4ba7a57101627519e716249eaf1bd55b2890c1d"},
     },
     "9900001W": {
-        "cloture-2023-2024.json": {"etat": "9d5a48fa9867cada6d7a81b3fd885c4912a59ab9eeef061e3158dcd50e968127",
+        "cloture-2023-2024.json": {"etat": "5c6ecf718da5cd34422f2428e795b95807978737e3615572a836bc438800f061",
                                    "resume": "5e1bcc7baef50796f133fc31bb16df561bff30d3cf007b45dc7450e455a49e45"},
-        "cloture-2024-2025.json": {"etat": "ea1aeb3031c0c5aa89fe95b4b65c222c7d41dd70686047f69723094de413696f",
+        "cloture-2024-2025.json": {"etat": "f8b08f644a8e6cbe05c3cb4c3467f365c49ffe8959a642669584570c70dc79eb",
                                    "resume": "203146c1c90b3a4547bb1ae8750cc02aec954101cf32370eafd7cfac34a7d1f4"},
     },
 }
