@@ -543,3 +543,16 @@ def test_the_accounts_of_the_closed_exercices_changed_are_judged_as_in_a_full_lo
     full, alone = _both(coop_dir, texts)
     assert any("Charges:627-Frais-bancaires" in e.message for e in full.errors)
     _assert_same(full, alone, coop_dir)
+
+
+def test_an_open_exercice_that_closes_an_account_in_a_closed_one_is_loaded_in_full(coops):
+    """An exercice file holds no `close` (the write policy refuses it, but a push is not
+    written by it): dated in a closed exercice, it changes what a full load says of the closed
+    files (their operations after the account's closing), so the coop is loaded in full."""
+    coop_dir = coops[2]
+    closed = min(Exercice.from_filename(p.name) for p in coop_dir.glob("20*.beancount"))
+    last = max(coop_dir.glob("20*.beancount"))
+    text = last.read_text() + f"\n{closed.end.replace(month=3, day=1)} close Charges:627-Frais-bancaires\n"
+    full, alone = _both(coop_dir, {last.name: text})
+    _assert_same(full, alone, coop_dir)
+    assert alone.open_from is None and "closed exercice" in alone.why_full

@@ -77,7 +77,7 @@ def _seal_lines(content: bytes) -> list[re.Match]:
             found.append(match)
         at = content.find(_SEAL_MARK, at + len(_SEAL_MARK))
     return found
-_DATED = (data.Transaction, data.Balance, data.Pad)
+_DATED = (data.Transaction, data.Balance, data.Pad, data.Close)  # what changes a closed exercice's load
 
 
 def results_filename(exercice: Exercice | str) -> str:
