@@ -151,3 +151,30 @@ def test_include_and_plugin_lines_further_down_are_kept():
     assert [name for name, _ in options["plugin"]] == ["beancount.plugins.auto_accounts", "beancount.plugins.noduplicates"]
     assert options["include"] == ["autre.beancount"]
     assert len(parsed._latest[filename].pieces) > 1  # parsed in pieces all along
+
+
+def test_a_load_leaves_the_shared_parse_as_beancount_gives_it(coop):
+    """The parse of a text is shared by its readers, who must not change it: Beancount's
+    booking, which fills in an amount left out, writes `__automatic__` into the posting's
+    metadata — of a copy, so that the next reader of the text (the write policy, the history,
+    the next load) gets Beancount's parse, not the last load's booking."""
+    from retkoop_tools.ledger.standalone import forget, load_books
+
+    from tests.conftest import OPENING
+
+    coop.add(OPENING)
+    coop.add('''
+        2025-10-01 * "Papeterie" "Cahiers"
+          piece: "A001"
+          mode: "CB"
+          Charges:6068-Fournitures-projets  12.00 EUR
+          Actif:512-Banque
+        ''')
+    path = coop.exercice_file()
+    forget()
+    loaded = load_books(coop.dir, coop.uai)
+    booked = next(e for e in loaded.entries if getattr(e, "narration", "") == "Cahiers")
+    assert booked.postings[1].units.number == -12 and booked.postings[1].meta["__automatic__"]
+    ours = parsed.parse_text(path.read_bytes(), str(path))
+    theirs = parser.parse_string(path.read_bytes(), report_filename=str(path))
+    assert ours[0] == theirs[0]

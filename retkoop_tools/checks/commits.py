@@ -146,13 +146,19 @@ def results_problems(ad_root: Path, uai: str, changed: list[str]) -> list[CheckE
     """A `cloture-<exercice>.json` that a commit adds or changes must hold what the books give:
     the loads trust it (the open exercices load on its state, the console shows its figures).
     It is computed again from a full load of the coop as the commit leaves it. Each of its two
-    parts is judged on its own: a part of another version of retkoop is not used by this one,
-    so it is not judged, but it never spares the other part."""
+    parts is judged on its own: a part of an older version of retkoop is used by no version to
+    come, so it is not judged, but it never spares the other part. A part of any other version
+    is refused: its fingerprint is public (the next one too), and the version it names would
+    trust it once installed, although no hook judged it."""
     from retkoop_tools.cloture.resultats import closing_results, results_text
-    from retkoop_tools.console.summary import summary_code
+    from retkoop_tools.console.summary import FIGURES_VERSION, summary_code
+    from retkoop_tools.ledger.anouveaux import STATE_FORMAT
     from retkoop_tools.ledger.standalone import code_fingerprint
 
     versions = {"etat": code_fingerprint(), "resume": summary_code()}
+    older_figures = {summary_code(version) for version in range(FIGURES_VERSION)}
+    older = {"etat": lambda part: type(part.get("format")) is int and part["format"] < STATE_FORMAT,
+             "resume": lambda part: part.get("code") in older_figures}
     problems = []
     prefix = f"{LEDGERS_DIRNAME}/{uai}/"
     for path in changed:
@@ -165,10 +171,17 @@ def results_problems(ad_root: Path, uai: str, changed: list[str]) -> list[CheckE
             kept = json.loads(target.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             kept = None
-        other = set()  # the parts of another version
+        other = set()  # the parts of an older version
         if isinstance(kept, dict):
             other = {part for part, version in versions.items()
                      if isinstance(kept.get(part), dict) and kept[part].get("code") != version}
+            if any(not older[part](kept[part]) for part in other):
+                problems.append(CheckError(
+                    uai, path, 0,
+                    f"{name} est marqué d'une autre version de retkoop que celle qui vérifie ce commit : "
+                    f"il est écrit par la clôture (retkoop exercice clore {uai} {match.group(1)}) avec la "
+                    "version du serveur, jamais à la main."))
+                continue
             if other == set(versions) and set(kept) <= {"format", "exercice", *versions}:
                 continue  # nothing this version uses
         try:

@@ -188,9 +188,10 @@ FIGURES_VERSION = 2  # 2: the AD's checks of each exercice (negatifs, régies, r
 
 
 @functools.lru_cache(maxsize=1)
-def summary_code() -> str:
-    """The version of the figures of a closed exercice that a closing keeps."""
-    return hashlib.sha256(f"figures {FIGURES_VERSION}".encode()).hexdigest()
+def summary_code(version: int = FIGURES_VERSION) -> str:
+    """The version of the figures of a closed exercice that a closing keeps (this one's, or
+    that of `version`)."""
+    return hashlib.sha256(f"figures {version}".encode()).hexdigest()
 
 
 def _closed_operations(books: Books, coop_dir: Path, upto: Exercice) -> list:

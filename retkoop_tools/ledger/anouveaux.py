@@ -63,7 +63,7 @@ CLOSED_OPERATIONS_KEY = "retkoop_operations_closes"
 #: The file name of the synthetic opening transactions.
 SYNTHETIC_FILENAME = "<a-nouveaux>"
 #: Bumped when the state's shape or meaning changes.
-STATE_FORMAT = 3
+STATE_FORMAT = 4  # 4: the digest of the accounts up to the end of the closed exercices
 ZERO = Decimal(0)
 
 #: The rules that judge the days (or the pièces, the remises) of the closed exercices only when

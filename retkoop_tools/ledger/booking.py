@@ -51,10 +51,18 @@ def _tolerance_key(entry: data.Transaction) -> tuple:
                   bool(p.meta and interpolate.AUTOMATIC_META in p.meta)) for p in entry.postings)
 
 
+def _with_own_metadata(entries: list) -> list:
+    """The entries, those with a posting to complete holding copies of their postings'
+    metadata: Beancount's booking marks an amount it fills in (`__automatic__`) in the
+    posting's metadata, in place, and the parse is shared (`ledger/parsed.py`)."""
+    return [e._replace(postings=[p._replace(meta=dict(p.meta)) if p.meta is not None else p for p in e.postings])
+            if isinstance(e, data.Transaction) and not _complete(e) else e for e in entries]
+
+
 def book(entries: list, options: dict) -> tuple[list, list]:
     """`beancount.parser.booking.book(entries, options)`: (booked entries, errors)."""
     if not all(_complete(e) for e in entries if isinstance(e, data.Transaction)):
-        return beancount_booking.book(entries, options)
+        return beancount_booking.book(_with_own_metadata(entries), options)
     tolerances: dict[tuple, dict] = {}  # the same digits give the same tolerances
     booked = []
     for entry in entries:

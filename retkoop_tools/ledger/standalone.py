@@ -10,7 +10,8 @@ times its first. So `load_books` loads:
 - the opening state of `K` (`anouveaux.closed_state`): kept by the closing in
   `cloture-<K>.json` beside the books, or computed once from a full load and kept in the
   local cache; trusted only while every closed file is the one it was computed on — same
-  bytes, or (a tick of a carried cheque) same seal and same ticks but the carried ones;
+  bytes, or (a tick of a carried cheque) same seal and same ticks but the carried ones — and
+  the accounts up to the end of `K` are the same (`accounts_digest`);
 - then Beancount's booking, our rules and Beancount's validation, as `loader.load_file`.
 
 The errors are those of a full load: the open exercices' found again, the closed ones' kept
@@ -54,7 +55,7 @@ from retkoop_tools.ledger.conventions import (
 )
 from retkoop_tools.ledger.digest import entries_digest, entry_fingerprint
 from retkoop_tools.ledger.exercice import Exercice
-from retkoop_tools.ledger.layout import ROOT_OPTIONS
+from retkoop_tools.ledger.layout import COMPTES_FILENAME, ROOT_OPTIONS
 from retkoop_tools.ledger.parsed import parse_text
 from retkoop_tools.ledger.sealed_errors import error_type
 from retkoop_tools.policy.files import UnsafeLedgerError, scan_file, verify_coop_dir
@@ -76,7 +77,7 @@ def _seal_lines(content: bytes) -> list[re.Match]:
             found.append(match)
         at = content.find(_SEAL_MARK, at + len(_SEAL_MARK))
     return found
-_DATED = (data.Transaction, data.Balance, data.Pad)
+_DATED = (data.Transaction, data.Balance, data.Pad, data.Close)  # what changes a closed exercice's load
 
 
 def results_filename(exercice: Exercice | str) -> str:
@@ -321,11 +322,41 @@ def _check_changed(closed: _ClosedFile, state: dict, coop_dir: Path) -> None:
     closed.parsed = entries
 
 
-def _state_applies(state: dict, closed: list[_ClosedFile], coop_dir: Path) -> None:
+_ACCOUNTS: dict[tuple, str] = {}
+
+
+def accounts_digest(coop_dir: Path, upto: Exercice, texts: Mapping[str, Any] | None = None) -> str:
+    """The digest of what coop.beancount and comptes.beancount hold dated up to the end of
+    `upto` (the accounts' openings and closings…), Fava's options aside: the closed files'
+    errors depend on it (an operation before its account's opening), so a state is the
+    opening state of the closed files only while it is the same."""
+    contents = []
+    for rel in (COOP_FILENAME, COMPTES_FILENAME):
+        try:
+            contents.append((rel, _read(coop_dir, rel, texts)))
+        except OSError:
+            contents.append((rel, b""))
+    key = (str(coop_dir), upto, *contents)
+    found = _ACCOUNTS.get(key)
+    if found is None:
+        entries = [e for rel, content in contents for e in parse_text(content, str(coop_dir / rel))[0]
+                   if e.date <= upto.end
+                   and not (isinstance(e, data.Custom) and e.type in (CUSTOM_FAVA_OPTION, "fava-extension"))]
+        found = entries_digest(entries)
+        if len(_ACCOUNTS) > 64:
+            _ACCOUNTS.clear()
+        _ACCOUNTS[key] = found
+    return found
+
+
+def _state_applies(state: dict, closed: list[_ClosedFile], coop_dir: Path,
+                   texts: Mapping[str, Any] | None = None) -> None:
     """NotStandaloneError unless `state` is the opening state of these closed files."""
     if state.get("format") != anouveaux.STATE_FORMAT or state.get("code") != code_fingerprint() \
             or state.get("regles") != rules_fingerprint(coop_dir, closed[-1].exercice):
         raise NotStandaloneError("state of another version or chart")
+    if state.get("comptes") != accounts_digest(coop_dir, closed[-1].exercice, texts):
+        raise NotStandaloneError("the accounts of the closed exercices changed")
     if sorted(state["fichiers"]) != sorted(c.rel for c in closed) or state["exercice"] != str(closed[-1].exercice):
         raise NotStandaloneError("state of other files")
     for item in closed:
@@ -342,7 +373,7 @@ def state_applies_to(coop_dir: Path, state: dict, texts: Mapping[str, Any] | Non
         closed = [c for c in _sealed_prefix(coop_dir, _exercice_files(coop_dir, texts), texts) if c.exercice <= upto]
         if not closed or closed[-1].exercice != upto:
             return False
-        _state_applies(state, closed, coop_dir)
+        _state_applies(state, closed, coop_dir, texts)
     except (NotStandaloneError, KeyError, TypeError, ValueError, OSError):
         return False
     return True
@@ -445,8 +476,10 @@ def _state_cache_dir() -> Path:
     return default_cache_dir() / "a-nouveaux"
 
 
-def _state_cache_key(coop_dir: Path, closed: list[_ClosedFile]) -> str:
-    h = hashlib.sha256(f"{anouveaux.STATE_FORMAT}\0{code_fingerprint()}\0{rules_fingerprint(coop_dir, closed[-1].exercice)}\0".encode())
+def _state_cache_key(coop_dir: Path, closed: list[_ClosedFile], texts: Mapping[str, Any] | None) -> str:
+    upto = closed[-1].exercice
+    h = hashlib.sha256(f"{anouveaux.STATE_FORMAT}\0{code_fingerprint()}\0{rules_fingerprint(coop_dir, upto)}\0"
+                       f"{accounts_digest(coop_dir, upto, texts)}\0".encode())
     for item in closed:  # the seals: a tick does not change them
         h.update(item.rel.encode() + b"\0")
         h.update(b",".join(m.group(0) for m in _seal_lines(item.content)))
@@ -489,6 +522,7 @@ def compute_state(coop_dir: Path, upto: Exercice, loaded: tuple[list, list, dict
                                    previous=previous, previous_cheques=cheques)
     state["code"] = code_fingerprint()
     state["regles"] = rules_fingerprint(coop_dir, upto)
+    state["comptes"] = accounts_digest(coop_dir, upto, texts)
     return state
 
 
@@ -539,7 +573,7 @@ def _find_state(coop_dir: Path, prefix: list[_ClosedFile],
     closing's results it was kept in, the prefix's key)."""
     for length in range(len(prefix), 0, -1):
         closed = prefix[:length]
-        key = _state_cache_key(coop_dir, closed)
+        key = _state_cache_key(coop_dir, closed, texts)
         rel = results_filename(closed[-1].exercice)
         try:
             results = _results_of(_read(coop_dir, rel, texts))
@@ -556,7 +590,7 @@ def _find_state(coop_dir: Path, prefix: list[_ClosedFile],
             for item in closed:
                 item.parsed = None
             try:
-                _state_applies(candidate, closed, coop_dir)
+                _state_applies(candidate, closed, coop_dir, texts)
                 return length, candidate, source, key
             except (NotStandaloneError, KeyError, TypeError, ValueError):
                 continue
@@ -696,7 +730,7 @@ def load_books(coop_dir: Path | str, uai: str | None = None, *,
 #: `RETKOOP_CHARGEMENT=complet`: every load is a full load (the old path, for comparisons).
 MODE_ENV = "RETKOOP_CHARGEMENT"
 FULL_MODE = "complet"
-_SHARED: dict[str, Any] = {"dir": None, "max_bytes": 0, "writes": 0, "portals": 0, "pid": None}
+_SHARED: dict[str, Any] = {"dir": None, "max_bytes": 0, "writes": 0, "portals": 0, "pid": None, "code": ""}
 #: The folder where each process of the portal that reads the shared loads leaves its number.
 MEMBERS_DIRNAME = "processus"
 _PENDING = threading.local()  # .threads: the loads this thread is writing to the shared folder
@@ -707,7 +741,9 @@ def share_loads(directory: Path | str | None, max_mb: int = 200) -> None:
     portal's other processes read it instead of loading the books again after a write (None:
     stop). A kept load is only ever read back by the processes that write them; it is written
     only while another portal reads the folder (a portal alone in its process writes none).
-    Each call is one more portal reading it."""
+    Each call is one more portal reading it. The folder outlives the processes: a load is kept
+    under the code that made it too (the rules, the loader), so that after an upgrade the old
+    code's loads are not read."""
     if directory is None:
         _SHARED.update(dir=None, portals=0)
         return
@@ -716,7 +752,9 @@ def share_loads(directory: Path | str | None, max_mb: int = 200) -> None:
         _SHARED["portals"] = 0
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
-    _SHARED.update(dir=path, max_bytes=max_mb * 1024 * 1024)
+    from retkoop_tools.checks.cache import _code_fingerprint
+
+    _SHARED.update(dir=path, max_bytes=max_mb * 1024 * 1024, code=_code_fingerprint())
     _SHARED["portals"] += 1
     _join(path)
 
@@ -763,7 +801,7 @@ def _shared_path(key: tuple) -> Path | None:
     directory = _SHARED["dir"]
     if directory is None:
         return None
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    digest = hashlib.sha256(f"{_SHARED['code']}\0{key!r}".encode()).hexdigest()
     return directory / f"{digest}.pickle"
 
 
@@ -835,7 +873,7 @@ def _remember_state(coop_dir: Path, texts: Mapping[str, Any] | None, loaded: Loa
     prefix = _sealed_prefix(coop_dir, files, texts)
     if not prefix:
         return
-    key = _state_cache_key(coop_dir, prefix)
+    key = _state_cache_key(coop_dir, prefix, texts)
     if _cached_state(key) is not None:
         return  # computed already (or known not to apply)
     try:

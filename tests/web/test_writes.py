@@ -230,3 +230,82 @@ def test_a_portal_alone_shares_no_load_and_shares_them_once_another_process_read
     finally:
         other.kill()
         other.wait()
+
+
+def test_saves_through_fava_s_api_give_the_books_of_a_whole_parse(env):
+    """Edits after edits through Fava's API — the entry form at the end, the editor in the
+    middle (a narration, an operation inserted, one removed), a slice — each parsed again from
+    its first changed line (ledger/parsed.py) and loaded on the closed exercices' state: after
+    each save, the books the portal shows are those of Beancount's whole parse of every file."""
+    from beancount.parser import parser
+    from fava.beans.funcs import hash_entry
+
+    from retkoop_tools.ledger import anouveaux, parsed, standalone
+    from retkoop_tools.web.fava_guard import ledger_of
+
+    client = env.client("ad_staff")
+    slug = env.slug(OWN)
+    base = f"/coop/{OWN}/{slug}"
+    coop_dir = env.root / "ledgers" / OWN
+    path = coop_dir / "2025-2026.beancount"
+    pieces = []
+
+    def whole_books(full: bool) -> list:
+        """The coop's books loaded from Beancount's whole parse of each file (the pieces and
+        the remembered loads put aside, then given back to the portal)."""
+        kept = (parsed._parsed.copy(), parsed._latest.copy())
+        parsed._parsed.clear()
+        parsed._latest.clear()
+        standalone.forget()
+        try:
+            return standalone.load_books(coop_dir, OWN, full=full).entries
+        finally:
+            parsed._parsed.update(kept[0])
+            parsed._latest.update(kept[1])
+
+    def check() -> None:
+        text = path.read_bytes()
+        ours = parsed.parse_text(text, str(path))
+        theirs = parser.parse_string(text, report_filename=str(path))
+        assert ours[0] == theirs[0] and ours[1] == theirs[1] == []
+        pieces.append(len(parsed._latest[str(path)].pieces))
+        shown = ledger_of(env.portal.pool.get(OWN))
+        full = anouveaux.OPEN_FROM_KEY not in shown.options  # the app shows the closed exercices too
+        assert shown.all_entries == whole_books(full)
+
+    def edit(change) -> None:
+        source = client.get(f"{base}/api/source?filename={path}").get_json()["data"]
+        response = client.put(f"{base}/api/source", json={"file_path": str(path), "source": change(source["source"]),
+                                                           "sha256sum": source["sha256sum"]}, headers=ORIGIN)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        check()
+
+    def added(piece: str, day: str) -> dict:
+        return dict(ENTRY, date=f"2026-{day}", meta={"piece": piece, "mode": "VIR"})
+
+    def inserted(text: str, piece: str) -> str:
+        at = text.index("\n2026-01-")  # an operation in the middle of the year
+        return (text[:at] + f'\n2026-01-02 * "Famille Milieu" "Don {piece}"\n  piece: "{piece}"\n  mode: "VIR"\n'
+                "  Actif:512-Banque  7.00 EUR\n  Produits:771-Dons  -7.00 EUR\n" + text[at:])
+
+    check()
+    for n in range(3):
+        response = client.put(f"{base}/api/add_entries", json={"entries": [added(f"WA{n}", f"06-1{n}")]},
+                              headers=ORIGIN)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        check()
+        edit(lambda text: inserted(text, f"WM{n}"))
+    edit(lambda text: text.replace('"Frais de tenue de compte"', '"Frais de tenue du compte"', 1))
+    edit(lambda text: text.replace('\n2026-01-02 * "Famille Milieu" "Don WM1"\n  piece: "WM1"\n  mode: "VIR"\n'
+                                   "  Actif:512-Banque  7.00 EUR\n  Produits:771-Dons  -7.00 EUR\n", "\n", 1))
+    entry = next(e for e in ledger_of(env.portal.pool.get(OWN)).all_entries
+                 if getattr(e, "narration", "") == "Don WM2")
+    found = client.get(f"{base}/api/source_slice?entry_hash={hash_entry(entry)}").get_json()["data"]
+    response = client.put(f"{base}/api/source_slice", json={
+        "entry_hash": hash_entry(entry), "source": found["slice"].replace("7.00 EUR", "8.00 EUR"),
+        "sha256sum": found["sha256sum"]}, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    check()
+    text = path.read_text()
+    assert "Don WM0" in text and "Don WM1" not in text and "8.00 EUR" in text and "WA2" in text
+    assert max(pieces) > 1  # the saves were parsed in pieces
