@@ -159,6 +159,15 @@ def test_a_seal_is_removed_only_by_the_ads_reopening(tmp_path):
     proc = run_git(clone, "push", "origin", "main", check=False)
     assert proc.returncode != 0
     assert "La clôture de l'exercice 2025-2026 est retirée" in proc.stderr, proc.stderr
+    # The words of a reopening in a comment of the CRF's file are no reopening.
+    record = clone / "ledgers" / UAI / "crf-2025-2026.yaml"
+    before = record.read_text() if record.exists() else ""
+    record.write_text(before + "# action: reouverture\n# action: renvoi\n")
+    run_git(clone, "add", "-A")
+    run_git(clone, "commit", "-q", "--amend", "-m", "Réouverture écrite à la main", "--no-verify")
+    proc = run_git(clone, "push", "origin", "main", check=False)
+    assert proc.returncode != 0
+    assert "La clôture de l'exercice 2025-2026 est retirée" in proc.stderr, proc.stderr
 
     run_git(clone, "reset", "-q", "--hard", "origin/main")
     reopened = reopen_exercice(Store(clone), UAI, Exercice(2025), ADMIN, "Erreur de report signalée par l'école")

@@ -213,6 +213,19 @@ def _seals(repo: Path, rev: str, uai: str) -> dict[str, str]:
     return seals
 
 
+def _reopenings(text: str) -> int:
+    """The reopenings (and returns to the mandataire) that a `crf-<exercice>.yaml` records in its
+    history: read as YAML, so that the words in a comment or a motif count for nothing."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return 0
+    events = raw.get("historique") if isinstance(raw, dict) else None
+    return sum(1 for e in events or () if isinstance(e, dict) and e.get("action") in ("reouverture", "renvoi"))
+
+
 def seal_problems(repo: Path, commit: str, uai: str) -> list[CheckError]:
     """A seal that a commit removes or changes without the AD's reopening recorded with it.
 
@@ -231,8 +244,7 @@ def seal_problems(repo: Path, commit: str, uai: str) -> list[CheckError]:
         changed = git(repo, "diff", "--name-only", parent, commit, "--", record, check=False).strip()
         text = git(repo, "show", f"{commit}:{record}", check=False) if changed else ""
         old_text = git(repo, "show", f"{parent}:{record}", check=False) if changed else ""
-        reopened = text.count("action: reouverture") + text.count("action: renvoi") > (
-            old_text.count("action: reouverture") + old_text.count("action: renvoi"))
+        reopened = _reopenings(text) > _reopenings(old_text)
         if after.get(exercice) is None and reopened:
             continue
         problems.append(CheckError(
