@@ -1,9 +1,13 @@
-"""Atomic file writes: a reader sees the old file or the new one, never a mix."""
+"""Files: atomic writes (a reader sees the old file or the new one, never a mix), and their
+digests remembered while they are unchanged."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 
@@ -71,3 +75,35 @@ def make_private(*folders: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, folder.stat().st_mode & 0o700)
+
+
+#: A file's digest, remembered under what `stat` says of it: device, inode, size, modification
+#: and change times. The change time (ctime) is the kernel's, set on every write and rename,
+#: and no user can set it back. As git does for its index, a file changed less than
+#: `_RACY_NS` before it was read is not remembered: its times could be those of a write that
+#: comes next in the same tick of the clock.
+_DIGESTS: dict[str, tuple[tuple, bytes]] = {}
+_DIGESTS_LOCK = threading.Lock()
+_RACY_NS = 2_000_000_000
+_MAX_DIGESTS = 50_000
+
+
+def file_digest(path: Path | str) -> bytes:
+    """The SHA-256 digest of the file's content (OSError if it cannot be read)."""
+    name = os.fspath(path)
+    st = os.stat(name)
+    signature = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    with _DIGESTS_LOCK:
+        found = _DIGESTS.get(name)
+    if found is not None and found[0] == signature:
+        return found[1]
+    with open(name, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).digest()
+    after = os.stat(name)
+    unchanged = (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns, after.st_ctime_ns) == signature
+    if unchanged and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+        with _DIGESTS_LOCK:
+            if len(_DIGESTS) >= _MAX_DIGESTS:
+                _DIGESTS.clear()
+            _DIGESTS[name] = (signature, digest)
+    return digest

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.chart import AD_CHART_FILENAME, DEFAULT_CHART_PATH
-from retkoop_tools.fsutil import atomic_write
+from retkoop_tools.fsutil import atomic_write, file_digest
 
 CACHE_ENV = "RETKOOP_CACHE_DIR"
 MAX_SIZE_ENV = "RETKOOP_CACHE_MAX_MO"
@@ -141,7 +141,7 @@ class ResultCache:
             if path.is_file():
                 h.update(rel.encode() + b"\0")
                 if path.suffix in self.contents:
-                    h.update(path.read_bytes())
+                    h.update(file_digest(path))  # remembered while the file is unchanged
                 h.update(b"\0")
         return h.hexdigest()
 

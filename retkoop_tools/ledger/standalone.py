@@ -46,6 +46,7 @@ from beancount.parser import parser
 
 from retkoop_tools.ad import COOP_FILENAME, find_ad_root
 from retkoop_tools.chart import AD_CHART_FILENAME
+from retkoop_tools.fsutil import file_digest
 from retkoop_tools.ledger import anouveaux, booking
 from retkoop_tools.ledger.anouveaux import NotStandaloneError, PluginState, SealedCheque
 from retkoop_tools.ledger.conventions import (
@@ -669,10 +670,13 @@ def _content_key(coop_dir: Path, texts: Mapping[str, Any] | None, full: bool) ->
         if texts is not None and name in texts and texts[name] is None:
             continue
         try:
-            content = _read(coop_dir, name, texts)
+            if texts is not None and name in texts:
+                digest = hashlib.sha256(_read(coop_dir, name, texts)).digest()
+            else:
+                digest = file_digest(coop_dir / name)  # remembered while the file is unchanged
         except OSError:
             continue
-        h.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+        h.update(name.encode() + b"\0" + digest)
     documents = coop_dir / "documents"  # the rules look for statements' files there
     for folder, _dirs, names in sorted(os.walk(documents)) if documents.is_dir() else ():
         h.update(folder.encode() + b"\0" + "\0".join(sorted(names)).encode())
