@@ -177,6 +177,13 @@ class FavaPool:
             sig.append((path.name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
         return tuple(sig)
 
+    def is_current(self, uai: str, app: Flask) -> bool:
+        """Whether the app holds the coop's files as they are on disk (no reload needed)."""
+        name = app.config.get("RETKOOP_POOL_KEY", uai)
+        current = self._signature(uai)
+        with self._lock:
+            return self._loaded_sig.get(name) == current
+
     def mark_dirty(self, uai: str) -> None:
         """The coop's files changed behind Fava's back (a write through the store)."""
         with self._lock:

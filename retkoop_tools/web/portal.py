@@ -217,6 +217,9 @@ class Portal:
                                                          imports_dir(self.root, uai).resolve())
         folders.absolute_request(environ)  # the browser names files relative to the coop's folder
         if not writing:
+            answer = self._kept_answer(uai, app, user, rest, environ) if is_api else None
+            if answer is not None:
+                return self._finish(environ, start_response, *answer, is_api=True)
             # Readers of this coop wait while a write is checked (Fava wrote in place).
             with self.pool.reading(uai):
                 self.pool.reload_if_dirty(uai, app)
@@ -240,6 +243,17 @@ class Portal:
             if is_api:
                 return self._json_error(start_response, "507 INSUFFICIENT STORAGE", NO_SPACE_MESSAGE)
             return self._page(environ, start_response, 507, "Disque plein", NO_SPACE_MESSAGE)
+
+    def _kept_answer(self, uai: str, app, user, rest: str, environ: dict) -> tuple[str, list, bytes] | None:
+        """The journal's answer kept for the files as they are on disk, served without waiting
+        for a write of the coop in progress (it reads neither Fava's ledger nor the files, and
+        what the write is checking is not committed yet). The files are looked at first, then
+        the load's number: the answer is the books' as they were at that look. Kept answers
+        were stored after the guard let the same request through (it decides on the path and
+        the query alone for the journal)."""
+        if not self.pool.is_current(uai, app):
+            return None
+        return self.reads.get(self.reads.key(app, user.role, rest, environ.get("QUERY_STRING", "")))
 
     def _history_if_asked(self, uai: str, app, environ: dict):
         """A coop's app holds its open exercices after the closed ones' à-nouveaux: a view of a

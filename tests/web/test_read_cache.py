@@ -115,3 +115,29 @@ def test_no_answer_is_kept_when_the_cache_is_turned_off(env, monkeypatch):
     monkeypatch.delenv(READS_ENV)
     assert ReadCache().key(app, "mandataire", f"/{env.slug(OWN)}/api/journal_page", "") is not None
     assert ReadCache().key(app, "mandataire", f"/{env.slug(OWN)}/api/ledger_data", "") is None  # only the journal
+
+
+def test_a_kept_journal_is_served_while_the_coop_is_being_written(env):
+    """A write holds the coop (Fava writes in place, the store checks): a reader of the journal
+    kept for the files as they are on disk does not wait for it; once the files change, it does."""
+    import threading
+
+    client = env.client("mandataire")
+    first = _journal(env, client)
+    assert first.status_code == 200
+    answers = []
+    with env.portal.pool.writing(OWN):
+        reader = threading.Thread(target=lambda: answers.append(_journal(env, client)))
+        reader.start()
+        reader.join(20)
+        assert not reader.is_alive() and answers[0].get_data() == first.get_data()
+        # The files changed on disk (a write not committed yet, another process): the reader
+        # waits for the write, then gets the books as they are.
+        path = env.root / "ledgers" / OWN / "2025-2026.beancount"
+        path.write_text(path.read_text(encoding="utf-8") + "\n; une remarque\n", encoding="utf-8")
+        waiting = threading.Thread(target=lambda: answers.append(_journal(env, client)))
+        waiting.start()
+        waiting.join(1)
+        assert waiting.is_alive()
+    waiting.join(20)
+    assert not waiting.is_alive() and answers[1].status_code == 200
