@@ -251,7 +251,7 @@ class Portal:
         the load's number: the answer is the books' as they were at that look. Kept answers
         were stored after the guard let the same request through (it decides on the path and
         the query alone for the journal)."""
-        if not self.pool.is_current(uai, app):
+        if not self.reads.keeps(rest) or not self.pool.is_current(uai, app):
             return None
         return self.reads.get(self.reads.key(app, user.role, rest, environ.get("QUERY_STRING", "")))
 

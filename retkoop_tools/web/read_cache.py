@@ -78,9 +78,13 @@ class ReadCache:
         self.hits = self.misses = 0
         self.enabled = os.environ.get(READS_ENV, "").strip() != "0"
 
+    def keeps(self, rest: str) -> bool:
+        """Whether answers to this path are kept."""
+        return self.enabled and CACHED.match(rest) is not None
+
     def key(self, app, role: str, rest: str, query: str) -> tuple | None:
         """The answer's key, or None when the request is not one whose answer is kept."""
-        if not self.enabled or not CACHED.match(rest):
+        if not self.keeps(rest):
             return None
         loads = load_of(app)
         if loads is None:
