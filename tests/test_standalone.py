@@ -300,6 +300,14 @@ def test_without_the_closing_s_file_the_state_is_computed_once(coops, tmp_path):
     _assert_same(full, second, coop_dir)
 
 
+def _write_kept_again(coop_dir, kept):
+    """The closing's file as the closing writes it (after a test changed it)."""
+    from retkoop_tools.cloture.resultats import closing_results, results_text
+
+    exercice = Exercice.from_filename(kept.name[len("cloture-"):-len(".json")] + ".beancount")
+    kept.write_text(results_text(closing_results(coop_dir.parent.parent, coop_dir.name, exercice)))
+
+
 @pytest.mark.parametrize("years", [2, 10, 0])
 def test_what_each_closing_kept_is_what_a_full_load_gives(coops, years):
     """The generator closes year after year from standalone loads, as cheap as the open
@@ -319,17 +327,13 @@ def test_what_each_closing_kept_is_what_a_full_load_gives(coops, years):
         problems = results_problems(coop_dir.parent.parent, coop_dir.name, changed)
         assert [p.message.split(" ")[0] for p in problems] == [kept[-1].name]
     finally:
-        from retkoop_tools.cloture.resultats import closing_results, results_text
-
-        kept[-1].write_text(results_text(closing_results(
-            coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept[-1].name[8:-5] + ".beancount"))))
+        _write_kept_again(coop_dir, kept[-1])
 
 
 def test_each_part_of_a_kept_file_is_judged_on_its_own(coops):
     """A part of an older version is not judged, but it never spares the other part: forged
     figures beside a state marked of an older version are still caught (the console shows them)."""
     from retkoop_tools.checks.commits import results_problems
-    from retkoop_tools.cloture.resultats import closing_results, results_text
     from retkoop_tools.console.summary import FIGURES_VERSION, summary_code
 
     def older(data: dict, part: str) -> None:
@@ -367,8 +371,7 @@ def test_each_part_of_a_kept_file_is_judged_on_its_own(coops):
         kept.write_text(json.dumps(data))
         assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == []
     finally:
-        kept.write_text(results_text(closing_results(
-            coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept.name[8:-5] + ".beancount"))))
+        _write_kept_again(coop_dir, kept)
 
 
 @pytest.mark.parametrize("years", [1, 2, 10, 0])
@@ -465,7 +468,6 @@ def test_a_kept_part_marked_of_a_version_to_come_is_refused(coops, monkeypatch):
     format, the national chart) would be trusted by the next version, once installed, without
     any hook having judged it. Only a part of an older version goes unjudged."""
     from retkoop_tools.checks.commits import results_problems
-    from retkoop_tools.cloture.resultats import closing_results, results_text
     from retkoop_tools.console.summary import FIGURES_VERSION, summary_code
     from retkoop_tools.ledger import anouveaux, standalone
 
@@ -507,8 +509,7 @@ def test_a_kept_part_marked_of_a_version_to_come_is_refused(coops, monkeypatch):
         kept.write_text(json.dumps(data))
         assert results_problems(coop_dir.parent.parent, coop_dir.name, changed) == []
     finally:
-        kept.write_text(results_text(closing_results(
-            coop_dir.parent.parent, coop_dir.name, Exercice.from_filename(kept.name[8:-5] + ".beancount"))))
+        _write_kept_again(coop_dir, kept)
 
 
 @pytest.mark.parametrize("change", ["ouvert plus tard", "fermé", "autre coopérative"])

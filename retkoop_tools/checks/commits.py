@@ -171,7 +171,7 @@ def results_problems(ad_root: Path, uai: str, changed: list[str]) -> list[CheckE
             kept = json.loads(target.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             kept = None
-        other = set()  # the parts of an older version
+        other = set()  # the parts of another version (refused unless older)
         if isinstance(kept, dict):
             other = {part for part, version in versions.items()
                      if isinstance(kept.get(part), dict) and kept[part].get("code") != version}

@@ -227,7 +227,7 @@ class Portal:
                 if guarded is not None:
                     return guarded
                 if is_api:
-                    key = self.reads.key(app, user.role, rest, environ.get("QUERY_STRING", ""))
+                    key = self._journal_key(app, user, rest, environ)
                     answer = self.reads.get(key)
                     if answer is None:
                         answer = _run(app, environ)
@@ -253,7 +253,10 @@ class Portal:
         the query alone for the journal)."""
         if not self.reads.keeps(rest) or not self.pool.is_current(uai, app):
             return None
-        return self.reads.get(self.reads.key(app, user.role, rest, environ.get("QUERY_STRING", "")))
+        return self.reads.get(self._journal_key(app, user, rest, environ))
+
+    def _journal_key(self, app, user, rest: str, environ: dict) -> tuple | None:
+        return self.reads.key(app, user.role, rest, environ.get("QUERY_STRING", ""))
 
     def _history_if_asked(self, uai: str, app, environ: dict):
         """A coop's app holds its open exercices after the closed ones' à-nouveaux: a view of a

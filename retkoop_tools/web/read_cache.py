@@ -2,17 +2,18 @@
 
 The journal (`api/journal_page`) is what a teacher opens most, and the costliest read: Fava
 renders the exercice's operations through Jinja (~1 Mo of HTML for ~430 operations, ~0,2 s of
-CPU), again on every request. Its answer depends only on the coop's load (each Fava load of a
-ledger gets a number of its own, never given twice in the process: whatever reloads it — the
-portal after a write or when the files' signature changed, Fava's own watcher when a document
-arrives — the number changes), the request
-(path and query, the vérificateur's forced time filter included), the app (the open exercices,
-the history, a vérificateur's exercice) and today's date: never on who asks (the same answer
-for a coop's mandataire and the AD's staff, tested; only our treasurer's pages read the user,
-and they are not kept). So the answer is kept, per process, under exactly that, and the role:
-it is served again only after the portal authorized the request, to an account of the same
-role (an AD's staff reading a coop after another, a teacher coming back to the journal). A write changes the
-files, so the next read misses and computes again.
+CPU), again on every request. Its answer depends only on:
+- the coop's load: each Fava load of a ledger gets a number of its own, never given twice in
+  the process, whatever reloads it (the portal after a write or when the files' signature
+  changed, Fava's own watcher when a document arrives);
+- the request: path and query, the vérificateur's forced time filter included;
+- the app: the open exercices, the history, a vérificateur's exercice;
+- today's date.
+Never on who asks: the same answer for a coop's mandataire and the AD's staff (tested; only
+our treasurer's pages read the user, and they are not kept). So the answer is kept, per
+process, under exactly that and the role, and served again only after the portal authorized
+the request, to an account of the same role (an AD's staff reading a coop after another, a
+teacher coming back to the journal). A write changes the files, so the next read misses.
 
 Kept compressed (zlib's fastest level: ~1 ms each way for ~1 Mo, a tenth of the size), bounded
 in bytes (least recently used out first); only successful answers are kept.
@@ -21,8 +22,8 @@ in bytes (least recently used out first); only successful answers are kept.
 from __future__ import annotations
 
 import collections
-import os
 import itertools
+import os
 import re
 import threading
 import zlib
