@@ -39,7 +39,8 @@ def test_a_write_is_one_commit_by_the_user_limited_to_the_coop(store):
     body = run_git(root, "log", "-1", "--format=%b").stdout
     assert "Coopérative: 0910001A" in body
     files = run_git(root, "show", "--name-only", "--format=", "HEAD").stdout.split()
-    assert files == [f"ledgers/{UAI}/2025-2026.beancount"]
+    # The books, and the AD console's summary of them (console/committed.py).
+    assert files == [f"ledgers/{UAI}/2025-2026.beancount", f"ledgers/{UAI}/resume-console.json"]
     assert run_git(root, "status", "--porcelain").stdout.strip() == "M ad.yaml"
 
 
@@ -227,13 +228,14 @@ def test_a_write_runs_git_twice_three_times_with_a_new_file_and_returns_its_comm
     commit = store.write(UAI, {"documents/releves/2025-10.pdf": b"%PDF-1.4 fake"}, TEACHER, "Relevé")
     assert calls == ["status", "add", "commit"]
     assert commit == store.head()
+    # The document, and the console's summary (whose key holds the names of the documents).
     assert run_git(store.root, "show", "--name-only", "--format=", "HEAD").stdout.split() == [
-        f"ledgers/{UAI}/documents/releves/2025-10.pdf"]
+        f"ledgers/{UAI}/documents/releves/2025-10.pdf", f"ledgers/{UAI}/resume-console.json"]
     calls.clear()
     commit = store.write(UAI, {"documents/releves/2025-10.pdf": None}, TEACHER, "Relevé retiré")
     assert calls == ["status", "commit"] and commit == store.head()
     assert run_git(store.root, "show", "--name-status", "--format=", "HEAD").stdout.split() == [
-        "D", f"ledgers/{UAI}/documents/releves/2025-10.pdf"]
+        "D", f"ledgers/{UAI}/documents/releves/2025-10.pdf", "M", f"ledgers/{UAI}/resume-console.json"]
     calls.clear()
     path = store.root / "ledgers" / UAI / "2025-2026.beancount"
     assert store.write(UAI, {"2025-2026.beancount": path.read_text()}, TEACHER, "rien") is None
@@ -267,7 +269,7 @@ def test_a_write_that_failed_under_a_hold_is_put_aside_by_the_next_write_of_that
         assert (root / "ledgers" / UAI / "documents" / "a.pdf").exists()  # written, not committed
         store.write(UAI, {"documents/b.pdf": b"%PDF-1.4 b"}, TEACHER, "B")
     files = run_git(root, "show", "--name-only", "--format=", "HEAD").stdout.split()
-    assert files == [f"ledgers/{UAI}/documents/b.pdf"]
+    assert files == [f"ledgers/{UAI}/documents/b.pdf", f"ledgers/{UAI}/resume-console.json"]
     assert not (root / "ledgers" / UAI / "documents" / "a.pdf").exists()
     recovered = list((store.git_dir / "retkoop-recovered").iterdir())
     assert len(recovered) == 1 and (recovered[0] / "untracked" / "a.pdf").read_bytes() == b"%PDF-1.4 a"

@@ -30,6 +30,9 @@ MAX_SIZE_ENV = "RETKOOP_CACHE_MAX_MO"
 DEFAULT_MAX_MB = 200
 PRUNE_INTERVAL = 600  # seconds between two looks at the folder's size
 PRUNE_MARKER = ".elagage"
+#: The console's summary that the store commits beside the books (`console/committed.py`):
+#: derived from the other files, so never part of a key.
+SUMMARY_FILENAME = "resume-console.json"
 
 
 def max_cache_bytes() -> int:
@@ -138,7 +141,7 @@ class ResultCache:
         coop_dir = self.ad_root / LEDGERS_DIRNAME / uai
         for path in sorted(coop_dir.rglob("*")):
             rel = path.relative_to(coop_dir).as_posix()
-            if path.is_file():
+            if path.is_file() and rel != SUMMARY_FILENAME:
                 h.update(rel.encode() + b"\0")
                 if path.suffix in self.contents:
                     h.update(file_digest(path))  # remembered while the file is unchanged

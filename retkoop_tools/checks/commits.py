@@ -23,6 +23,7 @@ from beancount.parser import parser
 from retkoop_tools.ad import AD_FILENAME, COOP_FILENAME, LEDGERS_DIRNAME
 from retkoop_tools.chart import AD_CHART_FILENAME
 from retkoop_tools.checks.runner import CheckError, CoopResult, check_many
+from retkoop_tools.console.committed import summary_problems
 from retkoop_tools.ledger.conventions import CUSTOM_CLOTURE
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.store.gitcmd import git
@@ -132,8 +133,9 @@ def check_commit(repo: Path, commit: str, workers: int | None = None) -> CommitR
     with tempfile.TemporaryDirectory(prefix="retkoop-commit-") as tmp:
         materialize_commit(repo, commit, uais, Path(tmp))
         result.results = check_many(Path(tmp), uais, workers=workers)
+        derived = summary_problems(Path(tmp), uais, changed, workers)
         for coop in result.results:
-            coop.errors += results_problems(Path(tmp), coop.uai, changed)
+            coop.errors += results_problems(Path(tmp), coop.uai, changed) + derived.get(coop.uai, [])
     for coop in result.results:
         coop.errors += seal_problems(repo, commit, coop.uai)
     return result
@@ -352,6 +354,7 @@ def check_index(repo: Path, workers: int | None = None, index_file: str | None =
         files += [n for n in _AD_FILES if git(repo, "ls-files", "--", n, env=env).strip()]
         git(repo, "checkout-index", f"--prefix={tmp}/", "--", *files, env=env)
         results = check_many(Path(tmp), targets, workers=workers)
+        derived = summary_problems(Path(tmp), targets, changed, workers)
         for coop in results:
-            coop.errors += results_problems(Path(tmp), coop.uai, changed)
+            coop.errors += results_problems(Path(tmp), coop.uai, changed) + derived.get(coop.uai, [])
         return results

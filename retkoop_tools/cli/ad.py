@@ -31,6 +31,10 @@ def jobs_option(func):
 
 def collect(ad, jobs: int | None) -> dict[str, dict]:
     """Every coop's summary, with a progress bar on stderr when coops must be loaded."""
+    return refreshed(ad, jobs).all()
+
+
+def refreshed(ad, jobs: int | None) -> Summaries:
     summaries = Summaries(ad.root, workers=jobs)
     bar = None
 
@@ -48,7 +52,7 @@ def collect(ad, jobs: int | None) -> dict[str, dict]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    return summaries.all()
+    return summaries
 
 
 def people(ad, instance: Path | None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -268,6 +272,35 @@ def national(exercice, fmt, output, jobs, repo) -> None:
     data = national_parquet(rows) if fmt == "parquet" else national_csv(rows)
     click.echo(f"{len(rows)} lignes ({len({r['uai'] for r in rows})} coopératives).")
     write_output(data, output, f"crf-ad{ad.numero or 'xx'}-{ex}.{fmt}")
+
+
+@ad_group.command("resumes")
+@click.option("--auteur", help="Auteur du commit, « Nom <identifiant> » (défaut : l'utilisateur du système).")
+@jobs_option
+@repo_option
+@user_errors
+def summaries_command(auteur, jobs, repo) -> None:
+    """Écrit à côté des livres de chaque coopérative le résumé de la console
+    (resume-console.json) qui manque ou n'est plus à jour, en un commit.
+
+    Le portail l'écrit à chaque enregistrement ; cette commande sert après l'adoption de
+    retkoop par l'AD, une mise à jour de retkoop ou des commits faits à la main : une
+    nouvelle installation de la console lit alors ces résumés au lieu de charger les livres."""
+    from retkoop_tools.cli.common import parse_author
+    from retkoop_tools.store.gitcmd import is_git_repo
+    from retkoop_tools.store.store import Store
+
+    ad = open_ad(repo)
+    if not is_git_repo(ad.root):
+        raise UserError(f"{ad.root} n'est pas un dépôt git : les résumés s'écrivent dans un dépôt d'AD.")
+    author = parse_author(auteur)
+    summaries = refreshed(ad, jobs)
+    commit, count = Store(ad.root).commit_summaries(
+        summaries.keyed(), author, "Résumés de la console mis à jour (retkoop ad resumes)")
+    if commit is None:
+        click.echo(f"Les résumés des {len(summaries.all())} coopératives sont déjà à jour.")
+    else:
+        click.echo(f"{count} résumé(s) écrit(s) sur {len(summaries.all())} coopératives, commit {commit[:10]}.")
 
 
 @ad_group.command("mandataire")

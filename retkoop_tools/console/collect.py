@@ -6,7 +6,10 @@ Three levels, from the cheapest:
 2. on disk, a summary is kept under a hash of the coop's files (the check cache's key, with
    the YAML files of the CRF, CRA and adhésion), so a new process or another worker of the
    portal finds it without loading the books;
-3. otherwise the coop is loaded, in a pool of worker processes when there are many.
+3. in the repository, the summary the store committed beside the books
+   (`resume-console.json`, `committed.py`), when its key is that of the coop's files: a new
+   installation or a fresh clone reads it without loading the books;
+4. otherwise the coop is loaded, in a pool of worker processes when there are many.
 """
 
 from __future__ import annotations
@@ -23,25 +26,14 @@ from typing import Any
 
 from beancount import loader
 
-import retkoop_tools
-from retkoop_tools.ad import AD_FILENAME, LEDGERS_DIRNAME, load_ad
-from retkoop_tools.chart import AD_CHART_FILENAME
-from retkoop_tools.checks.cache import ResultCache, default_cache_dir
+from retkoop_tools.ad import LEDGERS_DIRNAME, load_ad
+from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import default_workers
+from retkoop_tools.console import committed
+from retkoop_tools.console.committed import summary_cache, summary_cache_dir
 from retkoop_tools.console.summary import SUMMARY_VERSION, summarize
 
 Progress = Callable[[int, int], None]
-
-_PACKAGE = Path(retkoop_tools.__file__).parent
-#: The code a summary depends on, besides the rules (the check cache's fingerprint has those).
-SUMMARY_CODE = tuple(
-    path for folder in ("console", "documents", "tresorier", "adhesion", "cloture")
-    for path in sorted((_PACKAGE / folder).glob("*.py"))
-)
-
-
-def summary_cache_dir() -> Path:
-    return default_cache_dir() / "console"
 
 
 @dataclass
@@ -51,6 +43,7 @@ class RefreshStats:
     coops: int = 0
     unchanged: int = 0
     from_disk: int = 0
+    from_repo: int = 0  # committed beside the books (resume-console.json)
     computed: int = 0
     seconds: float = 0.0
 
@@ -107,7 +100,6 @@ class Summaries:
         self.start_method = start_method
         self._known: dict[str, _Known] = {}
         self._lock = threading.Lock()  # one refresh at a time
-        self._rules_signature: tuple = ()
         self._cache: ResultCache | None = None
         self.progress: tuple[int, int] = (0, 0)  # (done, to do) of the refresh running, if any
 
@@ -115,6 +107,10 @@ class Summaries:
     def all(self) -> dict[str, dict[str, Any]]:
         """The summaries known now (possibly while a refresh is running), by UAI."""
         return {uai: known.summary for uai, known in sorted(self._known.items())}
+
+    def keyed(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The summaries known now with the key of the files each was computed for, by UAI."""
+        return {uai: (known.key, known.summary) for uai, known in sorted(self._known.items())}
 
     def get(self, uai: str) -> dict[str, Any] | None:
         known = self._known.get(uai)
@@ -127,16 +123,11 @@ class Summaries:
     # -- refreshing ---------------------------------------------------------------------------
     def _ad_cache(self) -> ResultCache:
         """The disk cache, built again when the AD's rules (ad.yaml, chart) changed."""
-        signature = tuple(
-            (name, (self.root / name).stat().st_mtime_ns if (self.root / name).exists() else 0)
-            for name in (AD_FILENAME, AD_CHART_FILENAME)
-        )
-        if self._cache is None or signature != self._rules_signature:
-            self._cache = ResultCache(self.root, self.cache_dir, code=SUMMARY_CODE,
-                                      contents=(".beancount", ".yaml"))
-            self._rules_signature = signature
+        cache = summary_cache(self.root, self.cache_dir)
+        if cache is not self._cache:
+            self._cache = cache
             self._known.clear()
-        return self._cache
+        return cache
 
     def refresh(self, on_progress: Progress | None = None) -> RefreshStats:
         """Bring every summary up to date; returns what it did."""
@@ -167,6 +158,11 @@ class Summaries:
             if stored is not None and stored.get("version") == SUMMARY_VERSION:
                 self._known[uai] = _Known(signature, key, stored)
                 stats.from_disk += 1
+                continue
+            stored = committed.read(self.root / LEDGERS_DIRNAME / uai, key, SUMMARY_VERSION)
+            if stored is not None:
+                self._known[uai] = _Known(signature, key, stored)
+                stats.from_repo += 1
                 continue
             todo[uai] = (signature, key)
         self.progress = (0, len(todo))

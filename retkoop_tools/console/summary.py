@@ -26,6 +26,7 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -274,13 +275,16 @@ def _ad(ad_root: Path):
     return _ADS[key]
 
 
-def summarize(ad_root: Path, uai: str) -> dict[str, Any]:
+def summarize(ad_root: Path, uai: str, texts: Mapping[str, str | bytes | None] | None = None) -> dict[str, Any]:
     """Load the coop once (with its rules) and reduce it to what the AD console shows: the
-    open exercices from that load, the closed ones from what their closing kept."""
+    open exercices from that load, the closed ones from what their closing kept. `texts`
+    (books of the coop's folder: name → content, None: deleted) stand for what the disk holds,
+    as in the store's check of a write (the same load, remembered); the records are read
+    from the disk."""
     ad = _ad(ad_root)
     root = ad.root.resolve()
     coop_dir = root / LEDGERS_DIRNAME / uai
-    loaded, checked = load_and_check(root, uai)
+    loaded, checked = load_and_check(root, uai, texts=texts)
     entries = loaded.entries if loaded is not None else []
     books = Books(entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
     source = CoopSource(ad, uai, books, [])

@@ -11,6 +11,7 @@ from typing import Any
 import git
 
 from retkoop_tools.ad import LEDGERS_DIRNAME
+from retkoop_tools.checks.cache import SUMMARY_FILENAME
 from retkoop_tools.history.diff import Change, diff_entries, parse_entries
 from retkoop_tools.ledger.exercice import Exercice
 
@@ -67,8 +68,10 @@ class _Snapshots:
 
 
 def _is_document(name: str) -> bool:
-    """Not the books, nor what a closing keeps of them for the loads (cloture-<ex>.json)."""
-    return not (name.endswith((".beancount", ".gitkeep")) or _KEPT_BY_CLOSING.match(name))
+    """Not the books, nor what a closing keeps of them for the loads (cloture-<ex>.json), nor
+    the console's summary the store commits with them."""
+    return not (name.endswith((".beancount", ".gitkeep")) or _KEPT_BY_CLOSING.match(name)
+                or name == SUMMARY_FILENAME)
 
 
 _KEPT_BY_CLOSING = re.compile(r"^cloture-\d{4}-\d{4}\.json$")

@@ -8,7 +8,9 @@ repository's lock:
    files nor the history change ("nothing reaches the disk that breaks a rule"); one that
    adds only avertissements is made, and the caller gets them to show;
 2. each file is replaced atomically (temporary file, fsync, rename);
-3. the coop's folder, and only it, is committed with the acting user as author.
+3. the coop's folder, and only it, is committed with the acting user as author, with the AD
+   console's summary of the books as the commit leaves them (`resume-console.json`,
+   `console/committed.py`), from the load the check has just made.
 
 Checking a coop holds that coop's lock; only the git steps hold the repository's lock, so
 writes to different coops are checked in parallel.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import collections
 import datetime
 import errno
+import logging
 import os
 import re
 import shutil
@@ -46,6 +49,7 @@ from retkoop_tools.policy.writes import PolicyError, Scope, check_changes
 from retkoop_tools.store.gitcmd import GitError, git, git_dir
 from retkoop_tools.store.lock import repo_lock
 
+_log = logging.getLogger(__name__)
 RECOVERED_DIRNAME = "retkoop-recovered"
 STAGING_DIRNAME = "retkoop-staging"
 COOP_TRAILER = "Coopérative"
@@ -242,6 +246,7 @@ class Store:
                 raise WritePolicyError(exc.messages) from None
             # Checking takes the time; it needs this coop's lock only, not git's.
             after = self._validate(uai, rels, warnings) if validate else None
+            summary = self._summary(uai, rels)
             with self.locked():
                 self._clean().discard(uai)  # until committed, the folder holds uncommitted files
                 try:
@@ -256,6 +261,7 @@ class Store:
                         else:
                             created = created or not target.exists()
                             atomic_write(target, content)
+                    created = self._write_summary(uai, summary) or created
                     commit = self._commit(uai, author, message, new_files=created)
                     self._clean().add(uai)
                 except OSError:
@@ -370,7 +376,39 @@ class Store:
             result = check_coop(self.root, uai)
             if result.errors:
                 raise RuleViolationError(result.errors)
+            self._write_summary(uai, None)
             return self._commit(uai, author, message)
+
+    def commit_summaries(self, summaries: Mapping[str, tuple[str, dict]], author: Author,
+                         message: str) -> tuple[str | None, int]:
+        """Write and commit in one commit the console's summaries (UAI → (key, summary)) that
+        differ from the committed ones, for the coops whose files still have that key (a coop
+        written meanwhile has its own summary from that write). Returns the commit (None when
+        nothing changed) and how many summaries it holds."""
+        from retkoop_tools.console.committed import SUMMARY_FILENAME, render, summary_cache, write_summary
+
+        cache = summary_cache(self.root)
+        with self.locked():  # no write of the store changes files meanwhile
+            paths = []
+            for uai, (key, summary) in sorted(summaries.items()):
+                coop_dir = self.root / LEDGERS_DIRNAME / uai
+                if (coop_dir / COOP_FILENAME).is_file() and cache.key(uai) == key \
+                        and write_summary(coop_dir, render(key, summary)):
+                    paths.append(f"{LEDGERS_DIRNAME}/{uai}/{SUMMARY_FILENAME}")
+            if not paths:
+                return None, 0
+            for start in range(0, len(paths), 500):
+                git(self.root, "add", "--", *paths[start:start + 500])
+            env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.ident,
+                   "GIT_COMMITTER_NAME": self.committer.name, "GIT_COMMITTER_EMAIL": self.committer.ident,
+                   "LC_ALL": "C"}
+            # With the paths: only they are committed, whatever else the index holds.
+            git(self.root, "commit", "-q", "--no-verify", "-F", "-", "--", *paths, env=env,
+                input=message.strip() + "\n")
+            commit = self._head_after_commit()
+        if self.pusher is not None:
+            self.pusher.request()
+        return commit, len(paths)
 
     def head(self) -> str:
         return git(self.root, "rev-parse", "HEAD").strip()
@@ -401,6 +439,34 @@ class Store:
 
     def _relative_coop_dir(self, uai: str) -> str:
         return f"{LEDGERS_DIRNAME}/{uai}"
+
+    def _summary(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> dict | None:
+        """The console's summary of the coop after a write of books of its folder: from the
+        texts about to be written, so from the load the rules' check has just made (remembered),
+        outside the repository's lock. None for other writes (computed once written)."""
+        if not all(len(rel.parts) == 1 and rel.suffix == ".beancount" for rel in rels):
+            return None
+        from retkoop_tools.console.summary import summarize
+
+        try:
+            return summarize(self.root, uai, texts={rel.as_posix(): content for rel, content in rels.items()})
+        except Exception:  # noqa: BLE001 - a summary never stops a write: the console computes it
+            _log.exception("Résumé de la console de %s non calculé", uai)
+            return None
+
+    def _write_summary(self, uai: str, summary: dict | None) -> bool:
+        """Write the coop's `resume-console.json` for its files as written (with the repository's
+        lock held); whether the file is new to the folder. Any failure leaves the previous one,
+        whose key no longer matches: the console then computes the summary."""
+        from retkoop_tools.console.committed import SUMMARY_FILENAME, written_summary
+
+        path = self.root / LEDGERS_DIRNAME / uai / SUMMARY_FILENAME
+        existed = path.exists()
+        try:
+            written_summary(self.root, uai, summary)
+        except Exception:  # noqa: BLE001
+            _log.exception("Résumé de la console de %s non écrit", uai)
+        return not existed and path.exists()
 
     def _validate(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None],
                   warnings: list[CheckError] | None = None) -> CoopResult:
