@@ -67,8 +67,11 @@ def render(key: str, summary: Mapping[str, Any]) -> str:
 def read(coop_dir: Path, key: str, version: int) -> dict[str, Any] | None:
     """The committed summary of the coop, when it was computed for `key` (the coop's files as
     they are, with this code) and is of this `version`; else None."""
+    path = Path(coop_dir) / SUMMARY_FILENAME
     try:
-        kept = json.loads((Path(coop_dir) / SUMMARY_FILENAME).read_text(encoding="utf-8"))
+        if path.is_symlink():  # never followed (the hooks refuse links in a coop's folder)
+            return None
+        kept = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(kept, dict) or kept.get("cle") != key:
