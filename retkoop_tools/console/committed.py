@@ -83,15 +83,14 @@ def read(coop_dir: Path, key: str, version: int) -> dict[str, Any] | None:
     return summary
 
 
-def expected_summary(ad_root: Path, uai: str, cache: ResultCache, key: str,
-                     texts: Mapping[str, str | bytes | None] | None = None) -> dict[str, Any]:
+def expected_summary(ad_root: Path, uai: str, cache: ResultCache, key: str) -> dict[str, Any]:
     """This version's summary of the coop (from the local cache when it was computed already)."""
     from retkoop_tools.console.summary import SUMMARY_VERSION, summarize
 
     stored = cache.get(key)
     if stored is not None and stored.get("version") == SUMMARY_VERSION:
         return stored
-    summary = summarize(ad_root, uai, texts=texts)
+    summary = summarize(ad_root, uai)
     cache.put(key, summary)
     return summary
 
