@@ -83,25 +83,27 @@ def read(coop_dir: Path, key: str, version: int) -> dict[str, Any] | None:
     return summary
 
 
-def expected_summary(ad_root: Path, uai: str, cache: ResultCache, key: str) -> dict[str, Any]:
-    """This version's summary of the coop (from the local cache when it was computed already)."""
+def expected_summary(ad_root: Path, uai: str, cache: ResultCache, key: str, cheap: bool = False) -> dict[str, Any]:
+    """This version's summary of the coop (from the local cache when it was computed already;
+    `cheap`: see `summarize`)."""
     from retkoop_tools.console.summary import SUMMARY_VERSION, summarize
 
     stored = cache.get(key)
     if stored is not None and stored.get("version") == SUMMARY_VERSION:
         return stored
-    summary = summarize(ad_root, uai)
+    summary = summarize(ad_root, uai, cheap=cheap)
     cache.put(key, summary)
     return summary
 
 
-def written_summary(ad_root: Path, uai: str, summary: Mapping[str, Any] | None = None) -> bool:
+def written_summary(ad_root: Path, uai: str, summary: Mapping[str, Any] | None = None,
+                    cheap: bool = False) -> bool:
     """Write the coop's `resume-console.json` for its files as they are now (the summary given,
-    or computed); whether the file changed. The caller commits it."""
+    or computed; `cheap`: see `summarize`); whether the file changed. The caller commits it."""
     cache = summary_cache(ad_root)
     key = cache.key(uai)
     if summary is None:
-        summary = expected_summary(ad_root, uai, cache, key)
+        summary = expected_summary(ad_root, uai, cache, key, cheap)
     else:
         cache.put(key, dict(summary))
     return write_summary(Path(ad_root) / LEDGERS_DIRNAME / uai, render(key, summary))

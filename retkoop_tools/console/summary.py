@@ -236,9 +236,14 @@ def closed_figures(ad_root: Path, uai: str, loaded: Loaded, upto: Exercice,
     }
 
 
-def _closed_part(root: Path, uai: str, loaded: Loaded) -> dict[str, Any] | None:
+class NotCheapError(Exception):
+    """The summary would need a full load of the coop (`summarize(cheap=True)`)."""
+
+
+def _closed_part(root: Path, uai: str, loaded: Loaded, cheap: bool = False) -> dict[str, Any] | None:
     """The figures of the closed exercices a standalone load left out: kept by the closing
-    (when its state was the one used), else computed once from a full load and cached."""
+    (when its state was the one used), else computed once from a full load and cached
+    (NotCheapError instead with `cheap`)."""
     if loaded.open_from is None:
         return None
     upto = loaded.open_from.previous()
@@ -252,6 +257,8 @@ def _closed_part(root: Path, uai: str, loaded: Loaded) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
+    if cheap:
+        raise NotCheapError(uai)
     coop_dir = root / LEDGERS_DIRNAME / uai
     figures = closed_figures(root, uai, load_books(coop_dir, uai, full=True), upto)
     try:
@@ -275,12 +282,15 @@ def _ad(ad_root: Path):
     return _ADS[key]
 
 
-def summarize(ad_root: Path, uai: str, texts: Mapping[str, str | bytes | None] | None = None) -> dict[str, Any]:
+def summarize(ad_root: Path, uai: str, texts: Mapping[str, str | bytes | None] | None = None,
+              cheap: bool = False) -> dict[str, Any]:
     """Load the coop once (with its rules) and reduce it to what the AD console shows: the
     open exercices from that load, the closed ones from what their closing kept. `texts`
     (books of the coop's folder: name → content, None: deleted) stand for what the disk holds,
     as in the store's check of a write (the same load, remembered); the records are read
-    from the disk."""
+    from the disk. With `cheap` (a write: no second load), NotCheapError when the closed
+    exercices' figures are neither kept by their closing nor cached: the console computes
+    that summary later."""
     ad = _ad(ad_root)
     root = ad.root.resolve()
     coop_dir = root / LEDGERS_DIRNAME / uai
@@ -288,7 +298,7 @@ def summarize(ad_root: Path, uai: str, texts: Mapping[str, str | bytes | None] |
     entries = loaded.entries if loaded is not None else []
     books = Books(entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
     source = CoopSource(ad, uai, books, [])
-    closed = _closed_part(root, uai, loaded) if loaded is not None else None
+    closed = _closed_part(root, uai, loaded, cheap) if loaded is not None else None
     releve = None
     lasts = books.last_statements()
     if lasts:  # the account that lags most; its gap, or the first gap of the others

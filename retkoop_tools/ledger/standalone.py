@@ -46,6 +46,7 @@ from beancount.parser import parser
 
 from retkoop_tools.ad import COOP_FILENAME, find_ad_root
 from retkoop_tools.chart import AD_CHART_FILENAME
+from retkoop_tools.checks.cache import SUMMARY_FILENAME
 from retkoop_tools.fsutil import file_digest
 from retkoop_tools.ledger import anouveaux, booking
 from retkoop_tools.ledger.anouveaux import NotStandaloneError, PluginState, SealedCheque
@@ -662,9 +663,10 @@ _memory_lock = threading.Lock()
 def _content_key(coop_dir: Path, texts: Mapping[str, Any] | None, full: bool) -> tuple:
     """The coop's files as they are (or will be): their names and contents' hashes — the books,
     the closings' files, and the records the rules read (the quitus in crf-*.yaml, the adhésion,
-    the mandataires)."""
+    the mandataires); not the console's summary, derived from them."""
     h = hashlib.sha256()
-    names = sorted({p.name for p in coop_dir.iterdir() if p.suffix in (".beancount", ".json", ".yaml") and p.is_file()}
+    names = sorted({p.name for p in coop_dir.iterdir()
+                    if p.suffix in (".beancount", ".json", ".yaml") and p.name != SUMMARY_FILENAME and p.is_file()}
                    | {k for k, v in (texts or {}).items() if "/" not in k and v is not None})
     for name in names:
         if texts is not None and name in texts and texts[name] is None:

@@ -443,13 +443,17 @@ class Store:
     def _summary(self, uai: str, rels: Mapping[PurePosixPath, str | bytes | None]) -> dict | None:
         """The console's summary of the coop after a write of books of its folder: from the
         texts about to be written, so from the load the rules' check has just made (remembered),
-        outside the repository's lock. None for other writes (computed once written)."""
+        outside the repository's lock. None for other writes (computed once written), and when
+        it would take a second load (`summarize(cheap=True)`): the console computes it then."""
         if not all(len(rel.parts) == 1 and rel.suffix == ".beancount" for rel in rels):
             return None
-        from retkoop_tools.console.summary import summarize
+        from retkoop_tools.console.summary import NotCheapError, summarize
 
         try:
-            return summarize(self.root, uai, texts={rel.as_posix(): content for rel, content in rels.items()})
+            return summarize(self.root, uai, texts={rel.as_posix(): content for rel, content in rels.items()},
+                             cheap=True)
+        except NotCheapError:
+            return None
         except Exception:  # noqa: BLE001 - a summary never stops a write: the console computes it
             _log.exception("Résumé de la console de %s non calculé", uai)
             return None
@@ -459,11 +463,14 @@ class Store:
         lock held); whether the file is new to the folder. Any failure leaves the previous one,
         whose key no longer matches: the console then computes the summary."""
         from retkoop_tools.console.committed import SUMMARY_FILENAME, written_summary
+        from retkoop_tools.console.summary import NotCheapError
 
         path = self.root / LEDGERS_DIRNAME / uai / SUMMARY_FILENAME
         existed = path.exists()
         try:
-            written_summary(self.root, uai, summary)
+            written_summary(self.root, uai, summary, cheap=True)
+        except NotCheapError:  # the closed exercices' figures need a full load: not in a write
+            pass
         except Exception:  # noqa: BLE001
             _log.exception("Résumé de la console de %s non écrit", uai)
         return not existed and path.exists()

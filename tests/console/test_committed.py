@@ -151,3 +151,42 @@ def test_a_push_forging_a_summary_is_refused_and_the_stores_pass(central):
     run_git(clone, "commit", "-qm", "Résumé retiré", "--no-verify")
     proc = run_git(clone, "push", "origin", "HEAD:main", check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_write_on_a_coop_of_three_exercices_commits_its_summary_from_its_one_load(tmp_path, monkeypatch):
+    from retkoop_tools.demo.generator import DEMO_AD, generate_ad, synthetic_coops, synthetic_exercices
+    from retkoop_tools.ledger import standalone
+    from retkoop_tools.ledger.layout import insert_position
+    from retkoop_tools.store.init import init_ad_repo
+
+    monkeypatch.setenv("RETKOOP_CACHE_DIR", str(tmp_path / "cache-du-serveur"))
+    root = tmp_path / "ad"
+    init_ad_repo(root, "91", "OCCE de l'Essonne", ADMIN)
+    ad_yaml = (root / "ad.yaml").read_text()
+    years = synthetic_exercices(3)
+    coop = synthetic_coops(1)[0]
+    generate_ad(root, [coop], dict(DEMO_AD), exercices=years, closed=set(years[:-1]), target_ops=40, closing=True)
+    (root / "ad.yaml").write_text(ad_yaml)
+    run_git(root, "add", "-A")
+    run_git(root, "commit", "-qm", "Livres de trois exercices", "--no-verify")
+    last = sorted((root / "ledgers" / coop.uai).glob("20*.beancount"))[-1]
+    text = last.read_text()
+    at = insert_position(text)
+    entry = ('2026-08-20 * "Famille Test" "Don"\n  piece: "R900"\n  mode: "VIR"\n'
+             "  Actif:512-Banque  5.00 EUR\n  Produits:771-Dons  -5.00 EUR\n\n")
+    store = Store(root)
+    store.write(coop.uai, {last.name: text[:at] + entry + text[at:]}, TEACHER, "Don")
+    loads = []
+    finish = standalone._finish
+    monkeypatch.setattr(standalone, "_finish", lambda *a, **kw: loads.append(1) or finish(*a, **kw))
+    text = last.read_text()
+    store.write(coop.uai, {last.name: text[:at] + entry.replace("R900", "R901") + text[at:]}, TEACHER, "Don")
+    assert len(loads) == 1  # the rules' load of the open exercice, alone; nothing else
+    kept = _kept(root, coop.uai)
+    assert set(kept["resume"]["exercices"]) == {str(y) for y in years}
+    monkeypatch.setattr(standalone, "_finish", finish)
+    monkeypatch.setenv("RETKOOP_CACHE_DIR", str(tmp_path / "autre-cache"))
+    standalone.forget()
+    assert kept["resume"] == json.loads(json.dumps(summarize(root, coop.uai)))
+    fresh = Summaries(root, cache_dir=tmp_path / "neuf", workers=1)
+    assert fresh.refresh().from_repo == 1
