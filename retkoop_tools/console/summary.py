@@ -31,6 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from beancount.core import data
+
 from retkoop_tools.ad import LEDGERS_DIRNAME, load_ad
 from retkoop_tools.adhesion.model import (
     AdhesionError,
@@ -48,7 +50,7 @@ from retkoop_tools.documents.dossier import DossierError, dossier_filename, load
 from retkoop_tools.documents.mandataires import load_mandats
 from retkoop_tools.documents.source import CoopSource
 from retkoop_tools.fsutil import atomic_write
-from retkoop_tools.ledger.conventions import CUSTOM_COOPERATIVE
+from retkoop_tools.ledger.conventions import CUSTOM_CLOTURE, CUSTOM_COOPERATIVE
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.standalone import Loaded, load_books
 from retkoop_tools.tresorier.books import ZERO, Books
@@ -295,6 +297,9 @@ def summarize(ad_root: Path, uai: str, texts: Mapping[str, str | bytes | None] |
     root = ad.root.resolve()
     coop_dir = root / LEDGERS_DIRNAME / uai
     loaded, checked = load_and_check(root, uai, texts=texts)
+    if cheap and loaded is not None and loaded.open_from is None and any(
+            isinstance(e, data.Custom) and e.type == CUSTOM_CLOTURE for e in loaded.entries):
+        raise NotCheapError(uai)  # a full load: every closed year's CRF would be computed again
     entries = loaded.entries if loaded is not None else []
     books = Books(entries, load_chart(root), coop_dir, today=datetime.date(2000, 1, 1))
     source = CoopSource(ad, uai, books, [])
