@@ -213,8 +213,10 @@ def _git_commands(monkeypatch) -> list[str]:
     import retkoop_tools.store.store as store_module
 
     calls: list[str] = []
-    real = store_module.git
+    real, real_started = store_module.git, store_module.git_started
     monkeypatch.setattr(store_module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
+    monkeypatch.setattr(store_module, "git_started",
+                        lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
     return calls
 
 

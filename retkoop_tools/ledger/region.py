@@ -16,6 +16,7 @@ checked against the new text's own parse, entry for entry.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,9 +96,16 @@ def changed_region(old_text: str | bytes, new_text: str | bytes, filename: str) 
     to be parsed (the state there is not certain to be the same, or most of the text changed).
 
     The new text is parsed in full through `parsed.parse_text(new_text, filename)` (shared with
-    the other readers of the same text); the old one only in the region."""
+    the other readers of the same text); the old one only in the region. The last few regions
+    are remembered (a save asks twice: its history line, then the write policy); a region's
+    lists are shared, never to be changed by the caller."""
     old = old_text.encode("utf-8") if isinstance(old_text, str) else old_text
     new = new_text.encode("utf-8") if isinstance(new_text, str) else new_text
+    return _changed_region(old, new, filename)
+
+
+@functools.lru_cache(maxsize=8)
+def _changed_region(old: bytes, new: bytes, filename: str) -> Region | None:
     entries, errors, _options = parse_text(new, filename)
     if errors or not entries:
         return None

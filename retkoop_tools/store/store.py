@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -46,7 +46,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import insert_position
 from retkoop_tools.policy.documents import DOCUMENTS_DIRNAME
 from retkoop_tools.policy.writes import PolicyError, Scope, check_changes
-from retkoop_tools.store.gitcmd import GitError, git, git_dir
+from retkoop_tools.store.gitcmd import GitError, git, git_dir, git_started
 from retkoop_tools.store.lock import repo_lock
 
 _log = logging.getLogger(__name__)
@@ -211,7 +211,8 @@ class Store:
     def write(self, uai: str, changes: Mapping[str, str | bytes | None], author: Author,
               message: str, *, validate: bool = True, scope: Scope = Scope.ENTRIES,
               expected: Mapping[str, str | bytes | None] | None = None,
-              warnings: list[CheckError] | None = None) -> str | None:
+              warnings: list[CheckError] | None = None,
+              alongside: Callable[[], None] | None = None) -> str | None:
         """Apply `changes` (path in the coop's folder → new content, None to delete).
 
         `scope` says what kind of change the caller may make (`policy.writes`): entries and
@@ -223,10 +224,12 @@ class Store:
         Raises PolicyError or RuleViolationError (nothing written) when the write is outside
         the policy or the books would break a rule. The avertissements the write adds (the
         write is made) are appended to `warnings` when it is given, for the caller to show.
+        `alongside` runs while git commits, the new files written (the portal reloads Fava's app
+        from them meanwhile); if it fails, the write goes on.
         """
         rels = {_safe_relpath(p): c for p, c in changes.items()}
         try:
-            return self._write(uai, rels, author, message, validate, scope, expected, warnings)
+            return self._write(uai, rels, author, message, validate, scope, expected, warnings, alongside)
         except OSError as exc:
             if exc.errno in NO_SPACE_ERRNOS:
                 raise NoSpaceError(NO_SPACE_MESSAGE) from exc
@@ -234,7 +237,8 @@ class Store:
 
     def _write(self, uai: str, rels: dict, author: Author, message: str, validate: bool, scope: Scope,
                expected: Mapping[str, str | bytes | None] | None,
-               warnings: list[CheckError] | None = None) -> str | None:
+               warnings: list[CheckError] | None = None,
+               alongside: Callable[[], None] | None = None) -> str | None:
         with self.coop_locked(uai):
             coop_dir = self._coop_dir(uai)
             self._recover_once(uai)
@@ -262,15 +266,15 @@ class Store:
                             created = created or not target.exists()
                             atomic_write(target, content)
                     created = self._write_summary(uai, summary) or created
-                    commit = self._commit(uai, author, message, new_files=created)
+                    if after is not None:  # the next load of these files starts from a known result
+                        self.cache.put(self.cache.key(uai), after.as_dict())
+                    commit = self._commit(uai, author, message, new_files=created, alongside=alongside)
                     self._clean().add(uai)
                 except OSError:
                     # A full or read-only disk: each file is the old or the new one (atomic
                     # writes); put the coop back as committed, as far as the disk lets us.
                     self._recover(uai)
                     raise
-            if after is not None:  # the next write on this coop starts from a known result
-                self.cache.put(self.cache.key(uai), after.as_dict())
             return commit
 
     def check(self, uai: str, changes: Mapping[str, str | bytes | None], *, scope: Scope = Scope.ENTRIES) -> None:
@@ -566,10 +570,12 @@ class Store:
             git(self.root, "checkout", "-q", "HEAD", "--", rel, check=False)
         git(self.root, "clean", "-fdq", "--", rel)
 
-    def _commit(self, uai: str, author: Author, message: str, *, new_files: bool = True) -> str | None:
+    def _commit(self, uai: str, author: Author, message: str, *, new_files: bool = True,
+                alongside: Callable[[], None] | None = None) -> str | None:
         """Commit the coop's folder as it is. Without `new_files` (the folder was clean and the
         store wrote only files git knows, or removed some), `git commit -- <folder>` alone
-        stages them: untracked files are what `git add -A` adds besides."""
+        stages them: untracked files are what `git add -A` adds besides. `alongside` runs while
+        git commits (see `write`)."""
         rel = self._relative_coop_dir(uai)
         if new_files:
             git(self.root, "add", "-A", "--", rel)
@@ -584,8 +590,14 @@ class Store:
             # --no-verify: the store validated the coop already; only its folder is committed.
             # With nothing to commit in the folder, git says so and fails: no commit (what an
             # empty `git status` of the folder says, asked only then to be sure).
-            git(self.root, "commit", "-q", "--no-verify", "-F", "-", "--", rel, env={**env, "LC_ALL": "C"},
-                input=full_message)
+            running = git_started(self.root, "commit", "-q", "--no-verify", "-F", "-", "--", rel,
+                                  env={**env, "LC_ALL": "C"}, input=full_message)
+            if alongside is not None:
+                try:
+                    alongside()
+                except Exception:  # noqa: BLE001 - the caller's work; the commit goes on
+                    _log.exception("travail pendant le commit de %s", uai)
+            running.wait()
         except GitError as exc:
             if _NOTHING_TO_COMMIT.search(str(exc)) and not isinstance(exc, OSError) and self._unchanged(rel):
                 return None

@@ -396,7 +396,9 @@ class Portal:
                         self.store.touched(uai)
                     author = Author(session.user.name, session.user.login)
                     try:
-                        self.store.write(uai, changes, author, message)
+                        # Fava's app reloads from the new files while git commits them.
+                        self.store.write(uai, changes, author, message,
+                                         alongside=lambda: self.pool.reload_if_dirty(uai, app))
                     except (RuleViolationError, StoreError) as exc:
                         if is_api:
                             return self._json_error(start_response, "400 BAD REQUEST", _refusal(exc))

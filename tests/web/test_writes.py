@@ -164,8 +164,10 @@ def test_a_save_through_fava_runs_git_twice_and_an_upload_leaves_nothing_aside(e
     client = env.client("mandataire")
     slug = env.slug(OWN)
     calls = []
-    real = store_module.git
+    real, real_started = store_module.git, store_module.git_started
     monkeypatch.setattr(store_module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
+    monkeypatch.setattr(store_module, "git_started",
+                        lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
     response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert calls == ["status", "commit"]
