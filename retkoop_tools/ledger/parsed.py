@@ -34,8 +34,12 @@ from dataclasses import dataclass
 from beancount.core import data, display_context
 from beancount.parser import parser
 
-_SIZE = 16
-_FILES = 16
+#: Texts remembered by content, and the latest text of each file (by name), in each process.
+#: A portal process keeps 50 coops' apps (its LRU), each loading ~4 files: each coop's save
+#: finds its exercice's text there and parses only the pieces it changed, never the whole
+#: file again (~40 ms for ~470 operations). The parses share their entries with the loads.
+_SIZE = 64
+_FILES = 256
 _PIECES = 8
 _OPTION = re.compile(rb"^[ \t]*option\b", re.MULTILINE)
 
