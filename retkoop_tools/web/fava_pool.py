@@ -27,6 +27,7 @@ from retkoop_tools.ledger.anouveaux import OPEN_FROM_KEY
 from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 from retkoop_tools.web import fava_hooks  # noqa: F401 - verifies before every Fava load
+from retkoop_tools.web import fava_journal  # noqa: F401 - the Journal's entries rendered once each
 from retkoop_tools.web.fava_francais import use_french
 from retkoop_tools.web.fava_scope import (
     HISTORY,
