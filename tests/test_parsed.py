@@ -115,6 +115,38 @@ def test_a_save_at_the_end_parses_only_the_end(monkeypatch):
     assert 3 <= len(parsed._latest[filename].pieces) <= parsed._PIECES  # put together as they come
 
 
+def test_a_text_seen_first_is_parsed_in_two_and_its_first_save_parses_the_end(monkeypatch):
+    """A process that never parsed the file (Fava's load came from another process): the text
+    is parsed in two pieces at an entry, and the first save at its end parses that end only."""
+    book = BOOKS[0]
+    filename = str(book) + ".premier"
+    text = book.read_text(encoding="utf-8") + "\n; premier passage\n"
+    parsed._latest.clear()
+    _same(text, filename)
+    first = parsed._latest[filename].pieces
+    assert len(first) == 2 and first[1].start > len(text) // 2
+    sizes = []
+    real = parser.parse_string
+    monkeypatch.setattr(parser, "parse_string", lambda t, **k: sizes.append(len(t.strip(b"\n"))) or real(t, **k))
+    text = text + "\n" + _entry(random.Random(2), 1)
+    _same(text, filename)
+    assert sizes and max(sizes[:-1]) < len(text) // 4  # ours: the end; then Beancount's whole
+
+
+@pytest.mark.parametrize("where", [0.80, 0.84, 0.86])
+def test_a_string_across_the_first_split_is_not_cut(where):
+    """A narration on several lines, one of them looking like the start of an entry, where the
+    first parse would split: parsed as Beancount parses it."""
+    book = BOOKS[0]
+    text = book.read_text(encoding="utf-8")
+    at = text.rfind("\n\n", 0, int(len(text) * where)) + 2
+    text = (text[:at] + '2026-02-03 * "Note" "ligne 1\n\n2026-01-01 open Actif:Truc\n\n2026-01-02 * \"x\"\n"\n'
+            '  piece: "S999"\n  Actif:512-Banque  -1.00 EUR\n  Charges:6068-Fournitures  1.00 EUR\n\n' + text[at:])
+    filename = f"{book}.chaine-{where}"
+    parsed._latest.clear()
+    _same(text, filename)
+
+
 @pytest.mark.parametrize("head", [
     'option "title" "Coopérative\nde l\'école"\n',  # an option's string on two lines
     'option "title" "Coop \\"A\\" ; \nsuite"\n',

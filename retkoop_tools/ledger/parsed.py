@@ -78,7 +78,7 @@ def parse_text(content: str | bytes, filename: str) -> tuple[list, list, dict]:
     if found is None:
         pieces = _reparsed(previous, raw, filename) if previous is not None else None
         if pieces is None:
-            pieces = [_parse_piece(raw, 0, len(raw), 1, filename)]
+            pieces = _first_pieces(raw, filename)
         found = _Parsed(raw, pieces, _combined(pieces))
         with _lock:
             _parsed[key] = found
@@ -155,6 +155,37 @@ def _first_difference(a: bytes, b: bytes) -> int:
         else:
             high = middle - 1
     return low
+
+
+#: A text seen first is parsed in two pieces, split at an entry that starts after this share of
+#: it: the next text (a save at the end) parses again the end only, not the exercice.
+_FIRST_SPLIT = 0.85
+_ENTRY_LINE = re.compile(rb"\d{4}-\d\d-\d\d[ \t]")
+
+
+def _may_split(raw: bytes) -> bool:
+    """What `_reparsed` asks of a text before it parses it in pieces."""
+    return not (b"push" in raw or b"lineno" in raw or b"filename" in raw
+                or _OPTION.search(raw, len(_header(raw))))
+
+
+def _first_pieces(raw: bytes, filename: str) -> list[_Piece]:
+    """A text seen first: parsed in two pieces, at a line that starts an entry (a date at the
+    start of a line, after a blank line, outside any string) and that the parser confirms (the
+    second piece's first entry is on it, neither piece has an error); else parsed whole."""
+    whole = [_parse_piece(raw, 0, len(raw), 1, filename)] if len(raw) < 16_384 or not _may_split(raw) else None
+    if whole is not None:
+        return whole
+    split = raw.rfind(b"\n\n", len(_header(raw)), int(len(raw) * _FIRST_SPLIT)) + 2
+    if split < 2 or not _ENTRY_LINE.match(raw, split) or b'"' in _STRING.sub(b"", raw[:split]):
+        return [_parse_piece(raw, 0, len(raw), 1, filename)]
+    line = raw.count(b"\n", 0, split) + 1
+    first, second = _parse_piece(raw, 0, split, 1, filename), _parse_piece(raw, split, len(raw), line, filename)
+    if (first.errors or second.errors or first.options["display_precision"] or not second.entries
+            or min(e.meta["lineno"] for e in second.entries) != line
+            or any(e.meta["lineno"] >= line for e in first.entries)):
+        return [_parse_piece(raw, 0, len(raw), 1, filename)]
+    return [first, second]
 
 
 def _reparsed(previous: _Parsed, raw: bytes, filename: str) -> list[_Piece] | None:
