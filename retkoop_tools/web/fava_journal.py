@@ -7,16 +7,19 @@ the same load only: after each save, every process renders the whole Journal aga
 one entry changed. That was most of the portal's CPU under load.
 
 An entry's HTML is a function of:
-- the entry: its hash (`hash_entry`, also in the HTML) covers every field, its metadata, file
-  and line included, and its postings;
+- the entry: its every field, its metadata (file and line included) and its postings, keyed by
+  a digest of its pickle, which differs for any two entries that differ. Not by Fava's
+  `hash_entry` (also in the HTML): Beancount joins the fields' texts without a separator and
+  leaves out the type, so that a payee's text moved into the narration, no payee and the payee
+  "None", or a tag turned into a link, on the same line, hash the same;
 - its place in the Journal (the sort key `data-sort-value`): rendered as a marker, put back
   for each answer;
 - the application: its pool key (the coop, the vérificateur's exercice, the history) and the
   prefix and ledger slug of its links, its incognito setting;
 - the filters that Fava adds to every link (`conversion`, `interval`, `account`, `filter`,
   `time`, from the request);
-- the load's number formats (locale, decimals per currency) and metadata badges option, and
-  the language of the page.
+- the load's number formats (locale, decimals per currency), the commodities' names (the
+  amounts' titles), the metadata badges option, and the language of the page.
 Kept under all of these, each entry is rendered by Fava's own macro (our escaping template,
 `fava_templates.py`) once, and its HTML reused by the next loads. The account journals (with
 change and balance columns, which depend on the entries before) are rendered by Fava as before.
@@ -28,13 +31,14 @@ first; `RETKOOP_CACHE_JOURNAL=0` turns it off with the read cache (the obvious a
 from __future__ import annotations
 
 import collections
+import hashlib
 import os
+import pickle
 import threading
 import zlib
 from collections.abc import Callable, Iterable
 
 import fava.json_api as fava_json_api
-from fava.beans.funcs import hash_entry
 from fava.context import g
 from flask import current_app, request
 from flask_babel import get_locale
@@ -109,8 +113,17 @@ def _context() -> tuple:
         str(get_locale()),
         str(getattr(formats, "_locale", None)),  # Fava 1.30: the locale its formatters use
         tuple(sorted(formats.precisions.items())),
+        tuple(sorted(ledger.commodities.names.items())),
         bool(ledger.fava_options.show_metadata_indicators),
     )
+
+
+def _entry_key(entry) -> bytes | None:
+    """A digest of everything the entry holds (None: it does not pickle, render it each time)."""
+    try:
+        return hashlib.blake2b(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).digest()
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
 
 
 def cached_contents(macro: Callable, cache: FragmentCache = FRAGMENTS) -> Callable:
@@ -122,7 +135,11 @@ def cached_contents(macro: Callable, cache: FragmentCache = FRAGMENTS) -> Callab
         context = _context()
         parts: list[str] = []
         for index, entry in entries:
-            key = (context, hash_entry(entry))
+            digest = _entry_key(entry)
+            if digest is None:
+                parts.append(str(macro([(index, entry)])).strip())
+                continue
+            key = (context, digest)
             pair = cache.get(key)
             if pair is None:
                 html = str(macro([(_INDEX, entry)])).strip()
