@@ -164,7 +164,9 @@ _ENTRY_LINE = re.compile(rb"\d{4}-\d\d-\d\d[ \t]")
 
 
 def _may_split(raw: bytes) -> bool:
-    """What `_reparsed` asks of a text before it parses it in pieces."""
+    """Whether a text may be parsed in pieces: no `pushtag`/`pushmeta`, no `lineno` or `filename`
+    (the entries' lines must be the parser's own: a `lineno:` of the user's is not), no option
+    further down than the header (it changes what follows it)."""
     return not (b"push" in raw or b"lineno" in raw or b"filename" in raw
                 or _OPTION.search(raw, len(_header(raw))))
 
@@ -173,32 +175,28 @@ def _first_pieces(raw: bytes, filename: str) -> list[_Piece]:
     """A text seen first: parsed in two pieces, at a line that starts an entry (a date at the
     start of a line, after a blank line, outside any string) and that the parser confirms (the
     second piece's first entry is on it, neither piece has an error); else parsed whole."""
-    whole = [_parse_piece(raw, 0, len(raw), 1, filename)] if len(raw) < 16_384 or not _may_split(raw) else None
-    if whole is not None:
-        return whole
-    split = raw.rfind(b"\n\n", len(_header(raw)), int(len(raw) * _FIRST_SPLIT)) + 2
-    if split < 2 or not _ENTRY_LINE.match(raw, split) or b'"' in _STRING.sub(b"", raw[:split]):
-        return [_parse_piece(raw, 0, len(raw), 1, filename)]
-    line = raw.count(b"\n", 0, split) + 1
-    first, second = _parse_piece(raw, 0, split, 1, filename), _parse_piece(raw, split, len(raw), line, filename)
-    if (first.errors or second.errors or first.options["display_precision"] or not second.entries
-            or min(e.meta["lineno"] for e in second.entries) != line
-            or any(e.meta["lineno"] >= line for e in first.entries)):
-        return [_parse_piece(raw, 0, len(raw), 1, filename)]
-    return [first, second]
+    if len(raw) >= 16_384 and _may_split(raw):
+        split = raw.rfind(b"\n\n", len(_header(raw)), int(len(raw) * _FIRST_SPLIT)) + 2
+        if split >= 2 and _ENTRY_LINE.match(raw, split) and b'"' not in _STRING.sub(b"", raw[:split]):
+            line = raw.count(b"\n", 0, split) + 1
+            first = _parse_piece(raw, 0, split, 1, filename)
+            second = _parse_piece(raw, split, len(raw), line, filename)
+            if not (first.errors or second.errors or first.options["display_precision"] or not second.entries
+                    or min(e.meta["lineno"] for e in second.entries) != line
+                    or any(e.meta["lineno"] >= line for e in first.entries)):
+                return [first, second]
+    return [_parse_piece(raw, 0, len(raw), 1, filename)]
 
 
 def _reparsed(previous: _Parsed, raw: bytes, filename: str) -> list[_Piece] | None:
     """`raw`'s pieces, from the previous text of the same file; None: parse it whole."""
     old = previous.raw
-    if (b"push" in raw or b"push" in old or any(p.errors for p in previous.pieces)
-            or previous.pieces[0].options["display_precision"]):
+    if (not _may_split(raw) or b"push" in old or b"lineno" in old or b"filename" in old
+            or any(p.errors for p in previous.pieces) or previous.pieces[0].options["display_precision"]):
         return None
-    if b"lineno" in raw or b"lineno" in old or b"filename" in raw or b"filename" in old:
-        return None  # the entries' lines must be the parser's own (a `lineno:` of the user's is not)
     header = _header(raw)
-    if header != _header(old) or _OPTION.search(raw, len(header)):
-        return None  # options changed, or given further down: they change what follows them
+    if header != _header(old):
+        return None  # options changed: they change what follows them
     changed = _first_difference(old, raw)
     if changed == len(old) == len(raw):
         return previous.pieces

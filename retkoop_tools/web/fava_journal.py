@@ -53,6 +53,10 @@ _LINK_FILTERS = ("conversion", "interval", "account", "filter", "time")
 MAX_BYTES = 24 * 1024 * 1024  # compressed: ~40 000 entries, some 60 exercices' Journals
 
 
+def _size(packed: tuple[bytes, bytes]) -> int:
+    return len(packed[0]) + len(packed[1]) + 200  # with the key and the tuples
+
+
 class FragmentCache:
     """Entries' HTML (before and after their sort key), compressed, least recently used out."""
 
@@ -79,16 +83,14 @@ class FragmentCache:
 
     def put(self, key: tuple, head: str, tail: str) -> None:
         packed = (zlib.compress(head.encode("utf-8"), 1), zlib.compress(tail.encode("utf-8"), 1))
-        size = len(packed[0]) + len(packed[1]) + 200  # the key and the tuples
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= len(old[0]) + len(old[1]) + 200
+                self._bytes -= _size(old)
             self._items[key] = packed
-            self._bytes += size
+            self._bytes += _size(packed)
             while self._bytes > self.max_bytes and self._items:
-                _key, (a, b) = self._items.popitem(last=False)
-                self._bytes -= len(a) + len(b) + 200
+                self._bytes -= _size(self._items.popitem(last=False)[1])
 
     def clear(self) -> None:
         with self._lock:
@@ -126,6 +128,23 @@ def _entry_key(entry) -> bytes | None:
         return None
 
 
+def _kept(macro: Callable, cache: FragmentCache, context: tuple, entry) -> tuple[str, str] | None:
+    """The entry's HTML before and after its sort key, rendered once (None: it cannot be kept,
+    its entry does not pickle or the template is not the one we know)."""
+    digest = _entry_key(entry)
+    if digest is None:
+        return None
+    key = (context, digest)
+    pair = cache.get(key)
+    if pair is None:
+        head, found, tail = str(macro([(_INDEX, entry)])).strip().partition(_INDEX)
+        if not found or _INDEX in tail:
+            return None
+        pair = (head, tail)
+        cache.put(key, head, tail)
+    return pair
+
+
 def cached_contents(macro: Callable, cache: FragmentCache = FRAGMENTS) -> Callable:
     """`journal_table_contents`, each entry's HTML taken from `cache` when it is there."""
 
@@ -135,21 +154,11 @@ def cached_contents(macro: Callable, cache: FragmentCache = FRAGMENTS) -> Callab
         context = _context()
         parts: list[str] = []
         for index, entry in entries:
-            digest = _entry_key(entry)
-            if digest is None:
-                parts.append(str(macro([(index, entry)])).strip())
-                continue
-            key = (context, digest)
-            pair = cache.get(key)
-            if pair is None:
-                html = str(macro([(_INDEX, entry)])).strip()
-                head, found, tail = html.partition(_INDEX)
-                if not found or _INDEX in tail:  # not the template we know: rendered each time
-                    parts.append(str(macro([(index, entry)])).strip())
-                    continue
-                pair = (head, tail)
-                cache.put(key, head, tail)
-            parts += ("\n    ", pair[0], str(index), pair[1])
+            pair = _kept(macro, cache, context, entry)
+            if pair is None:  # not kept: Fava's render of the entry
+                parts += ("\n    ", str(macro([(index, entry)])).strip())
+            else:
+                parts += ("\n    ", pair[0], str(index), pair[1])
         return Markup("".join(parts))
 
     journal_table_contents.retkoop = True  # type: ignore[attr-defined]

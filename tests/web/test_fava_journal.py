@@ -16,6 +16,8 @@ from tests.web.conftest import ORIGIN, OWN
 from tests.web.test_writes import ENTRY
 
 JOURNAL = "api/journal_page?time=FY2026&page=1&order=desc"
+GIT_ENV = {"GIT_AUTHOR_NAME": "Git", "GIT_AUTHOR_EMAIL": "g@g.test",
+           "GIT_COMMITTER_NAME": "Git", "GIT_COMMITTER_EMAIL": "g@g.test"}
 
 
 @pytest.fixture(autouse=True)
@@ -94,9 +96,7 @@ def test_markup_in_a_libelle_stays_text_when_its_html_is_reused(env):
           Actif:512-Banque          -2.00 EUR
     ''').strip("\n")
     path.write_text(content[:at] + text + "\n\n" + content[at:], encoding="utf-8")
-    git(env.root, "commit", "-q", "--no-verify", "-am", "Balises dans le grand livre",
-        env={"GIT_AUTHOR_NAME": "Git", "GIT_AUTHOR_EMAIL": "g@g.test",
-             "GIT_COMMITTER_NAME": "Git", "GIT_COMMITTER_EMAIL": "g@g.test"})
+    git(env.root, "commit", "-q", "--no-verify", "-am", "Balises dans le grand livre", env=GIT_ENV)
     client = env.client("ad_admin")
     for _ in range(2):  # rendered, then taken from the fragments
         html = _journal(env, client)

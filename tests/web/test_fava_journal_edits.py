@@ -13,10 +13,8 @@ import pytest
 from retkoop_tools.store.gitcmd import git
 from retkoop_tools.web.fava_journal import FRAGMENTS
 from tests.web.conftest import OWN
-from tests.web.test_fava_journal import JOURNAL, _fava_s_own, _journal, _same, fresh_fragments  # noqa: F401
+from tests.web.test_fava_journal import GIT_ENV, JOURNAL, _fava_s_own, _journal, _same, fresh_fragments  # noqa: F401
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Git", "GIT_AUTHOR_EMAIL": "g@g.test",
-           "GIT_COMMITTER_NAME": "Git", "GIT_COMMITTER_EMAIL": "g@g.test"}
 
 
 def _edit(env, name: str, old: str, new: str, uai: str = OWN) -> None:
