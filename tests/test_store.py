@@ -210,38 +210,42 @@ def test_a_git_command_left_running_by_a_killed_writer_keeps_the_lock_until_it_e
 
 def _git_commands(monkeypatch) -> list[str]:
     """The git commands the store runs from now on (their first word)."""
+    import retkoop_tools.store.objects as objects_module
     import retkoop_tools.store.store as store_module
 
     calls: list[str] = []
     real, real_started = store_module.git, store_module.git_started
-    monkeypatch.setattr(store_module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
+    for module in (store_module, objects_module):
+        monkeypatch.setattr(module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
     monkeypatch.setattr(store_module, "git_started",
                         lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
     return calls
 
 
-def test_a_write_runs_git_twice_three_times_with_a_new_file_and_returns_its_commit(store, monkeypatch):
+def test_a_write_runs_git_twice_once_for_nothing_to_commit_and_returns_its_commit(store, monkeypatch):
     calls = _git_commands(monkeypatch)
     commit = store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
-    assert calls == ["status", "commit"]  # the recovery's look, then the commit (which stages)
+    # The index (the store writes the commit: store/objects.py); the coop's seal says there is
+    # nothing to put aside (`git status` otherwise, test_seal_*).
+    assert calls == ["update-index"]
     calls.clear()
     assert commit == store.head() and log(store.root, "-1") == ["Mme Martin|martin@ecole.fr|retkoop|Saisie R001"]
     calls.clear()
     commit = store.write(UAI, {"documents/releves/2025-10.pdf": b"%PDF-1.4 fake"}, TEACHER, "Relevé")
-    assert calls == ["status", "add", "commit"]
+    assert calls == ["update-index"]  # a new file too
     assert commit == store.head()
     # The document, and the console's summary (whose key holds the names of the documents).
     assert run_git(store.root, "show", "--name-only", "--format=", "HEAD").stdout.split() == [
         f"ledgers/{UAI}/documents/releves/2025-10.pdf", f"ledgers/{UAI}/resume-console.json"]
     calls.clear()
     commit = store.write(UAI, {"documents/releves/2025-10.pdf": None}, TEACHER, "Relevé retiré")
-    assert calls == ["status", "commit"] and commit == store.head()
+    assert calls == ["update-index"] and commit == store.head()
     assert run_git(store.root, "show", "--name-status", "--format=", "HEAD").stdout.split() == [
         "D", f"ledgers/{UAI}/documents/releves/2025-10.pdf", "M", f"ledgers/{UAI}/resume-console.json"]
     calls.clear()
     path = store.root / "ledgers" / UAI / "2025-2026.beancount"
     assert store.write(UAI, {"2025-2026.beancount": path.read_text()}, TEACHER, "rien") is None
-    assert calls == ["status", "commit", "status"]  # nothing to commit: git says so, status confirms
+    assert calls == []  # nothing to commit: the trees say so
     assert run_git(store.root, "status", "--porcelain").stdout == ""
 
 
@@ -250,10 +254,67 @@ def test_writes_under_one_hold_of_the_coop_s_lock_look_for_leftovers_once(store,
     with store.prepare(UAI):
         store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
         store.insert_entries(UAI, sale(2), TEACHER, "Saisie R002", EX)
-    assert calls == ["status", "commit", "commit"]
-    with store.prepare(UAI):  # a new hold: another writer may have come in between
+    assert calls == ["update-index", "update-index"]  # the seal of the last write: nothing to look for
+    path = store.root / "ledgers" / UAI / "2025-2026.beancount"
+    path.write_bytes(path.read_bytes())  # the same bytes, written by someone else
+    with store.prepare(UAI):
+        store.insert_entries(UAI, sale(3), TEACHER, "Saisie R003", EX)
+        store.insert_entries(UAI, sale(4), TEACHER, "Saisie R004", EX)
+    assert calls == ["update-index", "update-index", "status", "update-index", "update-index"]
+    with store.prepare(UAI):  # a new hold: another writer may have come in between, the seal tells
         pass
-    assert calls == ["status", "commit", "commit", "status"]
+    assert calls == ["update-index", "update-index", "status", "update-index", "update-index"]
+
+
+@pytest.mark.parametrize("how", ["same size, dates put back", "new inode", "removed", "new file", "folder"])
+def test_seal_any_change_behind_the_store_s_back_is_put_aside(store, how):
+    """The seal (store._signature) never takes a changed folder for a committed one: what was
+    changed is put aside by the next write, as `git status` alone did."""
+    import os
+
+    coop = store.root / "ledgers" / UAI
+    path = coop / "2025-2026.beancount"
+    before = path.stat()
+    text = path.read_bytes()
+    if how == "same size, dates put back":  # in place, as Fava writes, one byte changed
+        with open(path, "r+b") as f:
+            f.seek(text.index(b"Reprise"))
+            f.write(b"r")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    elif how == "new inode":
+        tmp = coop / "copie"
+        tmp.write_bytes(text.replace(b"Reprise", b"reprise"))
+        os.utime(tmp, ns=(before.st_atime_ns, before.st_mtime_ns))
+        os.replace(tmp, path)
+    elif how == "removed":
+        (coop / "comptes.beancount").unlink()
+    elif how == "new file":
+        (coop / "notes.txt").write_text("brouillon")
+    else:
+        (coop / "documents" / "vide").mkdir(parents=True)
+        (coop / "documents" / "vide" / "x.pdf").write_bytes(b"%PDF")
+    store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+    assert list((store.git_dir / "retkoop-recovered").iterdir())
+    assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""
+    assert b"Reprise" in path.read_bytes() and (coop / "comptes.beancount").exists()
+    assert "R001" in run_git(store.root, "show", f"HEAD:ledgers/{UAI}/2025-2026.beancount").stdout
+
+
+def test_seal_at_start_up_the_clean_coops_are_sealed_the_others_put_aside(tmp_path, monkeypatch):
+    import shutil
+
+    store = make_ad_repo(tmp_path / "ad", uais=(UAI, "0910002B"))
+    shutil.rmtree(store.git_dir / "retkoop-propre")  # a repository the portal never served
+    left = store.root / "ledgers" / "0910002B" / "notes.txt"
+    left.write_text("laissé par une écriture interrompue")
+    assert store.recover_all() == ["0910002B"]
+    assert not left.exists() and list((store.git_dir / "retkoop-recovered").iterdir())
+    calls = _git_commands(monkeypatch)
+    store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+    store.insert_entries("0910002B", sale(1), TEACHER, "Saisie R001", EX)
+    assert calls == ["update-index", "update-index"]  # both sealed: no `git status`
+    assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""
 
 
 def test_a_write_that_failed_under_a_hold_is_put_aside_by_the_next_write_of_that_hold(store, monkeypatch):

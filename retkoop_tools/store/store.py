@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import datetime
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from retkoop_tools.ad import AD_FILENAME, COOP_FILENAME, LEDGERS_DIRNAME
+from retkoop_tools.console.committed import SUMMARY_FILENAME
 from retkoop_tools.chart import AD_CHART_FILENAME
 from retkoop_tools.checks.cache import ResultCache
 from retkoop_tools.checks.runner import CheckError, CoopResult, check_coop
@@ -46,12 +48,15 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.ledger.layout import insert_position
 from retkoop_tools.policy.documents import DOCUMENTS_DIRNAME
 from retkoop_tools.policy.writes import PolicyError, Scope, check_changes
+from retkoop_tools.store import objects
 from retkoop_tools.store.gitcmd import GitError, git, git_dir, git_started
 from retkoop_tools.store.lock import repo_lock
 
 _log = logging.getLogger(__name__)
 RECOVERED_DIRNAME = "retkoop-recovered"
 STAGING_DIRNAME = "retkoop-staging"
+#: `.git/retkoop-propre/<UAI>`: the signature of the coop's files when last found committed.
+SEALS_DIRNAME = "retkoop-propre"
 COOP_TRAILER = "Coopérative"
 
 
@@ -140,6 +145,20 @@ def new_errors(before: CoopResult | None, after: CoopResult, *, warnings: bool =
 #: A staging or snapshot folder older than this was left by a killed writer (a check or a
 #: request never takes that long).
 STALE_SCRATCH_SECONDS = 15 * 60
+
+
+def _signature(coop_dir: Path) -> str:
+    """What identifies the files of a coop's folder as they are: for each file and folder, its
+    path, type, inode, size, modification and change times (nanoseconds); links not followed."""
+    digest = hashlib.blake2b(digest_size=20)
+    for folder, dirs, files in os.walk(coop_dir):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            digest.update(f"{os.path.relpath(path, coop_dir)}\0{info.st_mode} {info.st_ino} {info.st_size} "
+                          f"{info.st_mtime_ns} {info.st_ctime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _remove_stale(base: Path) -> None:
@@ -251,6 +270,13 @@ class Store:
             # Checking takes the time; it needs this coop's lock only, not git's.
             after = self._validate(uai, rels, warnings) if validate else None
             summary = self._summary(uai, rels)
+            ran: list[bool] = []
+
+            def along() -> None:
+                ran.append(True)
+                alongside()
+
+            along = along if alongside is not None else None
             with self.locked():
                 self._clean().discard(uai)  # until committed, the folder holds uncommitted files
                 try:
@@ -268,13 +294,20 @@ class Store:
                     created = self._write_summary(uai, summary) or created
                     if after is not None:  # the next load of these files starts from a known result
                         self.cache.put(self.cache.key(uai), after.as_dict())
-                    commit = self._commit(uai, author, message, new_files=created, alongside=alongside)
+                    commit = self._commit(uai, author, message, new_files=created, alongside=along,
+                                          paths=[rel.as_posix() for rel in rels] + [SUMMARY_FILENAME])
+                    self._seal(uai)
                     self._clean().add(uai)
                 except OSError:
                     # A full or read-only disk: each file is the old or the new one (atomic
                     # writes); put the coop back as committed, as far as the disk lets us.
                     self._recover(uai)
                     raise
+            if alongside is not None and not ran:  # committed without git: after the lock
+                try:
+                    alongside()
+                except Exception:  # noqa: BLE001 - the caller's work; the commit is made
+                    _log.exception("travail après le commit de %s", uai)
             return commit
 
     def check(self, uai: str, changes: Mapping[str, str | bytes | None], *, scope: Scope = Scope.ENTRIES) -> None:
@@ -297,6 +330,7 @@ class Store:
         if not path.exists():
             raise StoreError(f"L'exercice {exercice} n'est pas ouvert pour la coopérative {uai}.")
         with self.coop_locked(uai):
+            self._recover_once(uai)  # the text to insert into is the committed one
             current = path.read_text(encoding="utf-8")
             at = insert_position(current)
             body = text.strip("\n") + "\n\n"
@@ -313,13 +347,28 @@ class Store:
             yield
 
     def recover_all(self) -> list[str]:
-        """Put aside what interrupted writes left in any coop (at start-up); the coops concerned."""
+        """Put aside what interrupted writes left in any coop (at start-up); the coops concerned.
+        The others are sealed (`_recover_once`): their first write asks no `git status`."""
+        ledgers = self.root / LEDGERS_DIRNAME
+        uais = sorted(p.name for p in ledgers.iterdir() if (p / COOP_FILENAME).is_file()) if ledgers.is_dir() else []
+        before = {uai: _signature(ledgers / uai) for uai in uais}
         status = git(self.root, "status", "--porcelain", "--untracked-files=all", "--", LEDGERS_DIRNAME,
                      check=False)
         dirty = sorted({line[3:].strip('"').split("/")[1] for line in status.splitlines()
                         if line[3:].strip('"').count("/") >= 2})
+        for uai in uais:
+            # Untouched while git looked (a writer in another process changes a change time):
+            # as git found them.
+            signature = _signature(ledgers / uai)
+            seal = self.git_dir / SEALS_DIRNAME / uai
+            if uai not in dirty and signature == before[uai] and \
+                    (not seal.exists() or seal.read_text(encoding="ascii", errors="replace") != signature):
+                try:
+                    atomic_write(seal, signature, durable=False)
+                except OSError:
+                    break
         for uai in dirty:
-            if (self.root / LEDGERS_DIRNAME / uai / COOP_FILENAME).is_file():
+            if (ledgers / uai / COOP_FILENAME).is_file():
                 with self.prepare(uai):
                     pass
         return dirty
@@ -362,17 +411,39 @@ class Store:
         """The coop's files were written otherwise than by the store while this thread holds its
         lock, and not all put back: the next write puts aside what is uncommitted first."""
         self._clean().discard(uai)
+        (self.git_dir / SEALS_DIRNAME / uai).unlink(missing_ok=True)
 
     def _recover_once(self, uai: str) -> None:
         """`_recover`, once per hold of the coop's lock: once this thread found the coop clean
         (or made it so), nobody else writes its files until the lock is let go, and the store's
         own writes are committed (or put back) before they return. Whoever writes the files
-        otherwise while holding the lock (the portal, for Fava's writes) puts them back first."""
+        otherwise while holding the lock (the portal, for Fava's writes) puts them back first.
+
+        A coop whose files are, to the inode and the change time, those the store left when it
+        last committed (or found them clean) has nothing to put aside: its seal says so
+        (`_signature`), without git. A killed writer, Fava or anyone writing there changes a
+        change time at least (the system sets it, nobody can set it back)."""
         if uai in self._clean():
             return
+        seal = self.git_dir / SEALS_DIRNAME / uai
+        try:
+            if seal.read_text(encoding="ascii") == _signature(self.root / LEDGERS_DIRNAME / uai):
+                self._clean().add(uai)
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
         with self.locked():
             self._recover(uai)
+            self._seal(uai)
         self._clean().add(uai)
+
+    def _seal(self, uai: str) -> None:
+        """Record the coop's files as they are, committed (with the repository's lock held)."""
+        try:
+            atomic_write(self.git_dir / SEALS_DIRNAME / uai, _signature(self.root / LEDGERS_DIRNAME / uai),
+                         durable=False)
+        except OSError:  # no seal: the next write asks git
+            (self.git_dir / SEALS_DIRNAME / uai).unlink(missing_ok=True)
 
     def commit_new_coop(self, uai: str, author: Author, message: str) -> str | None:
         """Commit a coop folder that a generator has just written (retkoop coop add)."""
@@ -571,12 +642,26 @@ class Store:
         git(self.root, "clean", "-fdq", "--", rel)
 
     def _commit(self, uai: str, author: Author, message: str, *, new_files: bool = True,
-                alongside: Callable[[], None] | None = None) -> str | None:
+                alongside: Callable[[], None] | None = None, paths: list[str] | None = None) -> str | None:
         """Commit the coop's folder as it is. Without `new_files` (the folder was clean and the
         store wrote only files git knows, or removed some), `git commit -- <folder>` alone
         stages them: untracked files are what `git add -A` adds besides. `alongside` runs while
-        git commits (see `write`)."""
+        git commits (see `write`). Given `paths` (the files written, in the coop's folder, the
+        folder clean otherwise), the store writes the commit of those files itself
+        (`store.objects`), `alongside` not run, unless git has to."""
         rel = self._relative_coop_dir(uai)
+        full_message = f"{message.strip()}\n\n{COOP_TRAILER}: {uai}\n"
+        writer = objects.writer_for(self.root, self.git_dir) if paths is not None else None
+        if writer is not None:
+            try:
+                commit = writer.commit([f"{rel}/{p}" for p in paths], objects.Ident(author.name, author.ident),
+                                       objects.Ident(self.committer.name, self.committer.ident), full_message)
+            except objects.Unsupported as exc:
+                _log.info("commit de %s par git : %s", uai, exc)
+            else:
+                if commit is not None and self.pusher is not None:
+                    self.pusher.request()
+                return commit
         if new_files:
             git(self.root, "add", "-A", "--", rel)
         env = {
@@ -585,7 +670,6 @@ class Store:
             "GIT_COMMITTER_NAME": self.committer.name,
             "GIT_COMMITTER_EMAIL": self.committer.ident,
         }
-        full_message = f"{message.strip()}\n\n{COOP_TRAILER}: {uai}\n"
         try:
             # --no-verify: the store validated the coop already; only its folder is committed.
             # With nothing to commit in the folder, git says so and fails: no commit (what an

@@ -394,6 +394,9 @@ class Portal:
                     put_back(written)  # the files as Fava named them
                     if not snapshot.restored():  # the store puts aside what is left first
                         self.store.touched(uai)
+                    # Its links to the documents gone before the store seals the folder (a
+                    # link's removal changes their change time: store._signature).
+                    snapshot.discard()
                     author = Author(session.user.name, session.user.login)
                     try:
                         # Fava's app reloads from the new files while git commits them.
