@@ -172,6 +172,26 @@ def _included(options: dict, coop_dir: Path) -> list[str]:
     return result
 
 
+class _InOrder(list):
+    """Entries in Beancount's order. Its loader sorts them again after each plugin ("don't
+    trust the plugins"), ~17 sorts of a load, each computing every entry's key; the rules'
+    plugins only read them and hand back the same list. Sorted again here only when the list
+    holds other entries, or in another order, than after its last sort: the result is the
+    same (sorting a sorted list changes nothing), without the keys."""
+
+    def __init__(self, entries: list):
+        super().__init__(entries)
+        self.sort(key=data.entry_sortkey)
+
+    def sort(self, *, key=None, reverse=False) -> None:
+        last = getattr(self, "_sorted", None)
+        if key is data.entry_sortkey and not reverse and last is not None and len(last) == len(self) \
+                and all(a is b for a, b in zip(self, last)):
+            return
+        super().sort(key=key, reverse=reverse)
+        self._sorted = list(self) if key is data.entry_sortkey and not reverse else None
+
+
 def _finish(entries: list, parse_errors: list, options: dict, others: list[dict],
             files: list[str], plugin_state: PluginState | None = None) -> tuple[list, list, dict]:
     """Booking, plugins and validation, as Beancount's loader does after parsing."""
@@ -183,9 +203,10 @@ def _finish(entries: list, parse_errors: list, options: dict, others: list[dict]
     if plugin_state is not None:
         options[anouveaux.OPTION_KEY] = plugin_state
     try:
-        entries, errors = loader.run_transformations(entries, parse_errors, options, None)
+        entries, errors = loader.run_transformations(_InOrder(entries), parse_errors, options, None)
     finally:
         options.pop(anouveaux.OPTION_KEY, None)
+    entries = list(entries)  # a plain list, as Beancount's loader gives (pickled for Fava)
     errors.extend(booking.validate(entries, options))  # Beancount's, or its shortcut
     options["input_hash"] = loader.compute_input_hash(options["include"])
     return entries, errors, options
