@@ -1,7 +1,7 @@
 """The store: the one way to write a coop's books, for every writer (CLI, web, importers).
 
-A write is validated, then written atomically, then committed at once, all under the
-repository's lock:
+A write is validated, then written atomically, then committed at once, all under the coop's
+lock (git's steps under the repository's lock as well):
 
 1. the new files are staged in a copy of the coop's folder and checked with the OCCE rules;
    a write that adds an error is refused with the rule's French message, and neither the
@@ -10,14 +10,17 @@ repository's lock:
 2. each file is replaced atomically (temporary file, fsync, rename);
 3. the coop's folder, and only it, is committed with the acting user as author, with the AD
    console's summary of the books as the commit leaves them (`resume-console.json`,
-   `console/committed.py`), from the load the check has just made.
+   `console/committed.py`), from the load the check has just made; the store writes that
+   commit itself (`store/objects.py`), or has git make it.
 
-Checking a coop holds that coop's lock; only the git steps hold the repository's lock, so
-writes to different coops are checked in parallel.
+Checking and writing a coop's files hold that coop's lock; only the git steps hold the
+repository's lock, so writes to different coops are checked and written in parallel.
 
 A writer killed between 2 and 3 leaves uncommitted files: the next write puts them aside in
 `.git/retkoop-recovered/` and restores the last commit, so that a half-applied change never
-enters the history.
+enters the history. After each commit the store seals the coop's folder (`_signature`: each
+file's inode, size and dates): the next write asks `git status` only when the folder is no
+longer as sealed.
 """
 
 from __future__ import annotations
@@ -277,32 +280,35 @@ class Store:
                 alongside()
 
             along = along if alongside is not None else None
-            with self.locked():
-                self._clean().discard(uai)  # until committed, the folder holds uncommitted files
-                try:
-                    created = False  # a file new to the folder (else git knows every file)
-                    # New files first, coop.beancount (which includes the others) last.
-                    for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
-                        target = coop_dir / rel
-                        content = rels[rel]
-                        if content is None:
-                            if target.exists():
-                                target.unlink()
-                        else:
-                            created = created or not target.exists()
-                            atomic_write(target, content)
-                    created = self._write_summary(uai, summary) or created
-                    if after is not None:  # the next load of these files starts from a known result
-                        self.cache.put(self.cache.key(uai), after.as_dict())
+            self._clean().discard(uai)  # until committed, the folder holds uncommitted files
+            try:
+                # The coop's lock is enough for its files (nobody else writes them, git's steps
+                # name the folders they commit); the repository's lock for git's steps only.
+                created = False  # a file new to the folder (else git knows every file)
+                # New files first, coop.beancount (which includes the others) last.
+                for rel in sorted(rels, key=lambda r: (r.name == COOP_FILENAME, str(r))):
+                    target = coop_dir / rel
+                    content = rels[rel]
+                    if content is None:
+                        if target.exists():
+                            target.unlink()
+                    else:
+                        created = created or not target.exists()
+                        atomic_write(target, content)
+                created = self._write_summary(uai, summary) or created
+                if after is not None:  # the next load of these files starts from a known result
+                    self.cache.put(self.cache.key(uai), after.as_dict())
+                with self.locked():
                     commit = self._commit(uai, author, message, new_files=created, alongside=along,
                                           paths=[rel.as_posix() for rel in rels] + [SUMMARY_FILENAME])
-                    self._seal(uai)
-                    self._clean().add(uai)
-                except OSError:
-                    # A full or read-only disk: each file is the old or the new one (atomic
-                    # writes); put the coop back as committed, as far as the disk lets us.
+                self._seal(uai)
+                self._clean().add(uai)
+            except OSError:
+                # A full or read-only disk: each file is the old or the new one (atomic
+                # writes); put the coop back as committed, as far as the disk lets us.
+                with self.locked():
                     self._recover(uai)
-                    raise
+                raise
             if alongside is not None and not ran:  # committed without git: after the lock
                 try:
                     alongside()
@@ -438,7 +444,7 @@ class Store:
         self._clean().add(uai)
 
     def _seal(self, uai: str) -> None:
-        """Record the coop's files as they are, committed (with the repository's lock held)."""
+        """Record the coop's files as they are, committed (with the coop's lock held)."""
         try:
             atomic_write(self.git_dir / SEALS_DIRNAME / uai, _signature(self.root / LEDGERS_DIRNAME / uai),
                          durable=False)
@@ -534,8 +540,8 @@ class Store:
             return None
 
     def _write_summary(self, uai: str, summary: dict | None) -> bool:
-        """Write the coop's `resume-console.json` for its files as written (with the repository's
-        lock held); whether the file is new to the folder. Any failure leaves the previous one,
+        """Write the coop's `resume-console.json` for its files as written (with the coop's lock
+        held); whether the file is new to the folder. Any failure leaves the previous one,
         whose key no longer matches: the console then computes the summary."""
         from retkoop_tools.console.committed import SUMMARY_FILENAME, written_summary
         from retkoop_tools.console.summary import NotCheapError
