@@ -217,8 +217,8 @@ def _git_commands(monkeypatch) -> list[str]:
     real, real_started = store_module.git, store_module.git_started
     for module in (store_module, objects_module):
         monkeypatch.setattr(module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
-    monkeypatch.setattr(store_module, "git_started",
-                        lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
+        monkeypatch.setattr(module, "git_started",
+                            lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
     return calls
 
 

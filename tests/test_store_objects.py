@@ -164,3 +164,28 @@ def test_git_gc_auto_runs_from_time_to_time_as_git_commit_would(tmp_path, monkey
             break
         time.sleep(0.05)
     assert ran == [["git", "gc", "--auto", "--quiet"]]
+
+
+def test_a_full_disk_while_the_objects_are_written_leaves_git_s_index_unlocked(tmp_path, monkeypatch):
+    import errno
+
+    from retkoop_tools.store.store import NoSpaceError
+
+    store = make_ad_repo(tmp_path / "ad")
+    head = store.head()
+    real = objects.ObjectWriter.write
+
+    def full(self, kind, body, dry=False):
+        if not dry and kind == b"blob":
+            time.sleep(0.05)  # git's update-index is running meanwhile
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, kind, body, dry)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(objects.ObjectWriter, "write", full)
+        with pytest.raises(NoSpaceError):
+            store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+    assert not (store.git_dir / "index.lock").exists()
+    assert store.head() == head
+    assert run_git(store.root, "status", "--porcelain").stdout == ""  # put back as committed
+    assert store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX) == store.head() != head

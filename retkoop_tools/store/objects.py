@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from retkoop_tools.store.gitcmd import git
+from retkoop_tools.store.gitcmd import git, git_started
 
 
 class Unsupported(Exception):
@@ -139,9 +139,12 @@ class ObjectWriter:
         hexsha = sha.hex()
         return self.objects / hexsha[:2] / hexsha[2:]
 
-    def write(self, kind: bytes, body: bytes) -> bytes:
+    def write(self, kind: bytes, body: bytes, dry: bool = False) -> bytes:
+        """Write the object (unless `dry`); its id."""
         data = kind + b" " + str(len(body)).encode() + b"\0" + body
         sha = hashlib.sha1(data).digest()
+        if dry:
+            return sha
         path = self._path(sha)
         if path.exists():
             return sha
@@ -198,10 +201,11 @@ class ObjectWriter:
         while len(self._trees) > _TREES_KEPT:
             self._trees.popitem(last=False)
 
-    def write_tree(self, entries: list[tuple[bytes, bytes, bytes]]) -> bytes:
+    def write_tree(self, entries: list[tuple[bytes, bytes, bytes]], dry: bool = False) -> bytes:
         entries = sorted(entries, key=_tree_key)
-        sha = self.write(b"tree", b"".join(mode + b" " + name + b"\0" + oid for mode, name, oid in entries))
-        self._keep(sha, entries)
+        sha = self.write(b"tree", b"".join(mode + b" " + name + b"\0" + oid for mode, name, oid in entries), dry)
+        if not dry:
+            self._keep(sha, entries)
         return sha
 
     # -- refs -------------------------------------------------------------------------
@@ -278,23 +282,34 @@ class ObjectWriter:
             raise Unsupported("premier commit")
         commit_body = self._read(parent, b"commit")
         root_tree = bytes.fromhex(commit_body[5:45].decode("ascii"))
-        changes = {}
+        contents: dict[tuple[str, ...], tuple[bytes, bytes] | None] = {}
         for rel in rels:
             path = self.root / rel
             try:
                 info = path.lstat()
             except FileNotFoundError:
-                changes[rel.parts] = None
+                contents[rel.parts] = None
                 continue
             if not stat.S_ISREG(info.st_mode):
                 raise Unsupported(f"{rel} n'est pas un fichier")
-            mode = b"100755" if info.st_mode & stat.S_IXUSR else b"100644"
-            changes[rel.parts] = (mode, self.write(b"blob", path.read_bytes()))
-        new_tree = self._changed_tree(root_tree, changes)
+            contents[rel.parts] = (b"100755" if info.st_mode & stat.S_IXUSR else b"100644", path.read_bytes())
+        blobs = {parts: None if c is None else (c[0], self.write(b"blob", c[1], dry=True)) for parts, c in contents.items()}
+        new_tree = self._changed_tree(root_tree, blobs, dry=True)
         if new_tree == root_tree:  # the index has these contents already
             return None
-        # The index takes the files (the same blobs); a failure raises GitError, the ref unmoved.
-        git(self.root, "update-index", "--add", "--remove", "--", *paths)
+        # The index takes the files (the same blobs) while the objects are written; a failure
+        # raises GitError, the ref unmoved.
+        index = git_started(self.root, "update-index", "--add", "--remove", "--", *paths)
+        try:
+            for parts, content in contents.items():
+                if content is not None:
+                    self.write(b"blob", content[1])
+            self._changed_tree(root_tree, blobs)
+        except BaseException:
+            index.proc.terminate()  # git removes its index.lock
+            index.wait(check=False)
+            raise
+        index.wait()
         now = time.time()
         stamp = f"{int(now)} {_tz(now)}"
         body = (f"tree {new_tree.hex()}\nparent {parent.hex()}\n"
@@ -317,9 +332,10 @@ class ObjectWriter:
         subprocess.run(["git", "gc", "--auto", "--quiet"], cwd=self.root, stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
-    def _changed_tree(self, tree: bytes | None, changes: Mapping[tuple[str, ...], tuple[bytes, bytes] | None]) -> bytes | None:
-        """Tree `tree` with `changes` (path parts → (mode, blob) or None) applied; None when
-        it is left empty."""
+    def _changed_tree(self, tree: bytes | None, changes: Mapping[tuple[str, ...], tuple[bytes, bytes] | None],
+                      dry: bool = False) -> bytes | None:
+        """Tree `tree` with `changes` (path parts → (mode, blob) or None) applied, written
+        (unless `dry`); None when it is left empty."""
         entries = {e[1]: e for e in self.tree(tree)} if tree is not None else {}
         below: dict[bytes, dict] = collections.defaultdict(dict)
         for parts, change in changes.items():
@@ -340,14 +356,14 @@ class ObjectWriter:
             old = entries.get(name)
             if old is not None and old[0] != b"40000":
                 raise Unsupported(f"{name!r} n'est pas un dossier")
-            sha = self._changed_tree(old[2] if old else None, sub)
+            sha = self._changed_tree(old[2] if old else None, sub, dry)
             if sha is None:
                 entries.pop(name, None)
             else:
                 entries[name] = (b"40000", name, sha)
         if not entries:
             return None
-        return self.write_tree(list(entries.values()))
+        return self.write_tree(list(entries.values()), dry)
 
 
 _WRITERS: dict[str, ObjectWriter] = {}

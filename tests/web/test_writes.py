@@ -169,8 +169,8 @@ def test_a_save_through_fava_runs_git_once_and_an_upload_leaves_nothing_aside(en
     real, real_started = store_module.git, store_module.git_started
     for module in (store_module, objects_module):
         monkeypatch.setattr(module, "git", lambda cwd, *args, **kw: calls.append(args[0]) or real(cwd, *args, **kw))
-    monkeypatch.setattr(store_module, "git_started",
-                        lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
+        monkeypatch.setattr(module, "git_started",
+                            lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
     response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
     assert response.status_code == 200, response.get_data(as_text=True)
     # The index: the store writes the commit; the seal the portal's start-up left says there is
