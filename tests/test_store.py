@@ -227,19 +227,19 @@ def test_a_write_runs_git_twice_once_for_nothing_to_commit_and_returns_its_commi
     commit = store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
     # The index (the store writes the commit: store/objects.py); the coop's seal says there is
     # nothing to put aside (`git status` otherwise, test_seal_*).
-    assert calls == ["update-index"]
+    assert calls == ["update-index", "update-ref"]
     calls.clear()
     assert commit == store.head() and log(store.root, "-1") == ["Mme Martin|martin@ecole.fr|retkoop|Saisie R001"]
     calls.clear()
     commit = store.write(UAI, {"documents/releves/2025-10.pdf": b"%PDF-1.4 fake"}, TEACHER, "Relevé")
-    assert calls == ["update-index"]  # a new file too
+    assert calls == ["update-index", "update-ref"]  # a new file too
     assert commit == store.head()
     # The document, and the console's summary (whose key holds the names of the documents).
     assert run_git(store.root, "show", "--name-only", "--format=", "HEAD").stdout.split() == [
         f"ledgers/{UAI}/documents/releves/2025-10.pdf", f"ledgers/{UAI}/resume-console.json"]
     calls.clear()
     commit = store.write(UAI, {"documents/releves/2025-10.pdf": None}, TEACHER, "Relevé retiré")
-    assert calls == ["update-index"] and commit == store.head()
+    assert calls == ["update-index", "update-ref"] and commit == store.head()
     assert run_git(store.root, "show", "--name-status", "--format=", "HEAD").stdout.split() == [
         "D", f"ledgers/{UAI}/documents/releves/2025-10.pdf", "M", f"ledgers/{UAI}/resume-console.json"]
     calls.clear()
@@ -254,16 +254,17 @@ def test_writes_under_one_hold_of_the_coop_s_lock_look_for_leftovers_once(store,
     with store.prepare(UAI):
         store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
         store.insert_entries(UAI, sale(2), TEACHER, "Saisie R002", EX)
-    assert calls == ["update-index", "update-index"]  # the seal of the last write: nothing to look for
+    commit = ["update-index", "update-ref"]  # the index, the branch (the store writes the objects)
+    assert calls == commit * 2  # the seal of the last write: nothing to look for
     path = store.root / "ledgers" / UAI / "2025-2026.beancount"
     path.write_bytes(path.read_bytes())  # the same bytes, written by someone else
     with store.prepare(UAI):
         store.insert_entries(UAI, sale(3), TEACHER, "Saisie R003", EX)
         store.insert_entries(UAI, sale(4), TEACHER, "Saisie R004", EX)
-    assert calls == ["update-index", "update-index", "status", "update-index", "update-index"]
+    assert calls == commit * 2 + ["status"] + commit * 2
     with store.prepare(UAI):  # a new hold: another writer may have come in between, the seal tells
         pass
-    assert calls == ["update-index", "update-index", "status", "update-index", "update-index"]
+    assert calls == commit * 2 + ["status"] + commit * 2
 
 
 @pytest.mark.parametrize("how", ["same size, dates put back", "new inode", "removed", "new file", "folder"])
@@ -313,12 +314,13 @@ def test_seal_at_start_up_the_clean_coops_are_sealed_the_others_put_aside(tmp_pa
     calls = _git_commands(monkeypatch)
     store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
     store.insert_entries("0910002B", sale(1), TEACHER, "Saisie R001", EX)
-    assert calls == ["update-index", "update-index"]  # both sealed: no `git status`
+    assert calls == ["update-index", "update-ref", "update-index", "update-ref"]  # both sealed: no `git status`
     assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""
 
 
-def test_a_write_that_failed_under_a_hold_is_put_aside_by_the_next_write_of_that_hold(store, monkeypatch):
+def test_a_write_git_failed_to_commit_under_a_hold_is_put_aside_at_once(store, monkeypatch):
     from retkoop_tools.store.gitcmd import GitError
+    from retkoop_tools.store.store import CommitError
 
     root = store.root
     with store.prepare(UAI):
@@ -327,9 +329,9 @@ def test_a_write_that_failed_under_a_hold_is_put_aside_by_the_next_write_of_that
                 raise GitError("git commit a échoué : simulé")
 
             patched.setattr(store, "_commit", failing)
-            with pytest.raises(GitError):
+            with pytest.raises(CommitError):
                 store.write(UAI, {"documents/a.pdf": b"%PDF-1.4 a"}, TEACHER, "A")
-        assert (root / "ledgers" / UAI / "documents" / "a.pdf").exists()  # written, not committed
+        assert not (root / "ledgers" / UAI / "documents" / "a.pdf").exists()  # written, put aside
         store.write(UAI, {"documents/b.pdf": b"%PDF-1.4 b"}, TEACHER, "B")
     files = run_git(root, "show", "--name-only", "--format=", "HEAD").stdout.split()
     assert files == [f"ledgers/{UAI}/documents/b.pdf", f"ledgers/{UAI}/resume-console.json"]
@@ -337,3 +339,47 @@ def test_a_write_that_failed_under_a_hold_is_put_aside_by_the_next_write_of_that
     recovered = list((store.git_dir / "retkoop-recovered").iterdir())
     assert len(recovered) == 1 and (recovered[0] / "untracked" / "a.pdf").read_bytes() == b"%PDF-1.4 a"
     assert run_git(root, "status", "--porcelain").stdout == ""
+
+
+def test_seal_at_start_up_a_coop_git_finds_changed_is_put_aside_though_its_files_match_its_seal(tmp_path):
+    store = make_ad_repo(tmp_path / "ad", uais=(UAI, "0910002B"))
+    store.write(UAI, {"documents/releves/2025-10.pdf": b"%PDF-1.4 a"}, TEACHER, "Relevé")
+    store.recover_all()  # both sealed
+    # By hand on the server, the files untouched: a document taken out of the index…
+    run_git(store.root, "rm", "-q", "--cached", f"ledgers/{UAI}/documents/releves/2025-10.pdf")
+    assert store.recover_all() == [UAI]
+    assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""
+    # … a document moved by `git mv` from one coop to the other: both coops are concerned.
+    (store.root / "ledgers" / "0910002B" / "documents").mkdir(exist_ok=True)
+    run_git(store.root, "mv", f"ledgers/{UAI}/documents/releves/2025-10.pdf", "ledgers/0910002B/documents/x.pdf")
+    assert store.recover_all() == [UAI, "0910002B"]
+    assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""
+    commit = store.insert_entries("0910002B", sale(1), TEACHER, "Saisie R001", EX)
+    assert "x.pdf" not in run_git(store.root, "ls-tree", "-r", "--name-only", commit).stdout
+
+
+def test_a_write_git_refuses_to_commit_is_put_back_and_said_in_french(store):
+    from retkoop_tools.store.store import CommitError
+
+    head = store.head()
+    path = store.root / "ledgers" / UAI / "2025-2026.beancount"
+    before = path.read_bytes()
+    (store.git_dir / "index.lock").write_text("")  # a git command run by hand on the server
+    with pytest.raises(CommitError, match="rien n'a été enregistré"):
+        store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+    assert store.head() == head and path.read_bytes() == before
+    assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""
+    assert "R001" in run_git(store.root, "show", f"{store.insert_entries(UAI, sale(1), TEACHER, 'R001', EX)}:"
+                             f"ledgers/{UAI}/2025-2026.beancount").stdout
+
+
+@pytest.mark.parametrize("name", ["documents/.scan.pdf.tmp", "documents/x.picklecache", "__pycache__/x.pyc"])
+def test_a_name_of_the_store_s_temporary_files_is_refused(store, name):
+    from retkoop_tools.policy.writes import Scope
+    from retkoop_tools.store.store import StoreError
+
+    head = store.head()
+    with pytest.raises(StoreError, match="temporaire"):
+        store.write(UAI, {name: b"x"}, TEACHER, "x", validate=False, scope=Scope.SYSTEM)
+    assert store.head() == head
+    assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -132,24 +133,70 @@ def test_a_branch_git_is_moving_is_left_to_git(tmp_path):
     assert run_git(store.root, "status", "--porcelain").stdout == ""
 
 
-def test_killed_before_the_branch_moves_the_next_write_puts_the_files_aside(tmp_path, monkeypatch):
+def _killed_writing_the_commit(root: str) -> None:
+    """A writer killed (SIGKILL) once the index holds the files, before git moves the branch."""
+    import signal
+
+    real = objects.ObjectWriter.write
+
+    def write(self, kind, body, dry=False):
+        if kind == b"commit" and not dry:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, kind, body, dry)
+
+    objects.ObjectWriter.write = write
+    Store(root).insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+
+
+def _killed_moving_the_branch(root: str) -> None:
+    """A writer killed (SIGKILL) just as git's update-ref has its order: git finishes alone."""
+    import signal
+
+    from retkoop_tools.store import gitcmd
+
+    real = gitcmd.Running.wait
+
+    def wait(self, check=True):
+        if self.args[0] == "update-ref" and self.input:
+            self.proc.stdin.write(self.input)
+            self.proc.stdin.close()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, check)
+
+    gitcmd.Running.wait = wait
+    Store(root).insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
+
+
+@pytest.mark.parametrize("when", ["before", "while"])
+def test_a_writer_killed_around_the_branch_s_move_leaves_no_lock_and_the_next_write_goes_on(tmp_path, when):
+    import multiprocessing
+
     store = make_ad_repo(tmp_path / "ad")
     head = store.head()
-
-    def killed(self, *args, **kwargs):
-        raise KeyboardInterrupt  # as a kill would stop it: the index updated, the ref not moved
-
-    with monkeypatch.context() as patched:
-        patched.setattr(objects.ObjectWriter, "_move_ref", killed)
-        with pytest.raises(KeyboardInterrupt):
-            store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX)
-    assert store.head() == head
-    assert run_git(store.root, "diff", "--cached", "--name-only").stdout.split()  # staged, uncommitted
-    commit = store.insert_entries(UAI, sale(2), TEACHER, "Saisie R002", EX)
+    target = _killed_writing_the_commit if when == "before" else _killed_moving_the_branch
+    child = multiprocessing.get_context("fork").Process(target=target, args=(str(store.root),))
+    child.start()
+    child.join()
+    assert child.exitcode == -9
+    for _ in range(100):  # an orphaned git finishes
+        if not [p for p in store.git_dir.rglob("*.lock") if not p.name.startswith("retkoop")]:
+            break
+        time.sleep(0.05)
+    assert not [p for p in store.git_dir.rglob("*.lock") if not p.name.startswith("retkoop")]
+    moved = store.head() != head
+    assert moved == (when == "while")
+    if moved:  # the commit made, the reflog written with it
+        assert run_git(store.root, "reflog", "-1", "--format=%gs").stdout.strip() == "commit: Saisie R001"
+    else:
+        assert run_git(store.root, "diff", "--cached", "--name-only").stdout.split()  # staged, uncommitted
+    restarted = Store(store.root)
+    restarted.recover_all()
+    commit = restarted.insert_entries(UAI, sale(2), TEACHER, "Saisie R002", EX)
     shown = run_git(store.root, "show", f"{commit}:{FOLDER}/2025-2026.beancount").stdout
-    assert "R002" in shown and "R001" not in shown  # the interrupted write never enters the history
-    assert list((store.git_dir / "retkoop-recovered").iterdir())
+    assert "R002" in shown and ("R001" in shown) == moved  # an interrupted write never enters the history
+    assert bool(list((store.git_dir / "retkoop-recovered").glob("*"))) == (not moved)
     assert run_git(store.root, "status", "--porcelain").stdout == ""
+    assert run_git(store.root, "fsck", "--strict", "--no-dangling").returncode == 0
 
 
 def test_git_gc_auto_runs_from_time_to_time_as_git_commit_would(tmp_path, monkeypatch):
@@ -189,3 +236,75 @@ def test_a_full_disk_while_the_objects_are_written_leaves_git_s_index_unlocked(t
     assert store.head() == head
     assert run_git(store.root, "status", "--porcelain").stdout == ""  # put back as committed
     assert store.insert_entries(UAI, sale(1), TEACHER, "Saisie R001", EX) == store.head() != head
+
+
+@pytest.mark.parametrize("setting", [("core.filemode", "no"), ("core.filemode", "0"), ("commit.cleanup", "strip"),
+                                     ("commit.gpgSign", "yes"), ("i18n.commitEncoding", "ISO-8859-1"),
+                                     ("core.sharedRepository", "group"), ("hook", "post-commit"),
+                                     ("core.filemode", "on"), ("commit.cleanup", "whitespace")])
+def test_configuration_that_changes_what_git_commit_makes_is_left_to_git(tmp_path, setting):
+    store = make_ad_repo(tmp_path / "ad")
+    name, value = setting
+    if name == "hook":  # in the AD's hooks folder (core.hooksPath)
+        hook = store.root / "hooks" / value
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+    else:
+        run_git(store.root, "config", name, value)
+    objects._USABLE.clear()
+    try:
+        harmless = value in ("on", "whitespace")
+        assert objects.usable(store.root, store.git_dir) == harmless
+    finally:
+        objects._USABLE.clear()
+
+
+@pytest.mark.parametrize("message", ["Saisie\vR001\fde\x1cjuin", "Saisie\u2028R001 ", "Saisie\r\n\r\nR001\r\n",
+                                     "  Saisie\u00a0\n\n\n\t\nR001\t \n\n", "\n\nSaisie\n \nR001"])
+def test_a_message_is_cleaned_up_as_git_commit_does(message):
+    import subprocess
+
+    git_s = subprocess.run(["git", "stripspace"], input=message.encode(), capture_output=True, check=True).stdout
+    assert objects._clean_message(message).encode() == git_s
+
+
+@pytest.mark.parametrize("name", ["Mme Martin", "Élise Ñúñez-Œuvre", "M. Durand Jr.", "\x01Martin", "Martin\x1f",
+                                  "'Martin'", "Martin;", "\u00a0Martin", "Mar<tin"])
+def test_an_identity_is_written_here_only_when_git_keeps_it_as_given(tmp_path, name):
+    import subprocess
+
+    run_git(tmp_path, "init", "-q")
+    env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": "a@b.fr",
+           "GIT_COMMITTER_NAME": "c", "GIT_COMMITTER_EMAIL": "c@b.fr"}
+    tree = subprocess.run(["git", "mktree"], cwd=tmp_path, input=b"", capture_output=True, check=True).stdout.strip()
+    made = subprocess.run(["git", "commit-tree", "-m", "x", tree.decode()], cwd=tmp_path, env=env,
+                          capture_output=True, check=False)
+    kept = made.returncode == 0 and f"author {name} <a@b.fr> ".encode() in \
+        subprocess.run(["git", "cat-file", "commit", made.stdout.strip().decode()], cwd=tmp_path,
+                       capture_output=True).stdout
+    assert objects._ident_ok(name) == kept
+
+
+@pytest.mark.parametrize("path", ["documents/.git/config", "documents/.GIT/config", "documents/git~1/config",
+                                  "documents/.git./x", "documents/.git /x", "documents/.g\u200cit/x"])
+def test_a_path_git_reserves_is_refused_in_french_and_nothing_changes(tmp_path, path):
+    from retkoop_tools.policy.writes import Scope
+    from retkoop_tools.store.store import StoreError
+
+    store = make_ad_repo(tmp_path / "ad")
+    head = store.head()
+    with pytest.raises(StoreError, match="réservé à git"):
+        store.write(UAI, {path: b"[core]\n"}, TEACHER, "x", validate=False, scope=Scope.SYSTEM)
+    assert store.head() == head
+    assert run_git(store.root, "status", "--porcelain", "--untracked-files=all").stdout == ""
+    assert not objects._path_ok(objects.PurePosixPath("ledgers/x/.gitignore"))  # left to git, besides
+
+
+def test_an_object_already_there_is_freshened_as_git_does(tmp_path):
+    store = make_ad_repo(tmp_path / "ad")
+    writer = objects.writer_for(store.root, store.git_dir)
+    sha = writer.write(b"blob", b"du contenu\n")
+    path = writer._path(sha)
+    os.utime(path, (1_000_000_000, 1_000_000_000))  # unreachable and old: git's gc would prune it
+    assert writer.write(b"blob", b"du contenu\n") == sha
+    assert path.stat().st_mtime > time.time() - 60

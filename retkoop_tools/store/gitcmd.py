@@ -52,9 +52,10 @@ class Running:
 
 
 def git_started(cwd: Path | str, *args: str, env: dict[str, str] | None = None,
-                input: str | None = None) -> Running:
+                input: str | None = None, input_later: bool = False) -> Running:
     """Start `git args` in `cwd` (its input written), for the caller to work meanwhile and then
-    `wait` for it."""
+    `wait` for it. With `input_later`, git waits for its input: the caller sets the `input` of
+    what is returned before it `wait`s (left None, git reads nothing)."""
     full_env = dict(os.environ)
     # Hooks run git with GIT_DIR / GIT_INDEX_FILE set for *their* repository: never inherit
     # them into a command aimed at another one.
@@ -66,7 +67,7 @@ def git_started(cwd: Path | str, *args: str, env: dict[str, str] | None = None,
         full_env.update(env)
     # The locks held go with the command: killed here, we leave them held until git is done.
     proc = subprocess.Popen(
-        ["git", *args], cwd=str(cwd), env=full_env, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        ["git", *args], cwd=str(cwd), env=full_env, stdin=subprocess.PIPE if input is not None or input_later else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=held_fds(),
     )
     if input is not None and len(input) < _PIPE_ROOM:  # written now, without blocking: git starts

@@ -5,16 +5,19 @@ branch's ref, as `git commit -- <files>` would make them, without its cost.
 repository (~4 400 in an AD of 200 coops of ten years), ~40 ms a save, with the repository's
 lock held: under load every other save waits for it. Here the blobs, the trees from the
 folder up to the root, and the commit are written as loose objects (zlib, SHA-1, a temporary
-file renamed, fsynced), then the branch's ref is moved with git's own lock protocol
-(`<ref>.lock` created exclusively, the old value checked, renamed over) and its reflog and
-HEAD's appended; `git update-index` brings the index to the commit for the files given only,
-for the files given only. A crash before the ref moves leaves the files uncommitted (the store's
-recovery puts them aside, as after an interrupted `git commit`) and unreachable objects (git's
-gc drops them); after, the commit is made.
+file renamed, fsynced); `git update-index` brings the index to the commit for the files given
+only, meanwhile; then `git update-ref` moves the branch from the parent to the commit (git's
+lock of the ref, the old value checked, the reflogs of the branch and of HEAD written first,
+as `git commit` does). Both run as git processes started before the objects are written (their
+start-up hidden), and hold the store's locks with them: a writer killed at any moment leaves
+no lock of git behind it. A crash before the ref moves leaves the files uncommitted (the
+store's recovery puts them aside, as after an interrupted `git commit`) and unreachable
+objects (git's gc drops them); after, the commit is made.
 
 Used only where the result is certain to be git's (`usable`): a SHA-1 repository with refs in
-files, no attributes or filters that change what git stores for a file, HEAD on a branch, and
-identities git keeps as given. Otherwise, and when git's lock of the ref is taken, the store
+files, no attributes or filters that change what git stores for a file, no configuration that
+changes a commit (signing, message cleanup or encoding, shared permissions, a post-commit
+hook), HEAD on a branch, identities and messages git keeps as given, and paths git accepts. Otherwise, and when git's lock of the ref is taken, the store
 runs `git commit` as before (`Unsupported`).
 """
 
@@ -34,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from retkoop_tools.store.gitcmd import git, git_started
+from retkoop_tools.store.gitcmd import GitError, GitNoSpaceError, git, git_started
 
 
 class Unsupported(Exception):
@@ -47,13 +50,25 @@ class Ident:
     email: str
 
 
-#: Configuration that changes the bytes git stores for a file, or how refs and objects are kept.
+#: Configuration that changes the bytes git stores for a file, or how refs and objects are kept,
+#: or what `git commit` makes of a commit: set at all, git commits.
 _CONFIG_BLOCKERS = re.compile(r"^(core\.(autocrlf|eol|attributesfile|bigfilethreshold|compression|"
-                              r"looseCompression)|filter\..*|extensions\..*|core\.repositoryformatversion)$",
-                              re.IGNORECASE)
-#: Characters git removes from (or trims around) a name or e-mail: such identities go to git.
+                              r"looseCompression|sharedRepository)|filter\..*|extensions\..*|"
+                              r"i18n\.commitEncoding|core\.repositoryformatversion)$", re.IGNORECASE)
+#: Settings whose default (given here) alone gives git's commit as written here.
+_CONFIG_DEFAULTS = {"core.repositoryformatversion": "0", "core.filemode": "true", "commit.gpgsign": "false",
+                    "commit.cleanup": "default"}
+_GIT_TRUE = {"true", "yes", "on", "1"}
+_GIT_FALSE = {"false", "no", "off", "0", ""}
+#: Characters git removes from a name or e-mail anywhere: such identities go to git.
 _IDENT_CRUD = set("<>\n\0")
-_IDENT_EDGE_CRUD = set(".,:;<>\"\\' \t")
+#: Characters git trims around a name or e-mail (`crud` in git's ident.c), besides ≤ U+0020.
+_IDENT_EDGE_CRUD = set(".,:;<>\"\\'")
+#: What macOS's file system ignores in a name, and git with it (`is_hfs_dotgit`).
+_HFS_IGNORED = frozenset(chr(c) for c in (*range(0x200c, 0x2010), *range(0x202a, 0x202f),
+                                          *range(0x206a, 0x2070), 0xfeff))
+#: Git's whitespace (its own `isspace`): what `git commit` strips at the end of a message's lines.
+_GIT_SPACE = " \t\n\r"
 #: Parsed trees kept by id (immutable), most recent first out.
 _TREES_KEPT = 512
 #: Commits written here between two `git gc --auto` (which `git commit` would run each time).
@@ -77,28 +92,41 @@ def _check_usable(root: Path, git_dir: Path) -> bool:
         config = git(root, "config", "--list", "--show-scope", check=False)
     except OSError:
         return False
+    settings: dict[str, str] = {}
     for line in config.splitlines():
         _scope, _, setting = line.partition("\t")
-        name, _, value = setting.partition("=")
-        if not _CONFIG_BLOCKERS.match(name):
+        name, equal, value = setting.partition("=")
+        name = name.lower()
+        if _CONFIG_BLOCKERS.match(name) and name != "core.repositoryformatversion":
+            return False
+        if name == "core.hookspath":
+            hooks = Path(os.path.expanduser(value.strip()))
+            settings[name] = str(hooks if hooks.is_absolute() else root / hooks)
             continue
-        if name.lower() == "core.repositoryformatversion" and value.strip() == "0":
-            continue
-        return False
-    if any(line.lower().endswith("core.filemode=false") for line in config.splitlines()):
-        return False  # git keeps the index's mode then
+        settings[name] = value.strip().lower() if equal else "true"  # the last one wins, as in git
+    for name, default in _CONFIG_DEFAULTS.items():
+        value = settings.get(name, default)
+        if default in ("true", "false"):
+            if value not in (_GIT_TRUE if default == "true" else _GIT_FALSE):
+                return False  # core.filemode off: git keeps the index's mode; gpgsign: a signature
+        elif value not in (default, "whitespace" if name == "commit.cleanup" else default):
+            return False
     home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     for attributes in (git_dir / "info" / "attributes", home / "git" / "attributes", Path("/etc/gitattributes")):
         if attributes.exists():
             return False
+    hooks = Path(settings.get("core.hookspath") or git_dir / "hooks")
+    if (hooks / "post-commit").exists():  # `git commit --no-verify` runs it still
+        return False
     return (git_dir / "refs" / "heads").is_dir() and not (git_dir / "reftable").exists()
 
 
 def _clean_message(message: str) -> str:
-    """The message as `git commit -F -` keeps it (cleanup « whitespace »)."""
-    lines = [line.rstrip() for line in message.splitlines()]
+    """The message as `git commit -F -` keeps it (cleanup « whitespace »: lines cut at "\n"
+    only, git's whitespace stripped at their end, blank lines collapsed and trimmed)."""
     out: list[str] = []
-    for line in lines:
+    for line in message.split("\n"):
+        line = line.rstrip(_GIT_SPACE)
         if not line and (not out or not out[-1]):
             continue
         out.append(line)
@@ -113,9 +141,31 @@ def _tz(now: float) -> str:
     return f"{sign}{abs(offset) // 60:02d}{abs(offset) % 60:02d}"
 
 
+def _edge_crud(char: str) -> bool:
+    return char <= " " or char in _IDENT_EDGE_CRUD
+
+
 def _ident_ok(text: str) -> bool:
-    return bool(text) and not (_IDENT_CRUD & set(text)) and text[0] not in _IDENT_EDGE_CRUD \
-        and text[-1] not in _IDENT_EDGE_CRUD
+    return bool(text) and not (_IDENT_CRUD & set(text)) and not _edge_crud(text[0]) and not _edge_crud(text[-1])
+
+
+def git_reserved(part: str) -> bool:
+    """Whether git refuses this name in a path (its `verify_path`, NTFS and HFS protections
+    on: `.git` under any case, with dots or spaces after it, as `git~1`)."""
+    lowered = "".join(c for c in part.lower() if c not in _HFS_IGNORED).rstrip(". ")
+    return lowered in (".git", "git~1") or part in (".", "..", "")
+
+
+def _path_ok(rel: PurePosixPath) -> bool:
+    """Whether git takes this path as it is, and stores it as the store would: nothing git
+    reserves or reads as its own (attributes, modules, ignore files), nothing odd."""
+    if rel.is_absolute() or not rel.parts:
+        return False
+    for part in rel.parts:
+        if git_reserved(part) or part.lower().startswith(".git") or "\\" in part or ":" in part \
+                or any(ord(c) < 0x20 or c in _HFS_IGNORED for c in part):
+            return False
+    return True
 
 
 def _tree_key(entry: tuple[bytes, bytes, bytes]) -> bytes:
@@ -146,8 +196,13 @@ class ObjectWriter:
         if dry:
             return sha
         path = self._path(sha)
-        if path.exists():
+        try:
+            os.utime(path)  # there already: freshened, as git does, for its gc's grace period
             return sha
+        except FileNotFoundError:
+            pass
+        except OSError:  # not ours to touch: written anew
+            pass
         path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix="tmp_obj_", dir=path.parent)
         try:
@@ -233,32 +288,6 @@ class ObjectWriter:
             raise Unsupported(f"référence {ref} : {value!r}")
         return bytes.fromhex(value)
 
-    def _move_ref(self, ref: str, old: bytes | None, new: bytes, log_line: str) -> None:
-        path = self.git_dir / ref
-        lock = path.with_name(path.name + ".lock")
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            raise Unsupported(f"{lock.name} existe : git met à jour la branche") from None
-        try:
-            if self._ref_value(ref) != old:
-                raise Unsupported(f"{ref} a changé pendant le commit")
-            os.write(fd, new.hex().encode() + b"\n")
-            os.fsync(fd)
-            os.close(fd)
-            fd = -1
-            os.replace(lock, path)
-        except BaseException:
-            if fd >= 0:
-                os.close(fd)
-            lock.unlink(missing_ok=True)
-            raise
-        for log in (self.git_dir / "logs" / ref, self.git_dir / "logs" / "HEAD"):
-            if log.exists() or log == self.git_dir / "logs" / ref:
-                log.parent.mkdir(parents=True, exist_ok=True)
-                with open(log, "a", encoding="utf-8") as f:
-                    f.write(log_line)
-
     # -- the commit -------------------------------------------------------------------
     def commit(self, paths: list[str], author: Ident, committer: Ident, message: str) -> str | None:
         """Commit the files `paths` (relative to the root, as they are on disk; a missing one is
@@ -271,8 +300,10 @@ class ObjectWriter:
         if not message:
             raise Unsupported("message vide")
         rels = [PurePosixPath(p) for p in paths]
+        if "\0" in message:
+            raise Unsupported("message avec un caractère nul")
         for rel in rels:
-            if rel.is_absolute() or ".." in rel.parts or rel.parts[0] == ".git":
+            if not _path_ok(rel):
                 raise Unsupported(f"chemin {rel}")
             for folder in [self.root, *(self.root / rel.parents[i] for i in range(len(rel.parts) - 2, -1, -1))]:
                 if (folder / ".gitattributes").exists():
@@ -297,29 +328,40 @@ class ObjectWriter:
         new_tree = self._changed_tree(root_tree, blobs, dry=True)
         if new_tree == root_tree:  # the index has these contents already
             return None
-        # The index takes the files (the same blobs) while the objects are written; a failure
-        # raises GitError, the ref unmoved.
+        now = time.time()
+        stamp = f"{int(now)} {_tz(now)}"
+        body = (f"tree {new_tree.hex()}\nparent {parent.hex()}\n"
+                f"author {author.name} <{author.email}> {stamp}\n"
+                f"committer {committer.name} <{committer.email}> {stamp}\n\n{message}").encode("utf-8")
+        commit = self.write(b"commit", body, dry=True)
+        subject = message.split("\n", 1)[0]
+        # The index takes the files (the same blobs) while the objects are written; git's
+        # update-ref, started meanwhile, waits for its order. A failure before it is given
+        # leaves the ref unmoved (update-ref reads nothing and does nothing).
         index = git_started(self.root, "update-index", "--add", "--remove", "--", *paths)
+        move = git_started(self.root, "update-ref", "-m", f"commit: {subject}", "--stdin", input_later=True,
+                           env={"GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
+                                "GIT_COMMITTER_DATE": f"@{stamp}"})
         try:
             for parts, content in contents.items():
                 if content is not None:
                     self.write(b"blob", content[1])
             self._changed_tree(root_tree, blobs)
+            self.write(b"commit", body)
+            index.wait()
         except BaseException:
-            index.proc.terminate()  # git removes its index.lock
+            if index.proc.returncode is None:
+                index.proc.terminate()  # git removes its index.lock
             index.wait(check=False)
+            move.wait(check=False)
             raise
-        index.wait()
-        now = time.time()
-        stamp = f"{int(now)} {_tz(now)}"
-        body = (f"tree {new_tree.hex()}\nparent {parent.hex()}\n"
-                f"author {author.name} <{author.email}> {stamp}\n"
-                f"committer {committer.name} <{committer.email}> {stamp}\n\n{message}")
-        commit = self.write(b"commit", body.encode("utf-8"))
-        subject = message.split("\n", 1)[0]
-        self._move_ref(ref, parent, commit,
-                       f"{parent.hex()} {commit.hex()} {committer.name} <{committer.email}> {stamp}\t"
-                       f"commit: {subject}\n")
+        move.input = f"update {ref} {commit.hex()} {parent.hex()}\n"
+        try:
+            move.wait()
+        except GitNoSpaceError:
+            raise
+        except GitError as exc:  # its lock taken, the branch moved meanwhile: for git commit
+            raise Unsupported(str(exc)) from None
         self._since_gc += 1
         if self._since_gc >= GC_EVERY:
             self._since_gc = 0

@@ -93,6 +93,17 @@ class NoSpaceError(StoreError):
     """The disk is full or read-only; nothing was written (French message)."""
 
 
+class CommitError(StoreError):
+    """Git could not commit the write (its index or branch locked by someone else, …); the
+    coop's files were put back as committed: nothing was written (French message, git's words
+    after it for the AD)."""
+
+
+COMMIT_MESSAGE = ("L'enregistrement n'a pas pu être inscrit dans l'historique des livres : rien n'a été "
+                  "enregistré. Réessayez dans un instant ; si cela se répète, prévenez l'AD (détail pour "
+                  "elle : {detail}).")
+
+
 class StaleWriteError(StoreError):
     """The change was computed from files that another write has changed since; nothing
     was written (the writer computes it again)."""
@@ -152,13 +163,18 @@ STALE_SCRATCH_SECONDS = 15 * 60
 
 def _signature(coop_dir: Path) -> str:
     """What identifies the files of a coop's folder as they are: for each file and folder, its
-    path, type, inode, size, modification and change times (nanoseconds); links not followed."""
+    path, type, inode, size, modification and change times (nanoseconds); links not followed.
+    A file gone while the folder is read (another process's write, renamed) counts as gone."""
     digest = hashlib.blake2b(digest_size=20)
     for folder, dirs, files in os.walk(coop_dir):
         dirs.sort()
         for name in sorted(dirs + files):
             path = os.path.join(folder, name)
-            info = os.lstat(path)
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                digest.update(f"{os.path.relpath(path, coop_dir)}\0-\n".encode("utf-8", "surrogateescape"))
+                continue
             digest.update(f"{os.path.relpath(path, coop_dir)}\0{info.st_mode} {info.st_ino} {info.st_size} "
                           f"{info.st_mtime_ns} {info.st_ctime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
@@ -211,10 +227,22 @@ class _CoopsOf:
         self.keys.discard((self.git_dir, uai))
 
 
+#: Names of the store's temporary files and caches (ignored by the AD's .gitignore).
+_SCRATCH_NAME = re.compile(r"\..*\.tmp|.*\.picklecache|__pycache__")
+
+
 def _safe_relpath(path: str) -> PurePosixPath:
     rel = PurePosixPath(path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] in (".git",):
         raise StoreError(f"Chemin refusé : « {path} » doit rester dans le dossier de la coopérative.")
+    reserved = [part for part in rel.parts if objects.git_reserved(part)]
+    if reserved:
+        raise StoreError(f"Chemin refusé : « {path} » : le nom « {reserved[0]} » est réservé à git ; "
+                         "renommez ce dossier ou ce fichier.")
+    scratch = [part for part in rel.parts if _SCRATCH_NAME.fullmatch(part)]
+    if scratch:  # git ignores them (.gitignore of the AD), the store's recovery removes them
+        raise StoreError(f"Chemin refusé : « {path} » : le nom « {scratch[0]} » est celui d'un fichier "
+                         "temporaire ; renommez ce fichier.")
     return rel
 
 
@@ -309,6 +337,12 @@ class Store:
                 with self.locked():
                     self._recover(uai)
                 raise
+            except GitError as exc:  # git refused (a lock of its own taken by hand…): put back
+                with self.locked():
+                    self._recover(uai)
+                    self._seal(uai)
+                self._clean().add(uai)
+                raise CommitError(COMMIT_MESSAGE.format(detail=exc)) from exc
             if alongside is not None and not ran:  # committed without git: after the lock
                 try:
                     alongside()
@@ -354,20 +388,27 @@ class Store:
 
     def recover_all(self) -> list[str]:
         """Put aside what interrupted writes left in any coop (at start-up); the coops concerned.
-        The others are sealed (`_recover_once`): their first write asks no `git status`."""
+        The others are sealed (`_recover_once`): their first write asks no `git status`.
+
+        The seal sees the files only: what git alone changed (an index or a branch moved by
+        hand on the server, files untouched) shows here, in `git status`, and unseals the coop.
+        Git's status takes no lock (`--no-optional-locks`): writers of other processes go on."""
         ledgers = self.root / LEDGERS_DIRNAME
         uais = sorted(p.name for p in ledgers.iterdir() if (p / COOP_FILENAME).is_file()) if ledgers.is_dir() else []
         before = {uai: _signature(ledgers / uai) for uai in uais}
-        status = git(self.root, "status", "--porcelain", "--untracked-files=all", "--", LEDGERS_DIRNAME,
-                     check=False)
-        dirty = sorted({line[3:].strip('"').split("/")[1] for line in status.splitlines()
-                        if line[3:].strip('"').count("/") >= 2})
+        # Renames off: both sides of a staged `git mv` from one coop to another are named.
+        status = git(self.root, "--no-optional-locks", "status", "--porcelain", "-z", "--no-renames",
+                     "--untracked-files=all", "--", LEDGERS_DIRNAME, check=False)
+        dirty = sorted({entry[3:].split("/")[1] for entry in status.split("\0") if entry[3:].count("/") >= 2})
         for uai in uais:
+            seal = self.git_dir / SEALS_DIRNAME / uai
+            if uai in dirty:  # a seal that matches the files does not vouch for git's side
+                seal.unlink(missing_ok=True)
+                continue
             # Untouched while git looked (a writer in another process changes a change time):
             # as git found them.
             signature = _signature(ledgers / uai)
-            seal = self.git_dir / SEALS_DIRNAME / uai
-            if uai not in dirty and signature == before[uai] and \
+            if signature == before[uai] and \
                     (not seal.exists() or seal.read_text(encoding="ascii", errors="replace") != signature):
                 try:
                     atomic_write(seal, signature, durable=False)

@@ -173,9 +173,9 @@ def test_a_save_through_fava_runs_git_once_and_an_upload_leaves_nothing_aside(en
                             lambda cwd, *args, **kw: calls.append(args[0]) or real_started(cwd, *args, **kw))
     response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [ENTRY]}, headers=ORIGIN)
     assert response.status_code == 200, response.get_data(as_text=True)
-    # The index: the store writes the commit; the seal the portal's start-up left says there is
-    # nothing to put aside (no `git status`).
-    assert calls == ["update-index"]
+    # The index and the branch: the store writes the commit's objects; the seal the portal's
+    # start-up left says there is nothing to put aside (no `git status`).
+    assert calls == ["update-index", "update-ref"]
     assert last_commit(env.root) == f"Test mandataire|{OWN}|Saisie W001 du 15/06/2026 : Famille Test, 12,00\u00a0€\n"
     assert "Coopérative: " + OWN in git(env.root, "log", "-1", "--format=%b")
     assert git(env.root, "log", "-1", "--format=%cn|%ce") == "retkoop|retkoop@localhost\n"
@@ -184,7 +184,7 @@ def test_a_save_through_fava_runs_git_once_and_an_upload_leaves_nothing_aside(en
     second = dict(ENTRY, meta={**ENTRY["meta"], "piece": "W002"})
     response = client.put(f"/coop/{OWN}/{slug}/api/add_entries", json={"entries": [second]}, headers=ORIGIN)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert calls == ["update-index"]  # the seal left by the first
+    assert calls == ["update-index", "update-ref"]  # the seal left by the first
     # An upload Fava stored under the uploader's name is committed under the system's, and
     # Fava's own copy is removed by the put back (not set aside as an interrupted write's).
     data = {"file": (io.BytesIO(b"%PDF-1.4 facture"), "2026-03-02 facture.pdf"),
