@@ -72,7 +72,8 @@ def serve(host, port, threads, processus, lru, proxy, https, instance, repo: Pat
                                    # close a connection the proxy is reusing (the next request would be reset)
                                    "--keep-alive", "75",
                                    "retkoop_tools.web.wsgi:create()"], env)
-    portal = Portal(ad.root, instance_dir(ad.root, instance), lru_size=lru, secure_cookies=secure)
+    portal = Portal(ad.root, instance_dir(ad.root, instance), lru_size=lru, secure_cookies=secure,
+                    quiet_gc=True)
     app = portal
     if proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix

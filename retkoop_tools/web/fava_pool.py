@@ -28,6 +28,7 @@ from retkoop_tools.ledger.exercice import Exercice
 from retkoop_tools.policy.files import UnsafeLedgerError, verify_coop_dir
 from retkoop_tools.web import fava_hooks  # noqa: F401 - verifies before every Fava load
 from retkoop_tools.web import fava_journal  # noqa: F401 - the Journal's entries rendered once each
+from retkoop_tools.web import gc_pauses
 from retkoop_tools.web.fava_francais import use_french
 from retkoop_tools.web.fava_scope import (
     HISTORY,
@@ -122,6 +123,7 @@ class FavaPool:
                     evicted, _ = self._apps.popitem(last=False)
                     self._loaded_sig.pop(evicted, None)
                     self.evicted += 1
+                    gc_pauses.release()  # the evicted app's cycles freed by the next collection
                 self._creating.pop(name, None)
             return app
 

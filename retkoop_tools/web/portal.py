@@ -11,6 +11,7 @@ source editor, extension endpoints and downloads all pass through `_coop_request
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -37,7 +38,7 @@ from retkoop_tools.store.store import (
 )
 from retkoop_tools.tresorier.pages import COMMITTED
 from retkoop_tools.tresorier.pages import NAMES as TRESORIER_NAMES
-from retkoop_tools.web import fava_guard, fava_paths
+from retkoop_tools.web import fava_guard, fava_paths, gc_pauses
 from retkoop_tools.web.accounts import Accounts, Session
 from retkoop_tools.web.capture import Snapshot, commit_message
 from retkoop_tools.web.fava_pool import FavaPool
@@ -79,7 +80,9 @@ class Portal:
     """The WSGI application of one AD."""
 
     def __init__(self, ad_root: Path, instance_dir: Path, lru_size: int = 50,
-                 secure_cookies: bool = False, backup: bool = True):
+                 secure_cookies: bool = False, backup: bool = True, quiet_gc: bool = False):
+        """`quiet_gc`: the process is the portal's own (`retkoop serve`, gunicorn's workers):
+        Python's full garbage collections kept off its requests (`gc_pauses`), process-wide."""
         self.ad = load_ad(ad_root)
         self.root = self.ad.root.resolve()
         self.instance_dir = Path(instance_dir)
@@ -92,6 +95,8 @@ class Portal:
         # The load that checked a write is the one every process of the portal shows next:
         # kept on disk in the instance folder (private), read back instead of loading again.
         share_loads(self.instance_dir / "chargements")
+        if quiet_gc and os.environ.get(gc_pauses.MODE_ENV, "").strip() != gc_pauses.PLAIN:
+            gc_pauses.install()  # no full garbage collection over the books during a request
         self.secure_cookies = secure_cookies
         self.summaries = None  # the AD console's (web/console.py), set by create_site
         from retkoop_tools.web.site import create_site
@@ -100,6 +105,12 @@ class Portal:
 
     # -- WSGI ---------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._answer(environ, start_response)
+        finally:
+            gc_pauses.after_request()
+
+    def _answer(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         def with_headers(status: str, headers: list, exc_info: Any = None):
             names = {name.lower() for name, _ in headers}
             headers = list(headers) + [(n, v) for n, v in SECURITY_HEADERS if n.lower() not in names]

@@ -24,6 +24,7 @@ def create():
         Path(os.environ["RETKOOP_INSTANCE"]),
         lru_size=int(os.environ.get("RETKOOP_LRU", "50")),
         secure_cookies=os.environ.get("RETKOOP_HTTPS") == "1",
+        quiet_gc=True,
     )
     if os.environ.get("RETKOOP_PROXY") == "1":
         from werkzeug.middleware.proxy_fix import ProxyFix
