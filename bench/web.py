@@ -6,7 +6,8 @@ from bench/check.py's AD of the same shape when it exists), starts the real port
 (`retkoop serve --processus 2`, gunicorn) in a separate process, then, for the product (open
 exercices loaded on their own) and for the obvious alternative in the same run (the portal
 started without the journal's cache, `RETKOOP_CACHE_JOURNAL=0`, and started with
-`RETKOOP_CHARGEMENT=complet` as well: every exercice loaded, as before; `--modes`):
+`RETKOOP_CHARGEMENT=complet` as well: every exercice loaded, as before; `--modes`, where
+`gc-normal` is the portal with Python's collector as it is, `RETKOOP_GC=normal`):
 
   - one client saving through Fava's entry API, one save after the other: p50 / p95;
   - 20 concurrent clients, each logged in, on 50 coops: the journal data of the current
@@ -16,7 +17,7 @@ started without the journal's cache, `RETKOOP_CACHE_JOURNAL=0`, and started with
     same on coops of 2 exercices (`--reference`).
 
 Usage:  python bench/web.py [--exercices 10] [--reference 2] [--clients 20] [--pauses 0.5]
-                            [--modes ouverts,sans-cache,complet] [--sans-memoire]
+                            [--modes ouverts,sans-cache,complet,gc-normal] [--sans-memoire]
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from retkoop_tools.ledger.standalone import FULL_MODE, MODE_ENV
 from retkoop_tools.store.init import init_ad_repo
 from retkoop_tools.store.store import Author
 from retkoop_tools.web.accounts import Accounts
+from retkoop_tools.web.gc_pauses import MODE_ENV as GC_ENV
+from retkoop_tools.web.gc_pauses import PLAIN as GC_PLAIN
 from retkoop_tools.web.read_cache import READS_ENV
 from built import built, mark  # noqa: E402  (bench/built.py)
 
@@ -56,7 +59,10 @@ MODES = {
     "ouverts": ("exercices ouverts seuls", {}),
     "sans-cache": ("sans cache du journal", {READS_ENV: "0"}),
     "complet": ("tout chargé, sans cache", {MODE_ENV: FULL_MODE, READS_ENV: "0"}),
+    # Not in the default run: Python's collector left as it is (full collections during requests).
+    "gc-normal": ("ramasse-miettes normal", {GC_ENV: GC_PLAIN}),
 }
+DEFAULT_MODES = ("ouverts", "sans-cache", "complet")
 #: One account per client, as twenty people log in: logins of one account at the same time are
 #: counted as failures until their password is checked (parallel guessing), and lock it.
 CLIENT_ACCOUNTS = 64
@@ -350,7 +356,7 @@ def main() -> None:
     parser.add_argument("--processus", type=int, default=2)
     parser.add_argument("--pauses", default="0.5", help="pauses moyennes entre deux requêtes d'un client (s)")
     parser.add_argument("--saves", type=int, default=30, help="enregistrements d'un client seul")
-    parser.add_argument("--modes", default=",".join(MODES),
+    parser.add_argument("--modes", default=",".join(DEFAULT_MODES),
                         help="les portails mesurés, le produit d'abord : " + ", ".join(
                             f"{k} ({v[0]})" for k, v in MODES.items()))
     parser.add_argument("--sans-memoire", action="store_true", help="ne pas mesurer la mémoire")
