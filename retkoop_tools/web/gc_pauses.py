@@ -18,6 +18,7 @@ what is left again. Only in the portal's processes (`install`), never in the com
 from __future__ import annotations
 
 import gc
+import os
 import threading
 
 #: `RETKOOP_GC=normal`: Python's collector left as it is (the obvious alternative, for the benches).
@@ -33,7 +34,10 @@ def _on_collection(phase: str, info: dict) -> None:
 
 
 def install() -> None:
-    """Freeze the long-lived objects after each full collection of this process (once)."""
+    """Freeze the long-lived objects after each full collection of this process (once;
+    nothing with `RETKOOP_GC=normal`)."""
+    if os.environ.get(MODE_ENV, "").strip() == PLAIN:
+        return
     with _LOCK:
         if _STATE["installed"]:
             return

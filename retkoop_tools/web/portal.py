@@ -11,7 +11,6 @@ source editor, extension endpoints and downloads all pass through `_coop_request
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -95,7 +94,7 @@ class Portal:
         # The load that checked a write is the one every process of the portal shows next:
         # kept on disk in the instance folder (private), read back instead of loading again.
         share_loads(self.instance_dir / "chargements")
-        if quiet_gc and os.environ.get(gc_pauses.MODE_ENV, "").strip() != gc_pauses.PLAIN:
+        if quiet_gc:
             gc_pauses.install()  # no full garbage collection over the books during a request
         self.secure_cookies = secure_cookies
         self.summaries = None  # the AD console's (web/console.py), set by create_site
